@@ -1,0 +1,39 @@
+# rlrun - rootless OCI runtime. See README.md.
+PREFIX ?= $(HOME)/.local
+CC ?= gcc
+COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+NATIVE_LIB := artifacts/native/libnsstage.a
+BIN := artifacts/rlrun
+DOTNET ?= dotnet
+SOURCES := $(shell find src -name '*.cs' -o -name '*.csproj' -o -name '*.c') Directory.Build.props
+
+.PHONY: build native demo test unit-test integration-test bench install clean
+
+build: $(BIN)
+
+native: $(NATIVE_LIB)
+
+$(NATIVE_LIB): src/Native/nsstage.c
+	@mkdir -p artifacts/native
+	$(CC) -O2 -Wall -Wextra -Werror -fPIC -c $< -o artifacts/native/nsstage.o
+	ar rcs $@ artifacts/native/nsstage.o
+
+$(BIN): $(NATIVE_LIB) $(SOURCES)
+	$(DOTNET) publish src/Cli/Rlrun.Cli.csproj -c Release -r linux-x64 --nologo -v quiet \
+		-p:SourceRevisionId=$(COMMIT) -o artifacts/publish
+	cp artifacts/publish/rlrun $(BIN)
+
+demo: 
+	./scripts/demo.sh
+
+test: build
+	./scripts/test.sh
+
+bench: build
+	./bench/startup.sh
+
+install: build
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/rlrun
+
+clean:
+	rm -rf artifacts src/*/bin src/*/obj tests/*/bin tests/*/obj

@@ -1,0 +1,99 @@
+using System.Reflection;
+using Rlrun.Cli.Commands;
+using Rlrun.Runtime.Process;
+using Rlrun.Runtime.Spec;
+
+namespace Rlrun.Cli;
+
+public static partial class Program
+{
+    static readonly ICommand[] Commands =
+    [
+        new SpecCommand(), new CreateCommand(), new StartCommand(), new RunCommand(), new StateCommand(),
+        new KillCommand(), new DeleteCommand(), new ListCommand(),
+    ];
+
+    static readonly Flag[] GlobalFlags =
+    [
+        new(["root"], true, "root directory for container state (default $XDG_RUNTIME_DIR/rlrun)"),
+        new(["log"], true, "append log lines to this file"),
+        new(["log-format"], true, "log format: text (default) or json"),
+        new(["debug"], false, "log what rlrun decides"),
+        new(["systemd-cgroup"], false, "accepted for runc compatibility"),
+        new(["rootless"], true, "accepted for runc compatibility (rlrun decides from the euid)"),
+        new(["criu"], true, "accepted for runc compatibility"),
+        new(["help", "h"], false, "show help"),
+        new(["version", "v"], false, "print the version"),
+    ];
+
+    public static int Main(string[] args)
+    {
+        // Stage 2: the native stage already put us in the container's namespaces.
+        if (args is ["init"] && Environment.GetEnvironmentVariable("_RLRUN_INITFD") is { } fd)
+        {
+            Environment.SetEnvironmentVariable("_RLRUN_INITFD", null);
+            return ContainerInit.Main(int.Parse(fd));
+        }
+        NativeStage.EnsureLinked();
+
+        ParsedArgs global;
+        try { global = ArgParser.Parse(args, GlobalFlags); }
+        catch (UsageException e) { Console.Error.WriteLine($"rlrun: {e.Message}"); return 1; }
+
+        if (global.Bool("version")) { PrintVersion(); return 0; }
+        var rest = global.Positional;
+        if (global.Bool("help") || rest.Count == 0 || rest[0] == "help") { PrintHelp(); return rest.Count == 0 && !global.Bool("help") ? 1 : 0; }
+
+        string format = global.Value("log-format") ?? "text";
+        if (format is not ("text" or "json")) { Console.Error.WriteLine($"rlrun: invalid --log-format \"{format}\": text or json"); return 1; }
+        var log = new RuntimeLog(global.Value("log"), format == "json", global.Bool("debug"));
+
+        var command = Commands.FirstOrDefault(c => c.Name == rest[0]);
+        if (command is null) { log.Error($"unknown command \"{rest[0]}\" (see rlrun --help)"); return 1; }
+
+        try
+        {
+            var parsed = ArgParser.Parse(rest.Skip(1).ToList(), [.. command.Flags, new Flag(["help", "h"], false, "show help")]);
+            if (parsed.Bool("help")) { PrintCommandHelp(command); return 0; }
+            string root = global.Value("root") ?? Runtime.State.StateStore.DefaultRoot();
+            return command.Run(new CommandContext(Path.GetFullPath(root), log), parsed);
+        }
+        catch (UsageException e) { log.Error($"{command.Name}: {e.Message}"); return 1; }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            log.Error(Describe(command.Name, e));
+            return 1;
+        }
+    }
+
+    // runc names the step: "create: rootfs ... does not exist". One line, whatever the exception.
+    static string Describe(string command, Exception e)
+    {
+        string message = e.Message.Replace('\n', ' ').Trim();
+        return e is SpecError or ArgumentException or InvalidOperationException ? message : $"{command}: {message}";
+    }
+
+    public static string VersionText()
+    {
+        var info = typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+        var parts = info.Split('+', 2);
+        return $"rlrun version {parts[0]}\ncommit: {(parts.Length > 1 ? parts[1] : "unknown")}\nspec: 1.2.0";
+    }
+
+    static void PrintVersion() => Console.WriteLine(VersionText());
+
+    static void PrintHelp()
+    {
+        Console.WriteLine("rlrun - a rootless OCI container runtime\n\nUsage: rlrun [global options] command [options] [arguments]\n\nCommands:");
+        foreach (var c in Commands) Console.WriteLine($"  {c.Name,-10} {c.Summary}");
+        Console.WriteLine("\nGlobal options:");
+        foreach (var f in GlobalFlags) Console.WriteLine($"  --{f.Name,-16} {f.Help}");
+    }
+
+    static void PrintCommandHelp(ICommand c)
+    {
+        Console.WriteLine($"Usage: rlrun {c.Name} {c.Usage}\n\n{c.Summary}\n\nOptions:");
+        foreach (var f in c.Flags)
+            Console.WriteLine($"  {string.Join(", ", f.Names.Select(n => n.Length == 1 ? "-" + n : "--" + n)),-24} {f.Help}");
+    }
+}

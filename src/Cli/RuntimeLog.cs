@@ -1,0 +1,56 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Rlrun.Cli;
+
+/// <summary>runc's logging: errors always to stderr; with --log also to that file, as logrus text
+/// (time="..." level=error msg="...") or, with --log-format json, one JSON object a line, which
+/// podman reads back for the error message.</summary>
+public sealed class RuntimeLog(string? path, bool json, bool debug)
+{
+    public bool DebugEnabled => debug;
+
+    public void Debug(string message)
+    {
+        if (!debug) return;
+        if (path is null) Console.Error.WriteLine($"rlrun: debug: {message}");
+        else Append("debug", message);
+    }
+
+    public void Warn(string message)
+    {
+        Console.Error.WriteLine($"rlrun: warning: {message}");
+        if (path is not null) Append("warning", message);
+    }
+
+    public void Error(string message)
+    {
+        Console.Error.WriteLine($"rlrun: {message}");
+        if (path is not null) Append("error", message);
+    }
+
+    void Append(string level, string message)
+    {
+        string time = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ");
+        string line;
+        if (json)
+        {
+            using var ms = new MemoryStream();
+            using (var w = new Utf8JsonWriter(ms))
+            {
+                w.WriteStartObject();
+                w.WriteString("level", level);
+                w.WriteString("msg", message);
+                w.WriteString("time", time);
+                w.WriteEndObject();
+            }
+            line = Encoding.UTF8.GetString(ms.ToArray());
+        }
+        else line = $"time=\"{time}\" level={level} msg=\"{message.Replace("\\", "\\\\").Replace("\"", "\\\"")}\"";
+        try { File.AppendAllText(path!, line + "\n"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"rlrun: cannot write the log {path}: {e.Message}");
+        }
+    }
+}

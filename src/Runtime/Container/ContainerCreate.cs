@@ -1,0 +1,89 @@
+using Rlrun.Runtime.IdMapping;
+using Rlrun.Runtime.Interop;
+using Rlrun.Runtime.Namespaces;
+using Rlrun.Runtime.Process;
+using Rlrun.Runtime.Spec;
+using Rlrun.Runtime.State;
+
+namespace Rlrun.Runtime.Container;
+
+/// <summary>`create` (and the first half of `run`): validate everything, claim the ID, launch the
+/// init, record the state. On any failure nothing stays behind: no state dir, no process.</summary>
+public sealed class ContainerCreate(StateStore store, Action<string>? debug = null)
+{
+    /// <param name="startViaSocket">run: the init waits on the socket, not on an exec fifo</param>
+    public (ContainerState State, LaunchedInit Init) Create(CreateOptions o, bool startViaSocket)
+    {
+        ContainerId.Validate(o.Id);
+        if (o.PreserveFds < 0) throw new ArgumentException("--preserve-fds must not be negative");
+        string bundle = Path.GetFullPath(o.Bundle);
+        string configPath = Path.Join(bundle, "config.json");
+        var spec = SpecLoader.Load(configPath);
+        if (spec.Process is null) throw new SpecError($"{configPath}: field process: missing (create needs a process)");
+        string rootfs = Path.GetFullPath(Path.Combine(bundle, spec.Root!.Path));
+        if (!Directory.Exists(rootfs)) throw new SpecError($"{configPath}: field root.path: rootfs {rootfs} does not exist");
+        if (!(spec.Linux?.Namespaces?.Any(n => n.Type == "mount") ?? false))
+            throw new SpecError($"{configPath}: field linux.namespaces: a mount namespace is required");
+
+        var caller = CallerInfo.Detect();
+        var userNs = IdMapPlanner.Plan(spec, caller);
+        debug?.Invoke($"user namespace: {userNs.Note}");
+        if (userNs.Create) debug?.Invoke($"uid map [{string.Join(", ", userNs.UidMap)}] gid map [{string.Join(", ", userNs.GidMap)}]");
+        var namespaces = NamespacePlan.From(spec, userNs.Create);
+        bool inUserNs = userNs.Create || namespaces.JoinsExisting("user") || caller.InForeignUserNamespace;
+        if (userNs.Create && !userNs.MapsUid(spec.Process.User.Uid))
+            throw new SpecError($"{configPath}: field process.user.uid: {spec.Process.User.Uid} is not mapped in the user namespace");
+
+        var config = new InitConfig
+        {
+            Spec = spec, Rootfs = rootfs, Bundle = bundle, NoPivot = o.NoPivot, PreserveFds = o.PreserveFds,
+            InUserNamespace = inUserNs,
+            NewNetwork = namespaces.Creates("network"), NewIpc = namespaces.Creates("ipc"),
+            NewCgroup = namespaces.Creates("cgroup"), NewUts = namespaces.Creates("uts") || namespaces.JoinsExisting("uts"),
+            Debug = o.Debug,
+        };
+
+        store.CreateDir(o.Id);
+        int fifoFd = -1;
+        try
+        {
+            string dir = store.DirOf(o.Id);
+            if (!startViaSocket)
+            {
+                string fifo = Path.Join(dir, StateStore.FifoFile);
+                SyscallException.Check(FileCalls.mkfifo(fifo, 0x180), "mkfifo", fifo);
+                fifoFd = SyscallException.Check(Libc.open(fifo, Libc.O_PATH | Libc.O_CLOEXEC, 0), "open", fifo);
+            }
+            var init = InitLauncher.Launch(config, namespaces, userNs, fifoFd, debug);
+            try
+            {
+                var state = new ContainerState
+                {
+                    Id = o.Id, Pid = init.Pid, Bundle = bundle, Rootfs = rootfs, Annotations = spec.Annotations,
+                    Status = ContainerStatus.Created, Created = DateTime.UtcNow,
+                    Owner = CallerInfo.UserName(caller.Euid) ?? caller.Euid.ToString(),
+                    InitStartTime = ProcStat.Read(init.Pid)?.StartTime ?? 0,
+                };
+                store.Save(state);
+                if (o.PidFile is { } pidFile) PidFile.Write(pidFile, init.Pid);
+                return (state, init);
+            }
+            catch
+            {
+                ProcessCalls.kill(init.Pid, 9);
+                InitLauncher.Reap(init.Pid);
+                init.Dispose();
+                throw;
+            }
+        }
+        catch
+        {
+            store.RemoveDir(o.Id);
+            throw;
+        }
+        finally
+        {
+            if (fifoFd >= 0) Libc.close(fifoFd);
+        }
+    }
+}

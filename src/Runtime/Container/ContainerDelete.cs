@@ -1,0 +1,37 @@
+using Rlrun.Runtime.State;
+
+namespace Rlrun.Runtime.Container;
+
+/// <summary>`delete [--force]`: a stopped or created container is removed; a running one only with
+/// --force, after SIGKILL. --force on a missing container succeeds, as with runc (podman relies on it).</summary>
+public sealed class ContainerDelete(StateStore store)
+{
+    public void Delete(string id, bool force)
+    {
+        ContainerId.Validate(id);
+        if (!Directory.Exists(store.DirOf(id)))
+        {
+            if (force) return;
+            throw new ContainerNotFoundException(id);
+        }
+        StateLock lck;
+        try { lck = store.Lock(id); }
+        catch (ContainerNotFoundException) when (force) { return; }
+        using (lck)
+        {
+            ContainerState state;
+            try { state = store.Load(id); }
+            catch (ContainerNotFoundException)
+            {
+                // A directory without state.json is a create that died half-way: nothing runs in it.
+                store.RemoveDir(id);
+                return;
+            }
+            string status = ContainerStatus.Of(state, store);
+            if (status is ContainerStatus.Running or ContainerStatus.Paused && !force)
+                throw new InvalidOperationException($"cannot delete container {id} that is not stopped: {status}");
+            if (status != ContainerStatus.Stopped) ContainerProcess.KillAndWait(state, TimeSpan.FromSeconds(10));
+            store.RemoveDir(id);
+        }
+    }
+}

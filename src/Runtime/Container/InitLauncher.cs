@@ -1,0 +1,137 @@
+using System.Text;
+using System.Text.Json;
+using Rlrun.Runtime.IdMapping;
+using Rlrun.Runtime.Interop;
+using Rlrun.Runtime.Namespaces;
+using Rlrun.Runtime.Process;
+
+namespace Rlrun.Runtime.Container;
+
+/// <summary>An error the container init (stage 1 or 2) reported about itself.</summary>
+public sealed class InitFailedException(string message) : Exception(message);
+
+/// <summary>A container init that has reported "created": its PID, and the socket to it.</summary>
+public sealed class LaunchedInit(int pid, InitChannel channel) : IDisposable
+{
+    public int Pid { get; } = pid;
+    public InitChannel Channel { get; } = channel;
+    public void Dispose() => Channel.Dispose();
+}
+
+/// <summary>Stage 0's side of the process model: spawns the sealed copy of rlrun with the init socket,
+/// writes the ID maps when stage 1 asks, and sends stage 2 its config (DESIGN.md, "The process model").</summary>
+public static class InitLauncher
+{
+    public static LaunchedInit Launch(InitConfig config, NamespacePlan namespaces, UserNamespacePlan userNs, int fifoPathFd, Action<string>? debug)
+    {
+        int preserve = config.PreserveFds;
+        int initFd = 3 + preserve, fifoFd = initFd + 1;
+        config.FifoFd = fifoPathFd >= 0 ? fifoFd : -1;
+
+        int parentFd, childFd;
+        unsafe
+        {
+            int* sv = stackalloc int[2];
+            SyscallException.Check(SocketCalls.socketpair(SocketCalls.AF_UNIX, SocketCalls.SOCK_STREAM | SocketCalls.SOCK_CLOEXEC, 0, sv), "socketpair");
+            parentFd = sv[0]; childFd = sv[1];
+        }
+        var channel = new InitChannel(parentFd);
+        var toClose = new List<int> { childFd };
+        int stage1 = -1, containerPid = -1;
+        try
+        {
+            int exe = SealedExecutable.Create();
+            toClose.Add(exe);
+            // Move our fds above the child's targets so placing one cannot clobber another.
+            int high = 3 + preserve + 2;
+            int childHigh = SyscallException.Check(Libc.fcntl(childFd, Libc.F_DUPFD_CLOEXEC, high), "fcntl(F_DUPFD)");
+            toClose.Add(childHigh);
+            var fdMap = new List<(int, int)>();
+            for (int fd = 3; fd < 3 + preserve; fd++) fdMap.Add((fd, fd));
+            fdMap.Add((childHigh, initFd));
+            if (fifoPathFd >= 0)
+            {
+                int fifoHigh = SyscallException.Check(Libc.fcntl(fifoPathFd, Libc.F_DUPFD_CLOEXEC, high), "fcntl(F_DUPFD)");
+                toClose.Add(fifoHigh);
+                fdMap.Add((fifoHigh, fifoFd));
+            }
+            stage1 = SpawnCalls.Spawn($"/proc/self/fd/{exe}", ["rlrun", "init"], [$"_RLRUN_INITFD={initFd}"], fdMap);
+            foreach (int fd in toClose) Libc.close(fd);
+            toClose.Clear();
+
+            channel.Send(FrameType.Plan, namespaces.Encode());
+            containerPid = RunStage1Exchange(channel, stage1, userNs);
+            Reap(stage1);
+            stage1 = -1;
+
+            channel.Send(FrameType.Config, JsonSerializer.SerializeToUtf8Bytes(config, InitJsonContext.Default.InitConfig));
+            WaitCreated(channel, debug);
+            return new LaunchedInit(containerPid, channel);
+        }
+        catch
+        {
+            foreach (int fd in toClose) Libc.close(fd);
+            if (containerPid > 0) { ProcessCalls.kill(containerPid, 9); Reap(containerPid); }
+            if (stage1 > 0) { ProcessCalls.kill(stage1, 9); Reap(stage1); }
+            channel.Dispose();
+            throw;
+        }
+    }
+
+    static int RunStage1Exchange(InitChannel channel, int stage1, UserNamespacePlan userNs)
+    {
+        while (true)
+        {
+            var frame = channel.Receive();
+            if (frame is null)
+                throw new InitFailedException($"container init exited during namespace setup ({DescribeExit(stage1)})");
+            var (type, payload) = frame.Value;
+            switch (type)
+            {
+                case FrameType.MapRequest:
+                    try { IdMapWriter.Write(stage1, userNs); }
+                    catch (Exception e)
+                    {
+                        channel.Send(FrameType.MapDone, e.Message);
+                        throw new InitFailedException($"write the user namespace's ID maps: {e.Message}");
+                    }
+                    channel.Send(FrameType.MapDone);
+                    break;
+                case FrameType.Pid:
+                    return int.Parse(Encoding.ASCII.GetString(payload));
+                case FrameType.Error:
+                    throw new InitFailedException(Encoding.UTF8.GetString(payload));
+                default:
+                    throw new InitFailedException($"container init: unexpected frame {type} during namespace setup");
+            }
+        }
+    }
+
+    static void WaitCreated(InitChannel channel, Action<string>? debug)
+    {
+        while (true)
+        {
+            var frame = channel.Receive() ?? throw new InitFailedException("container init exited before it was set up");
+            switch (frame.Type)
+            {
+                case FrameType.Created: return;
+                case FrameType.Debug: debug?.Invoke(Encoding.UTF8.GetString(frame.Payload)); break;
+                case FrameType.Error: throw new InitFailedException(Encoding.UTF8.GetString(frame.Payload));
+                default: throw new InitFailedException($"container init: unexpected frame {frame.Type}");
+            }
+        }
+    }
+
+    static string DescribeExit(int pid)
+    {
+        int status;
+        int rc;
+        while ((rc = ProcessCalls.waitpid(pid, out status, 0)) < 0 && Libc.LastErrno == Libc.EINTR) { }
+        return rc < 0 ? "status unknown" : $"exit code {ProcessCalls.ExitCodeOf(status)}";
+    }
+
+    public static void Reap(int pid)
+    {
+        while (ProcessCalls.waitpid(pid, out _, 0) < 0 && Libc.LastErrno == Libc.EINTR) { }
+    }
+}

@@ -1,0 +1,70 @@
+using Rlrun.Runtime.Interop;
+
+namespace Rlrun.Runtime.IdMapping;
+
+/// <summary>Writes a process's uid_map and gid_map: through the setuid helpers newuidmap and
+/// newgidmap when the maps need subordinate IDs, directly otherwise.</summary>
+public static class IdMapWriter
+{
+    static readonly string[] SearchPath = ["/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/local/bin"];
+
+    /// <summary>The helper's path. Looked up in fixed places too: podman calls us without PATH.</summary>
+    public static string? FindHelper(string name)
+    {
+        var dirs = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries).Concat(SearchPath);
+        foreach (var dir in dirs)
+        {
+            string p = Path.Join(dir, name);
+            if (FileCalls.access(p, FileCalls.X_OK) == 0) return p;
+        }
+        return null;
+    }
+
+    public static void Write(int pid, UserNamespacePlan plan)
+    {
+        if (plan.UseHelpers)
+        {
+            RunHelper("newuidmap", pid, plan.UidMap);
+            RunHelper("newgidmap", pid, plan.GidMap);
+            return;
+        }
+        WriteFile($"/proc/{pid}/uid_map", plan.UidMap);
+        if (!plan.SetgroupsAllowed) File.WriteAllText($"/proc/{pid}/setgroups", "deny");
+        WriteFile($"/proc/{pid}/gid_map", plan.GidMap);
+    }
+
+    static void WriteFile(string path, IReadOnlyList<IdMap> maps)
+    {
+        // The kernel wants the whole map in one write.
+        var text = string.Join('\n', maps.Select(m => m.ToString())) + "\n";
+        try { File.WriteAllText(path, text); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"write {path} ({text.Trim().Replace('\n', ',')}): {e.Message}");
+        }
+    }
+
+    static void RunHelper(string name, int pid, IReadOnlyList<IdMap> maps)
+    {
+        string path = FindHelper(name) ?? throw new IOException($"{name} not found (install the package uidmap)");
+        var argv = new List<string> { path, pid.ToString() };
+        foreach (var m in maps) { argv.Add(m.ContainerId.ToString()); argv.Add(m.HostId.ToString()); argv.Add(m.Size.ToString()); }
+        int errPipeRead = -1, errPipeWrite = -1;
+        unsafe
+        {
+            int* fds = stackalloc int[2];
+            SyscallException.Check(Pipe.pipe2(fds, Libc.O_CLOEXEC), "pipe2");
+            errPipeRead = fds[0]; errPipeWrite = fds[1];
+        }
+        int child;
+        try { child = SpawnCalls.Spawn(path, argv, ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], [(errPipeWrite, 2)]); }
+        finally { Libc.close(errPipeWrite); }
+        string stderr;
+        using (var s = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(errPipeRead, true), FileAccess.Read))
+        using (var r = new StreamReader(s)) stderr = r.ReadToEnd().Trim();
+        int status;
+        while (ProcessCalls.waitpid(child, out status, 0) < 0 && Libc.LastErrno == Libc.EINTR) { }
+        if (ProcessCalls.ExitCodeOf(status) != 0)
+            throw new IOException($"{name} {string.Join(' ', argv.Skip(1))} failed: {(stderr.Length > 0 ? stderr : $"exit status {ProcessCalls.ExitCodeOf(status)}")}");
+    }
+}

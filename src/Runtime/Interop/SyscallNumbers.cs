@@ -1,0 +1,10 @@
+namespace Rlrun.Runtime.Interop;
+
+/// <summary>x86_64 numbers of the calls libc does not wrap, or wraps with behaviour we do not want
+/// (glibc's setresuid changes every thread; the init changes only the thread that calls execve).</summary>
+internal static class SyscallNumbers
+{
+    public const long setgroups = 116, setresuid = 117, setresgid = 119, capget = 125, capset = 126,
+        pivot_root = 155, prctl = 157, memfd_create = 319, pidfd_send_signal = 424, pidfd_open = 434,
+        close_range = 436, openat2 = 437;
+}

@@ -1,0 +1,130 @@
+using System.Text;
+using System.Text.Json;
+using Rlrun.Runtime.Interop;
+using Rlrun.Runtime.Rootfs;
+using Rlrun.Runtime.Spec;
+using Rlrun.Runtime.Syscalls;
+
+namespace Rlrun.Runtime.Process;
+
+/// <summary>Stage 2, `rlrun init`: runs inside every namespace as the container's PID 1, sets it up,
+/// reports "created", waits for start, and becomes process.args with execve.</summary>
+public sealed class ContainerInit(InitChannel channel, ISyscalls sys)
+{
+    InitConfig _config = new();
+    bool _created;
+    bool _setgroupsAllowed = true;
+
+    public static int Main(int fd)
+    {
+        var init = new ContainerInit(new InitChannel(fd), LinuxSyscalls.Instance);
+        try
+        {
+            init.Run();
+            return 0; // not reached: Run execs
+        }
+        catch (Exception e)
+        {
+            init.Report(e.Message);
+            return 1;
+        }
+    }
+
+    void Report(string message)
+    {
+        // Before "created", stage 0 waits for our answer; after, it may be gone and stderr is the container's.
+        try
+        {
+            if (!_created) { channel.Send(FrameType.Error, message); return; }
+        }
+        catch (Exception) { }
+        Console.Error.WriteLine($"rlrun init: {message}");
+    }
+
+    void Debug(string line)
+    {
+        if (_config.Debug && !_created) channel.Send(FrameType.Debug, line);
+    }
+
+    public void Run()
+    {
+        var frame = channel.Receive() ?? throw new IOException("init socket closed before the config arrived");
+        if (frame.Type != FrameType.Config) throw new IOException($"init socket: expected the config, got frame {frame.Type}");
+        _config = JsonSerializer.Deserialize(frame.Payload, InitJsonContext.Default.InitConfig) ?? throw new IOException("empty config");
+        var spec = _config.Spec;
+        var process = spec.Process ?? throw new SpecError("config.json: field process: missing");
+
+        // "deny" where the maps were written without a helper; the user switch must then skip setgroups.
+        _setgroupsAllowed = File.ReadAllText("/proc/self/setgroups").Trim() != "deny";
+        if (_config.NewNetwork) SocketCalls.SetLinkUp("lo");
+        var rootfs = new RootfsBuilder(sys, _config, Debug);
+        rootfs.Build();
+        foreach (var (key, value) in spec.Linux?.Sysctl ?? []) ProcFiles.WriteSysctl(key, value);
+        if (process.OomScoreAdj is int adj) ProcFiles.Write("/proc/self/oom_score_adj", adj.ToString());
+        foreach (var r in process.Rlimits ?? [])
+        {
+            var limit = new ProcessCalls.RLimit { cur = r.Soft, max = r.Hard };
+            SyscallException.Check(ProcessCalls.setrlimit(Rlimits.NumberOf(r.Type), limit), "setrlimit", r.Type);
+        }
+        if (_config.NewUts)
+        {
+            if (!string.IsNullOrEmpty(spec.Hostname)) sys.Sethostname(spec.Hostname);
+            if (!string.IsNullOrEmpty(spec.Domainname)) sys.Setdomainname(spec.Domainname);
+        }
+        rootfs.SwitchRoot();
+        rootfs.Finish();
+
+        sys.Chdir(process.Cwd);
+        if (Directory.GetCurrentDirectory() is not { } cwd || !cwd.StartsWith('/'))
+            throw new IOException($"process.cwd {process.Cwd}: the working directory is not inside the container");
+        string executable = ExecutableLookup.Resolve(process.Args![0], process.Env);
+
+        channel.Send(FrameType.Created);
+        _created = true;
+        WaitForStart();
+        Exec(process, executable);
+    }
+
+    void WaitForStart()
+    {
+        if (_config.FifoFd < 0)
+        {
+            var go = channel.Receive();
+            if (go?.Type != FrameType.Start) throw new IOException("the runtime went away before start");
+            return;
+        }
+        // Blocks until `rlrun start` opens the fifo for reading; the byte tells it we got past open.
+        string fifo = $"/proc/self/fd/{_config.FifoFd}";
+        int fd;
+        while ((fd = Libc.open(fifo, Libc.O_WRONLY | Libc.O_CLOEXEC, 0)) < 0 && Libc.LastErrno == Libc.EINTR) { }
+        SyscallException.Check(fd, "open", "exec fifo");
+        Libc.WriteAll(fd, "0"u8, "exec fifo");
+        Libc.close(fd);
+    }
+
+    void Exec(SpecProcess process, string executable)
+    {
+        // Every fd past the preserved ones closes at execve (CVE-2024-21626): ours, and the runtime's.
+        uint first = 3 + (uint)_config.PreserveFds;
+        SyscallException.Check(FileCalls.close_range(first, uint.MaxValue, FileCalls.CLOSE_RANGE_CLOEXEC), "close_range");
+        for (int fd = 3; fd < first; fd++) Libc.fcntl(fd, Libc.F_SETFD, 0);
+
+        if (process.User.Umask is uint mask) FileCalls.umask((int)mask);
+        var caps = process.Capabilities is { } c ? new CapabilitySetter(c, w => Console.Error.WriteLine($"rlrun init: warning: {w}")) : null;
+        caps?.DropBounding();
+        SyscallException.Check(ProcessCalls.prctl(ProcessCalls.PR_SET_KEEPCAPS, 1, 0, 0, 0), "prctl(PR_SET_KEEPCAPS)");
+        UserSwitch.Apply(process.User, _setgroupsAllowed);
+        SyscallException.Check(ProcessCalls.prctl(ProcessCalls.PR_SET_KEEPCAPS, 0, 0, 0, 0), "prctl(PR_SET_KEEPCAPS)");
+        caps?.Apply();
+        if (process.NoNewPrivileges)
+            SyscallException.Check(ProcessCalls.prctl(ProcessCalls.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)");
+        // After the user switch the cwd may need the new user's permissions: enter it again.
+        if (MountCalls.chdir(process.Cwd) < 0)
+            throw new SyscallException("chdir", Libc.LastErrno, $"{process.Cwd} as uid {process.User.Uid}");
+
+        using var argv = new NativeStringArray(process.Args!);
+        using var envp = new NativeStringArray(process.Env ?? []);
+        unsafe { ProcessCalls.execve(executable, argv.Pointer, envp.Pointer); }
+        throw new SyscallException("exec", Libc.LastErrno, executable);
+    }
+}

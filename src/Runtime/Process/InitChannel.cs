@@ -1,0 +1,48 @@
+using System.Text;
+using Rlrun.Runtime.Interop;
+
+namespace Rlrun.Runtime.Process;
+
+/// <summary>Frame types on the init socket; 1-5 are shared with nsstage.c.</summary>
+public enum FrameType : uint
+{
+    Plan = 1, MapRequest = 2, MapDone = 3, Pid = 4, Error = 5,
+    Config = 6,   // stage 0 -> 2: InitConfig JSON
+    Created = 7,  // stage 2 -> 0: the container is set up, blocked before exec
+    Start = 8,    // stage 0 -> 2: go on to exec (run; create uses the exec fifo)
+    Debug = 9,    // stage 2 -> 0: a line for --debug
+}
+
+/// <summary>The init socket between stage 0 and the init: uint32 type, uint32 length, payload.</summary>
+public sealed class InitChannel(int fd) : IDisposable
+{
+    const int MaxPayload = 16 << 20;
+
+    public int Fd => fd;
+
+    public void Send(FrameType type, ReadOnlySpan<byte> payload = default)
+    {
+        Span<byte> header = stackalloc byte[8];
+        BitConverter.TryWriteBytes(header, (uint)type);
+        BitConverter.TryWriteBytes(header[4..], (uint)payload.Length);
+        Libc.WriteAll(fd, header, "init socket");
+        if (payload.Length > 0) Libc.WriteAll(fd, payload, "init socket");
+    }
+
+    public void Send(FrameType type, string text) => Send(type, Encoding.UTF8.GetBytes(text));
+
+    /// <summary>The next frame, or null when the other side closed the socket.</summary>
+    public (FrameType Type, byte[] Payload)? Receive()
+    {
+        Span<byte> header = stackalloc byte[8];
+        if (!Libc.ReadExact(fd, header, "init socket")) return null;
+        var type = (FrameType)BitConverter.ToUInt32(header);
+        int length = (int)BitConverter.ToUInt32(header[4..]);
+        if (length is < 0 or > MaxPayload) throw new IOException($"init socket: frame of {length} bytes");
+        var payload = new byte[length];
+        if (length > 0 && !Libc.ReadExact(fd, payload, "init socket")) throw new IOException("init socket: closed mid-frame");
+        return (type, payload);
+    }
+
+    public void Dispose() => Libc.close(fd);
+}

@@ -1,0 +1,27 @@
+using System.Text.Json.Serialization;
+using Rlrun.Runtime.Spec;
+
+namespace Rlrun.Runtime.Process;
+
+/// <summary>Everything stage 2 (the container init) needs, sent by stage 0 over the init socket.</summary>
+public sealed class InitConfig
+{
+    public OciSpec Spec { get; set; } = new();
+    public string Rootfs { get; set; } = "";
+    public string Bundle { get; set; } = "";
+    public bool NoPivot { get; set; }
+    public int PreserveFds { get; set; }
+    /// <summary>fd of the exec fifo (O_PATH) for create; -1 for run, which starts through the socket.</summary>
+    public int FifoFd { get; set; } = -1;
+    public bool InUserNamespace { get; set; }
+    public bool NewNetwork { get; set; }
+    public bool NewIpc { get; set; }
+    public bool NewCgroup { get; set; }
+    public bool NewUts { get; set; }
+    public bool Debug { get; set; }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(InitConfig))]
+public sealed partial class InitJsonContext : JsonSerializerContext;

@@ -1,0 +1,14 @@
+namespace Rlrun.Runtime.Rootfs;
+
+/// <summary>The facts about the container that change how mounts are made.</summary>
+/// <param name="BundlePath">relative bind sources are resolved against it</param>
+/// <param name="InUserNamespace">the container's root is not the host's: devices are bound, not made</param>
+/// <param name="NewNetworkNamespace">sysfs can be mounted only by the owner of the network namespace</param>
+/// <param name="NewIpcNamespace">mqueue likewise for the IPC namespace</param>
+/// <param name="NewCgroupNamespace">cgroup2 is mounted fresh only in a cgroup namespace of ours</param>
+public sealed record MountContext(
+    string BundlePath,
+    bool InUserNamespace,
+    bool NewNetworkNamespace,
+    bool NewIpcNamespace,
+    bool NewCgroupNamespace);

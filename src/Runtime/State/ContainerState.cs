@@ -1,0 +1,26 @@
+using System.Text.Json.Serialization;
+
+namespace Rlrun.Runtime.State;
+
+/// <summary>state.json: the OCI state fields, then what rlrun needs to find the init again.</summary>
+public sealed class ContainerState
+{
+    public string OciVersion { get; set; } = "1.2.0";
+    public string Id { get; set; } = "";
+    public string Status { get; set; } = "creating";
+    public int Pid { get; set; }
+    public string Bundle { get; set; } = "";
+    public Dictionary<string, string>? Annotations { get; set; }
+
+    public string Rootfs { get; set; } = "";
+    public DateTime Created { get; set; }
+    public string Owner { get; set; } = "";
+    /// <summary>/proc/PID/stat start time of the init, so a reused PID is not taken for it.</summary>
+    public ulong InitStartTime { get; set; }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, WriteIndented = true)]
+[JsonSerializable(typeof(ContainerState))]
+[JsonSerializable(typeof(List<ContainerState>))]
+public sealed partial class StateJsonContext : JsonSerializerContext;

@@ -1,0 +1,113 @@
+using System.Text.Json;
+using Rlrun.Runtime.Interop;
+
+namespace Rlrun.Runtime.State;
+
+/// <summary>The state root: one 0700 directory per container holding state.json, the exec fifo and
+/// a lock file. state.json is written to a temporary file, fsynced and renamed, under the lock.</summary>
+public sealed class StateStore(string root)
+{
+    public string Root { get; } = root;
+
+    public const string StateFile = "state.json", FifoFile = "exec.fifo", LockFile = ".lock";
+
+    public string DirOf(string id) => Path.Join(Root, id);
+
+    /// <summary>The default root: $XDG_RUNTIME_DIR/rlrun, else /run/rlrun for root.</summary>
+    public static string DefaultRoot()
+    {
+        var xdg = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
+        if (!string.IsNullOrEmpty(xdg)) return Path.Join(xdg, "rlrun");
+        uint euid = ProcessCalls.geteuid();
+        if (euid == 0) return "/run/rlrun";
+        string runUser = $"/run/user/{euid}";
+        return Directory.Exists(runUser) ? Path.Join(runUser, "rlrun") : Path.Join(Path.GetTempPath(), $"rlrun-{euid}");
+    }
+
+    /// <summary>Claims the ID: the mkdir is atomic, so two creates of one ID cannot both succeed.</summary>
+    public void CreateDir(string id)
+    {
+        Directory.CreateDirectory(Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        string dir = DirOf(id);
+        if (Libc.mkdir(dir, 0x1c0) < 0)
+        {
+            if (Libc.LastErrno == Libc.EEXIST) throw new ContainerExistsException(id);
+            throw new SyscallException("mkdir", Libc.LastErrno, dir);
+        }
+    }
+
+    public bool Exists(string id) => File.Exists(Path.Join(DirOf(id), StateFile));
+
+    public ContainerState Load(string id)
+    {
+        string path = Path.Join(DirOf(id), StateFile);
+        byte[] data;
+        try { data = File.ReadAllBytes(path); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new ContainerNotFoundException(id);
+        }
+        try
+        {
+            return JsonSerializer.Deserialize(data, StateJsonContext.Default.ContainerState)
+                   ?? throw new IOException($"{path}: empty state");
+        }
+        catch (JsonException e) { throw new IOException($"{path}: corrupt state: {e.Message}"); }
+    }
+
+    public void Save(ContainerState state)
+    {
+        string dir = DirOf(state.Id);
+        string tmp = Path.Join(dir, $".{StateFile}.{Environment.ProcessId}.tmp");
+        byte[] data = JsonSerializer.SerializeToUtf8Bytes(state, StateJsonContext.Default.ContainerState);
+        int fd = SyscallException.Check(Libc.open(tmp, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_TRUNC | Libc.O_CLOEXEC, 0x180), "open", tmp);
+        try
+        {
+            Libc.WriteAll(fd, data, tmp);
+            SyscallException.Check(FileCalls.fsync(fd), "fsync", tmp);
+        }
+        finally { Libc.close(fd); }
+        File.Move(tmp, Path.Join(dir, StateFile), overwrite: true);
+    }
+
+    /// <summary>An exclusive lock on the container's directory, held until disposed.</summary>
+    public StateLock Lock(string id)
+    {
+        string path = Path.Join(DirOf(id), LockFile);
+        int fd = Libc.open(path, Libc.O_RDWR | Libc.O_CREAT | Libc.O_CLOEXEC, 0x180);
+        if (fd < 0)
+        {
+            if (Libc.LastErrno == Libc.ENOENT) throw new ContainerNotFoundException(id);
+            throw new SyscallException("open", Libc.LastErrno, path);
+        }
+        while (FileCalls.flock(fd, FileCalls.LOCK_EX) < 0)
+        {
+            if (Libc.LastErrno == Libc.EINTR) continue;
+            Libc.close(fd);
+            throw new SyscallException("flock", Libc.LastErrno, path);
+        }
+        return new StateLock(fd);
+    }
+
+    public void RemoveDir(string id)
+    {
+        string dir = DirOf(id);
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+    }
+
+    public IEnumerable<string> Ids()
+    {
+        if (!Directory.Exists(Root)) return [];
+        return Directory.EnumerateDirectories(Root).Select(Path.GetFileName).OfType<string>()
+            .Where(id => File.Exists(Path.Join(Root, id, StateFile))).Order(StringComparer.Ordinal);
+    }
+}
+
+public sealed class StateLock(int fd) : IDisposable
+{
+    public void Dispose() => Libc.close(fd);
+}
+
+public sealed class ContainerExistsException(string id) : Exception($"container with id {id} already exists");
+
+public sealed class ContainerNotFoundException(string id) : Exception($"container {id} does not exist");

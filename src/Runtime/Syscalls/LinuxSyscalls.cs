@@ -1,0 +1,93 @@
+using Rlrun.Runtime.Interop;
+using static Rlrun.Runtime.Interop.FileCalls;
+
+namespace Rlrun.Runtime.Syscalls;
+
+public sealed class LinuxSyscalls : ISyscalls
+{
+    public static readonly LinuxSyscalls Instance = new();
+
+    public void Mount(string? source, string target, string? fsType, ulong flags, string? data) =>
+        SyscallException.Check(MountCalls.mount(source, target, fsType, flags, data), "mount", target);
+
+    public void Umount(string target, int flags) => SyscallException.Check(MountCalls.umount2(target, flags), "umount", target);
+    public void PivotRoot(string newRoot, string putOld) => SyscallException.Check(MountCalls.pivot_root(newRoot, putOld), "pivot_root", newRoot);
+    public void Chroot(string path) => SyscallException.Check(MountCalls.chroot(path), "chroot", path);
+    public void Chdir(string path) => SyscallException.Check(MountCalls.chdir(path), "chdir", path);
+    public void Fchdir(int fd) => SyscallException.Check(MountCalls.fchdir(fd), "fchdir");
+    public void Sethostname(string name) => SyscallException.Check(NamespaceCalls.sethostname(name, System.Text.Encoding.UTF8.GetByteCount(name)), "sethostname", name);
+    public void Setdomainname(string name) => SyscallException.Check(NamespaceCalls.setdomainname(name, System.Text.Encoding.UTF8.GetByteCount(name)), "setdomainname", name);
+
+    const ulong InRoot = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+
+    public IPathHandle OpenInRoot(string root, string path, bool leafIsFile)
+    {
+        int rootFd = SyscallException.Check(Libc.open(root, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0), "open", root);
+        try
+        {
+            var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+            string sofar = "";
+            for (int i = 0; i < parts.Length; i++)
+            {
+                string next = sofar.Length == 0 ? parts[i] : sofar + "/" + parts[i];
+                int fd = openat2(rootFd, next, Libc.O_PATH | Libc.O_CLOEXEC, InRoot);
+                if (fd >= 0) { Libc.close(fd); sofar = next; continue; }
+                int err = Libc.LastErrno;
+                if (err != Libc.ENOENT) throw new SyscallException("openat2", err, Path.Join(root, next));
+                // Create the missing component in its resolved parent, never by a path the container controls.
+                int parent = sofar.Length == 0 ? Libc.fcntl(rootFd, Libc.F_DUPFD_CLOEXEC, 0)
+                    : openat2(rootFd, sofar, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC, InRoot);
+                SyscallException.Check(parent, "openat2", Path.Join(root, sofar));
+                try
+                {
+                    bool file = leafIsFile && i == parts.Length - 1;
+                    int rc = file ? openat(parent, parts[i], Libc.O_CREAT | Libc.O_WRONLY | Libc.O_CLOEXEC | Libc.O_NOFOLLOW, 0x1a4)
+                                  : mkdirat(parent, parts[i], 0x1ed);
+                    if (rc < 0 && Libc.LastErrno != Libc.EEXIST) throw new SyscallException(file ? "create" : "mkdir", Libc.LastErrno, Path.Join(root, next));
+                    if (file && rc >= 0) Libc.close(rc);
+                }
+                finally { Libc.close(parent); }
+                sofar = next;
+            }
+            int leaf = parts.Length == 0 ? Libc.fcntl(rootFd, Libc.F_DUPFD_CLOEXEC, 0)
+                : openat2(rootFd, sofar, Libc.O_PATH | Libc.O_CLOEXEC, InRoot);
+            SyscallException.Check(leaf, "openat2", Path.Join(root, path));
+            return new FdPathHandle(leaf);
+        }
+        finally { Libc.close(rootFd); }
+    }
+
+    public IPathHandle? TryOpenInRoot(string root, string path)
+    {
+        int rootFd = SyscallException.Check(Libc.open(root, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0), "open", root);
+        try
+        {
+            string rel = path.TrimStart('/');
+            int fd = rel.Length == 0 ? Libc.fcntl(rootFd, Libc.F_DUPFD_CLOEXEC, 0)
+                : openat2(rootFd, rel, Libc.O_PATH | Libc.O_CLOEXEC, InRoot);
+            if (fd >= 0) return new FdPathHandle(fd);
+            if (Libc.LastErrno is Libc.ENOENT or Libc.ENOTDIR) return null;
+            throw new SyscallException("openat2", Libc.LastErrno, Path.Join(root, rel));
+        }
+        finally { Libc.close(rootFd); }
+    }
+
+    public long MountFlagsOf(string path)
+    {
+        SyscallException.Check(MountCalls.statfs(path, out var st), "statfs", path);
+        return st.f_flags;
+    }
+
+    public bool IsDirectory(string path) => stat(path, out var st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR;
+    public bool Exists(string path) => stat(path, out _) == 0;
+    public bool IsSymlink(string path) => lstat(path, out var st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK;
+    public void Symlink(string target, string linkPath) => SyscallException.Check(symlinkat(target, AT_FDCWD, linkPath), "symlink", linkPath);
+    public void Mknod(string path, uint mode, ulong dev) => SyscallException.Check(mknodat(AT_FDCWD, path, (int)mode, dev), "mknod", path);
+    public void Chown(string path, uint uid, uint gid) => SyscallException.Check(fchownat(AT_FDCWD, path, (int)uid, (int)gid, AT_SYMLINK_NOFOLLOW), "chown", path);
+
+    sealed class FdPathHandle(int fd) : IPathHandle
+    {
+        public string ProcPath { get; } = $"/proc/self/fd/{fd}";
+        public void Dispose() => Libc.close(fd);
+    }
+}
