@@ -23,7 +23,7 @@ $(BIN): $(NATIVE_LIB) $(SOURCES)
 		-p:SourceRevisionId=$(COMMIT) -o artifacts/publish
 	cp artifacts/publish/rlrun $(BIN)
 
-demo: 
+demo: build
 	./scripts/demo.sh
 
 test: build
