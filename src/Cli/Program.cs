@@ -10,7 +10,7 @@ public static partial class Program
     static readonly ICommand[] Commands =
     [
         new SpecCommand(), new CreateCommand(), new StartCommand(), new RunCommand(), new StateCommand(),
-        new KillCommand(), new DeleteCommand(), new ListCommand(),
+        new KillCommand(), new DeleteCommand(), new ListCommand(), new ExecCommand(),
     ];
 
     static readonly Flag[] GlobalFlags =

@@ -52,6 +52,7 @@ enum frame_type {
 struct join {
 	int nstype;
 	const char *path;
+	int fd;
 };
 
 struct plan {
@@ -188,19 +189,30 @@ static const char *ns_name(int nstype)
 	}
 }
 
-/* Joins the namespaces of one kind (user, or everything else) given by path. */
+/*
+ * Opens every namespace to join before joining any: after setns() into the
+ * mount namespace, /proc/PID/ns/... would name the container's /proc instead.
+ */
+static void open_namespaces(struct plan *p)
+{
+	for (int i = 0; i < p->njoins; i++) {
+		struct join *j = &p->joins[i];
+		j->fd = open(j->path, O_RDONLY | O_CLOEXEC);
+		if (j->fd < 0)
+			fail("open %s namespace %s", ns_name(j->nstype), j->path);
+	}
+}
+
+/* Joins the namespaces of one kind (user, or everything else). */
 static void join_namespaces(const struct plan *p, int want_user)
 {
 	for (int i = 0; i < p->njoins; i++) {
 		const struct join *j = &p->joins[i];
 		if ((j->nstype == CLONE_NEWUSER) != want_user)
 			continue;
-		int fd = open(j->path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			fail("open %s namespace %s", ns_name(j->nstype), j->path);
-		if (setns(fd, j->nstype) < 0)
+		if (setns(j->fd, j->nstype) < 0)
 			fail("setns %s namespace %s", ns_name(j->nstype), j->path);
-		close(fd);
+		close(j->fd);
 	}
 }
 
@@ -248,6 +260,7 @@ static void run_stage1(void)
 	struct plan p;
 	parse_plan(buf, len, &p);
 
+	open_namespaces(&p);
 	join_namespaces(&p, 1);
 	if (p.new_user) {
 		if (unshare(CLONE_NEWUSER) < 0)

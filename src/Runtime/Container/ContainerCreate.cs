@@ -60,7 +60,8 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
                 var state = new ContainerState
                 {
                     Id = o.Id, Pid = init.Pid, Bundle = bundle, Rootfs = rootfs, Annotations = spec.Annotations,
-                    Status = ContainerStatus.Created, Created = DateTime.UtcNow,
+                    // run starts right after: one state write instead of two.
+                    Status = startViaSocket ? ContainerStatus.Running : ContainerStatus.Created, Created = DateTime.UtcNow,
                     Owner = CallerInfo.UserName(caller.Euid) ?? caller.Euid.ToString(),
                     InitStartTime = ProcStat.Read(init.Pid)?.StartTime ?? 0,
                 };

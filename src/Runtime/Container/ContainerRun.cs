@@ -53,7 +53,5 @@ public sealed class ContainerRun(StateStore store, Action<string>? debug = null)
             store.RemoveDir(state.Id);
             throw new InitFailedException("container init exited before it could be started");
         }
-        state.Status = ContainerStatus.Running;
-        store.Save(state);
     }
 }

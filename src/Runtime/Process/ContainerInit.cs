@@ -56,16 +56,28 @@ public sealed class ContainerInit(InitChannel channel, ISyscalls sys)
 
         // "deny" where the maps were written without a helper; the user switch must then skip setgroups.
         _setgroupsAllowed = File.ReadAllText("/proc/self/setgroups").Trim() != "deny";
+        if (!_config.Exec) SetUpContainer(spec, process);
+
+        sys.Chdir(process.Cwd);
+        if (Directory.GetCurrentDirectory() is not { } cwd || !cwd.StartsWith('/'))
+            throw new IOException($"process.cwd {process.Cwd}: the working directory is not inside the container");
+        string executable = ExecutableLookup.Resolve(process.Args![0], process.Env);
+
+        if (_config.Exec) SetRlimits(process);
+        channel.Send(FrameType.Created);
+        _created = true;
+        if (!_config.Exec) WaitForStart();
+        Exec(process, executable);
+    }
+
+    void SetUpContainer(OciSpec spec, SpecProcess process)
+    {
         if (_config.NewNetwork) SocketCalls.SetLinkUp("lo");
         var rootfs = new RootfsBuilder(sys, _config, Debug);
         rootfs.Build();
         foreach (var (key, value) in spec.Linux?.Sysctl ?? []) ProcFiles.WriteSysctl(key, value);
         if (process.OomScoreAdj is int adj) ProcFiles.Write("/proc/self/oom_score_adj", adj.ToString());
-        foreach (var r in process.Rlimits ?? [])
-        {
-            var limit = new ProcessCalls.RLimit { cur = r.Soft, max = r.Hard };
-            SyscallException.Check(ProcessCalls.setrlimit(Rlimits.NumberOf(r.Type), limit), "setrlimit", r.Type);
-        }
+        SetRlimits(process);
         if (_config.NewUts)
         {
             if (!string.IsNullOrEmpty(spec.Hostname)) sys.Sethostname(spec.Hostname);
@@ -73,16 +85,15 @@ public sealed class ContainerInit(InitChannel channel, ISyscalls sys)
         }
         rootfs.SwitchRoot();
         rootfs.Finish();
+    }
 
-        sys.Chdir(process.Cwd);
-        if (Directory.GetCurrentDirectory() is not { } cwd || !cwd.StartsWith('/'))
-            throw new IOException($"process.cwd {process.Cwd}: the working directory is not inside the container");
-        string executable = ExecutableLookup.Resolve(process.Args![0], process.Env);
-
-        channel.Send(FrameType.Created);
-        _created = true;
-        WaitForStart();
-        Exec(process, executable);
+    static void SetRlimits(SpecProcess process)
+    {
+        foreach (var r in process.Rlimits ?? [])
+        {
+            var limit = new ProcessCalls.RLimit { cur = r.Soft, max = r.Hard };
+            SyscallException.Check(ProcessCalls.setrlimit(Rlimits.NumberOf(r.Type), limit), "setrlimit", r.Type);
+        }
     }
 
     void WaitForStart()

@@ -19,6 +19,8 @@ public sealed class InitConfig
     public bool NewCgroup { get; set; }
     public bool NewUts { get; set; }
     public bool Debug { get; set; }
+    /// <summary>exec: the namespaces are the running container's; only the process is set up.</summary>
+    public bool Exec { get; set; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,

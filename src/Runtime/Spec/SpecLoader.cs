@@ -33,6 +33,17 @@ public static class SpecLoader
         string reason = e.Message;
         int cut = reason.IndexOf(" Path:", StringComparison.Ordinal);
         if (cut > 0) reason = reason[..cut];
-        return $"{where}:{field} invalid config: {reason}";
+        foreach (var (type, words) in TypeWords) reason = reason.Replace(type, words);
+        return $"{where}:{field} invalid config: {reason.TrimEnd('.')}";
     }
+
+    static readonly (string, string)[] TypeWords =
+    [
+        ("System.Collections.Generic.List`1[System.String]", "an array of strings"),
+        ("System.Collections.Generic.List`1[System.UInt32]", "an array of non-negative integers"),
+        ("System.Collections.Generic.Dictionary`2[System.String,System.String]", "an object of strings"),
+        ("System.String", "a string"), ("System.UInt32", "a non-negative 32-bit integer"),
+        ("System.UInt64", "a non-negative integer"), ("System.Int64", "an integer"), ("System.Int32", "an integer"),
+        ("System.Boolean", "true or false"), ("Rlrun.Runtime.Spec.", ""),
+    ];
 }

@@ -1,0 +1,78 @@
+using System.Runtime.InteropServices;
+using Rlrun.Runtime.IdMapping;
+using Rlrun.Runtime.Interop;
+using Rlrun.Runtime.Namespaces;
+using Rlrun.Runtime.Process;
+using Rlrun.Runtime.Spec;
+using Rlrun.Runtime.State;
+
+namespace Rlrun.Runtime.Container;
+
+/// <summary>`exec`: a new process in every namespace of a running container (the user namespace
+/// first, by stage 1), with the container's process defaults; its exit code is ours.</summary>
+public sealed class ContainerExec(StateStore store, Action<string>? debug = null)
+{
+    static readonly (string Type, string File)[] NamespaceFiles =
+    [
+        ("user", "user"), ("mount", "mnt"), ("pid", "pid"), ("uts", "uts"), ("ipc", "ipc"),
+        ("network", "net"), ("cgroup", "cgroup"), ("time", "time"),
+    ];
+
+    static readonly int[] Forwarded = [1, 2, 3, 10, 12, 15, 28];
+
+    public int Exec(ExecOptions o)
+    {
+        ContainerId.Validate(o.Id);
+        var state = store.Load(o.Id);
+        string status = ContainerStatus.Of(state, store);
+        if (status == ContainerStatus.Stopped) throw new InvalidOperationException("cannot exec in a stopped container");
+
+        OciSpec? spec = null;
+        try { spec = SpecLoader.Load(Path.Join(state.Bundle, "config.json")); }
+        catch (SpecError) when (o.ProcessFile is not null) { } // process.json alone is enough
+        var process = ExecProcessBuilder.Build(o, spec?.Process);
+
+        var joins = new List<SpecNamespace>();
+        foreach (var (type, file) in NamespaceFiles)
+        {
+            string theirs = $"/proc/{state.Pid}/ns/{file}";
+            string? target = LinkOf(theirs);
+            // Joining a namespace we are already in is refused for the user namespace: skip the same ones.
+            if (target is null || target == LinkOf($"/proc/self/ns/{file}")) continue;
+            joins.Add(new SpecNamespace { Type = type, Path = theirs });
+        }
+        if (!ContainerStatus.InitAlive(state)) throw new InvalidOperationException("cannot exec in a stopped container");
+        var execSpec = new OciSpec { OciVersion = spec?.OciVersion ?? "1.2.0", Root = spec?.Root ?? new SpecRoot { Path = state.Rootfs }, Process = process, Linux = new SpecLinux { Namespaces = joins } };
+        var config = new InitConfig
+        {
+            Spec = execSpec, Rootfs = state.Rootfs, Bundle = state.Bundle, PreserveFds = o.PreserveFds, Exec = true, Debug = o.Debug,
+            InUserNamespace = true,
+        };
+        debug?.Invoke($"exec: joining {string.Join(", ", joins.Select(j => j.Type))} of init {state.Pid}");
+        var init = InitLauncher.Launch(config, NamespacePlan.From(execSpec, createUserNamespace: false), UserNamespacePlan.None, -1, debug);
+        using (init)
+        {
+            if (o.PidFile is { } pidFile) PidFile.Write(pidFile, init.Pid);
+            if (o.Detach) return 0;
+            var registrations = Forwarded.Select(sig => PosixSignalRegistration.Create((PosixSignal)sig, ctx =>
+            {
+                ctx.Cancel = true;
+                ProcessCalls.kill(init.Pid, sig);
+            })).ToList();
+            try
+            {
+                int st;
+                while (ProcessCalls.waitpid(init.Pid, out st, 0) < 0)
+                    if (Libc.LastErrno != Libc.EINTR) throw new SyscallException("waitpid", Libc.LastErrno, $"exec process {init.Pid}");
+                return ProcessCalls.ExitCodeOf(st);
+            }
+            finally { foreach (var r in registrations) r.Dispose(); }
+        }
+    }
+
+    static string? LinkOf(string path)
+    {
+        try { return new FileInfo(path).LinkTarget; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+    }
+}
