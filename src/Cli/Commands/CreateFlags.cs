@@ -9,7 +9,7 @@ public static class CreateFlags
     [
         new(["bundle", "b"], true, "path to the bundle directory (default: the current directory)"),
         new(["pid-file"], true, "write the container init's PID to this file"),
-        new(["console-socket"], true, "unix socket to receive the pty master (accepted; terminals are not supported yet)"),
+        new(["console-socket"], true, "unix socket to receive the pty master (process.terminal)"),
         new(["no-pivot"], false, "use chroot instead of pivot_root (for a rootfs on a ramdisk)"),
         new(["no-new-keyring"], false, "accepted for runc compatibility (rlrun makes no session keyring)"),
         new(["preserve-fds"], true, "pass N more fds (3..3+N-1) to the container process"),

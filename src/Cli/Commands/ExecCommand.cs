@@ -11,8 +11,8 @@ public sealed class ExecCommand : ICommand
     public IReadOnlyList<Flag> Flags { get; } =
     [
         new(["process", "p"], true, "a process.json to run instead of the command line"),
-        new(["tty", "t"], false, "allocate a pseudo-TTY (accepted; the process gets rlrun's stdio)"),
-        new(["console-socket"], true, "accepted for runc compatibility"),
+        new(["tty", "t"], false, "allocate a pseudo-TTY in the container for the process"),
+        new(["console-socket"], true, "unix socket to receive the pty master (with --tty)"),
         new(["cwd"], true, "the working directory in the container"),
         new(["env", "e"], true, "set an environment variable K=V (repeatable)", Repeatable: true),
         new(["user", "u"], true, "UID[:GID] to run as"),
@@ -35,7 +35,7 @@ public sealed class ExecCommand : ICommand
             : throw new UsageException($"invalid --additional-gids \"{g}\": not a number")).ToList();
         var options = new ExecOptions(args.Positional[0], args.Value("process"), args.Positional.Skip(1).ToList(),
             args.Value("cwd"), args.Values("env"), args.Value("user"), gids, args.Values("cap"), args.Bool("no-new-privs"),
-            args.Bool("detach"), args.Value("pid-file"), args.Int("preserve-fds", 0), args.Bool("tty"), ctx.Log.DebugEnabled);
+            args.Bool("detach"), args.Value("pid-file"), args.Int("preserve-fds", 0), args.Bool("tty"), args.Value("console-socket"), ctx.Log.DebugEnabled);
         return new ContainerExec(ctx.Store, ctx.Log.Debug).Exec(options);
     }
 }

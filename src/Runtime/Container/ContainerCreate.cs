@@ -12,7 +12,7 @@ namespace Rlrun.Runtime.Container;
 public sealed class ContainerCreate(StateStore store, Action<string>? debug = null)
 {
     /// <param name="startViaSocket">run: the init waits on the socket, not on an exec fifo</param>
-    public (ContainerState State, LaunchedInit Init) Create(CreateOptions o, bool startViaSocket)
+    public (ContainerState State, LaunchedInit Init) Create(CreateOptions o, bool startViaSocket, bool detached = true)
     {
         ContainerId.Validate(o.Id);
         if (o.PreserveFds < 0) throw new ArgumentException("--preserve-fds must not be negative");
@@ -25,6 +25,7 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
         if (!(spec.Linux?.Namespaces?.Any(n => n.Type == "mount") ?? false))
             throw new SpecError($"{configPath}: field linux.namespaces: a mount namespace is required");
 
+        ConsoleSocket.Check(spec.Process.Terminal, detached, o.ConsoleSocket);
         var caller = CallerInfo.Detect();
         var userNs = IdMapPlanner.Plan(spec, caller);
         debug?.Invoke($"user namespace: {userNs.Note}");
@@ -65,6 +66,12 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
                     Owner = CallerInfo.UserName(caller.Euid) ?? caller.Euid.ToString(),
                     InitStartTime = ProcStat.Read(init.Pid)?.StartTime ?? 0,
                 };
+                if (o.ConsoleSocket is { } socket && init.ConsoleMaster >= 0)
+                {
+                    int master = init.TakeConsole();
+                    try { ConsoleSocket.Send(socket, master); }
+                    finally { Libc.close(master); }
+                }
                 store.Save(state);
                 if (o.PidFile is { } pidFile) PidFile.Write(pidFile, init.Pid);
                 return (state, init);

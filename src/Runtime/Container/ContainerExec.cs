@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Rlrun.Runtime.IdMapping;
 using Rlrun.Runtime.Interop;
 using Rlrun.Runtime.Namespaces;
@@ -18,8 +17,6 @@ public sealed class ContainerExec(StateStore store, Action<string>? debug = null
         ("network", "net"), ("cgroup", "cgroup"), ("time", "time"),
     ];
 
-    static readonly int[] Forwarded = [1, 2, 3, 10, 12, 15, 28];
-
     public int Exec(ExecOptions o)
     {
         ContainerId.Validate(o.Id);
@@ -31,6 +28,7 @@ public sealed class ContainerExec(StateStore store, Action<string>? debug = null
         try { spec = SpecLoader.Load(Path.Join(state.Bundle, "config.json")); }
         catch (SpecError) when (o.ProcessFile is not null) { } // process.json alone is enough
         var process = ExecProcessBuilder.Build(o, spec?.Process);
+        ConsoleSocket.Check(process.Terminal, o.Detach, o.ConsoleSocket);
 
         var joins = new List<SpecNamespace>();
         foreach (var (type, file) in NamespaceFiles)
@@ -52,21 +50,16 @@ public sealed class ContainerExec(StateStore store, Action<string>? debug = null
         var init = InitLauncher.Launch(config, NamespacePlan.From(execSpec, createUserNamespace: false), UserNamespacePlan.None, -1, debug);
         using (init)
         {
+            if (o.ConsoleSocket is { } socket && init.ConsoleMaster >= 0)
+            {
+                int master = init.TakeConsole();
+                try { ConsoleSocket.Send(socket, master); }
+                finally { Libc.close(master); }
+            }
             if (o.PidFile is { } pidFile) PidFile.Write(pidFile, init.Pid);
             if (o.Detach) return 0;
-            var registrations = Forwarded.Select(sig => PosixSignalRegistration.Create((PosixSignal)sig, ctx =>
-            {
-                ctx.Cancel = true;
-                ProcessCalls.kill(init.Pid, sig);
-            })).ToList();
-            try
-            {
-                int st;
-                while (ProcessCalls.waitpid(init.Pid, out st, 0) < 0)
-                    if (Libc.LastErrno != Libc.EINTR) throw new SyscallException("waitpid", Libc.LastErrno, $"exec process {init.Pid}");
-                return ProcessCalls.ExitCodeOf(st);
-            }
-            finally { foreach (var r in registrations) r.Dispose(); }
+            using var foreground = new ForegroundProcess(init.Pid, init.TakeConsole());
+            return foreground.Wait();
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Rlrun.Runtime.Interop;
 using Rlrun.Runtime.Process;
 using Rlrun.Runtime.State;
@@ -9,12 +8,9 @@ namespace Rlrun.Runtime.Container;
 /// forwards signals to the container, returns its exit code and deletes it unless --keep.</summary>
 public sealed class ContainerRun(StateStore store, Action<string>? debug = null)
 {
-    // The signals a foreground `run` passes on, as runc's signal handler does.
-    static readonly int[] Forwarded = [1, 2, 3, 10, 12, 15, 28]; // HUP INT QUIT USR1 USR2 TERM WINCH
-
     public int Run(CreateOptions o, bool detach, bool keep)
     {
-        var (state, init) = new ContainerCreate(store, debug).Create(o, startViaSocket: true);
+        var (state, init) = new ContainerCreate(store, debug).Create(o, startViaSocket: true, detached: detach);
         using (init)
         {
             if (detach)
@@ -22,24 +18,14 @@ public sealed class ContainerRun(StateStore store, Action<string>? debug = null)
                 Start(init, state);
                 return 0;
             }
-            var registrations = Forwarded.Select(sig => PosixSignalRegistration.Create((PosixSignal)sig, ctx =>
-            {
-                ctx.Cancel = true;
-                ProcessCalls.kill(state.Pid, sig);
-            })).ToList();
             try
             {
+                using var foreground = new ForegroundProcess(state.Pid, init.TakeConsole());
                 Start(init, state);
-                int status;
-                while (ProcessCalls.waitpid(state.Pid, out status, 0) < 0)
-                {
-                    if (Libc.LastErrno != Libc.EINTR) throw new SyscallException("waitpid", Libc.LastErrno, $"container init {state.Pid}");
-                }
-                return ProcessCalls.ExitCodeOf(status);
+                return foreground.Wait();
             }
             finally
             {
-                foreach (var r in registrations) r.Dispose();
                 if (!keep) new ContainerDelete(store).Delete(o.Id, force: true);
             }
         }

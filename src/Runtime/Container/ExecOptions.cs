@@ -15,4 +15,5 @@ public sealed record ExecOptions(
     string? PidFile = null,
     int PreserveFds = 0,
     bool Tty = false,
+    string? ConsoleSocket = null,
     bool Debug = false);

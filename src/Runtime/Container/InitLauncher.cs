@@ -11,11 +11,25 @@ namespace Rlrun.Runtime.Container;
 public sealed class InitFailedException(string message) : Exception(message);
 
 /// <summary>A container init that has reported "created": its PID, and the socket to it.</summary>
-public sealed class LaunchedInit(int pid, InitChannel channel) : IDisposable
+public sealed class LaunchedInit(int pid, InitChannel channel, int consoleMaster) : IDisposable
 {
     public int Pid { get; } = pid;
     public InitChannel Channel { get; } = channel;
-    public void Dispose() => Channel.Dispose();
+    /// <summary>The pty master when process.terminal is set, else -1. Owned until TakeConsole.</summary>
+    public int ConsoleMaster { get; private set; } = consoleMaster;
+
+    public int TakeConsole()
+    {
+        int fd = ConsoleMaster;
+        ConsoleMaster = -1;
+        return fd;
+    }
+
+    public void Dispose()
+    {
+        if (ConsoleMaster >= 0) Libc.close(ConsoleMaster);
+        Channel.Dispose();
+    }
 }
 
 /// <summary>Stage 0's side of the process model: spawns the sealed copy of rlrun with the init socket,
@@ -65,8 +79,8 @@ public static class InitLauncher
             stage1 = -1;
 
             channel.Send(FrameType.Config, JsonSerializer.SerializeToUtf8Bytes(config, InitJsonContext.Default.InitConfig));
-            WaitCreated(channel, debug);
-            return new LaunchedInit(containerPid, channel);
+            int console = WaitCreated(channel, debug);
+            return new LaunchedInit(containerPid, channel, console);
         }
         catch
         {
@@ -85,7 +99,7 @@ public static class InitLauncher
             var frame = channel.Receive();
             if (frame is null)
                 throw new InitFailedException($"container init exited during namespace setup ({DescribeExit(stage1)})");
-            var (type, payload) = frame.Value;
+            var (type, payload, _) = frame.Value;
             switch (type)
             {
                 case FrameType.MapRequest:
@@ -107,17 +121,26 @@ public static class InitLauncher
         }
     }
 
-    static void WaitCreated(InitChannel channel, Action<string>? debug)
+    static int WaitCreated(InitChannel channel, Action<string>? debug)
     {
+        int console = -1;
         while (true)
         {
-            var frame = channel.Receive() ?? throw new InitFailedException("container init exited before it was set up");
-            switch (frame.Type)
+            var frame = channel.Receive();
+            if (frame is null)
             {
-                case FrameType.Created: return;
-                case FrameType.Debug: debug?.Invoke(Encoding.UTF8.GetString(frame.Payload)); break;
-                case FrameType.Error: throw new InitFailedException(Encoding.UTF8.GetString(frame.Payload));
-                default: throw new InitFailedException($"container init: unexpected frame {frame.Type}");
+                if (console >= 0) Libc.close(console);
+                throw new InitFailedException("container init exited before it was set up");
+            }
+            switch (frame.Value.Type)
+            {
+                case FrameType.Created: return console;
+                case FrameType.Console: console = frame.Value.Fd; break;
+                case FrameType.Debug: debug?.Invoke(Encoding.UTF8.GetString(frame.Value.Payload)); break;
+                case FrameType.Error:
+                    if (console >= 0) Libc.close(console);
+                    throw new InitFailedException(Encoding.UTF8.GetString(frame.Value.Payload));
+                default: throw new InitFailedException($"container init: unexpected frame {frame.Value.Type}");
             }
         }
     }

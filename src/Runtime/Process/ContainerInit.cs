@@ -57,6 +57,7 @@ public sealed class ContainerInit(InitChannel channel, ISyscalls sys)
         // "deny" where the maps were written without a helper; the user switch must then skip setgroups.
         _setgroupsAllowed = File.ReadAllText("/proc/self/setgroups").Trim() != "deny";
         if (!_config.Exec) SetUpContainer(spec, process);
+        else if (process.Terminal) ContainerConsole.SetUp(channel, process, bindConsole: false);
 
         sys.Chdir(process.Cwd);
         if (Directory.GetCurrentDirectory() is not { } cwd || !cwd.StartsWith('/'))
@@ -84,6 +85,7 @@ public sealed class ContainerInit(InitChannel channel, ISyscalls sys)
             if (!string.IsNullOrEmpty(spec.Domainname)) sys.Setdomainname(spec.Domainname);
         }
         rootfs.SwitchRoot();
+        if (process.Terminal) ContainerConsole.SetUp(channel, process, bindConsole: true);
         rootfs.Finish();
     }
 

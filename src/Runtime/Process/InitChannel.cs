@@ -11,7 +11,10 @@ public enum FrameType : uint
     Created = 7,  // stage 2 -> 0: the container is set up, blocked before exec
     Start = 8,    // stage 0 -> 2: go on to exec (run; create uses the exec fifo)
     Debug = 9,    // stage 2 -> 0: a line for --debug
+    Console = 10, // stage 2 -> 0: the pty master, as SCM_RIGHTS on the frame's one payload byte
 }
+
+public readonly record struct Frame(FrameType Type, byte[] Payload, int Fd = -1);
 
 /// <summary>The init socket between stage 0 and the init: uint32 type, uint32 length, payload.</summary>
 public sealed class InitChannel(int fd) : IDisposable
@@ -31,17 +34,35 @@ public sealed class InitChannel(int fd) : IDisposable
 
     public void Send(FrameType type, string text) => Send(type, Encoding.UTF8.GetBytes(text));
 
-    /// <summary>The next frame, or null when the other side closed the socket.</summary>
-    public (FrameType Type, byte[] Payload)? Receive()
+    /// <summary>Sends a frame whose one payload byte carries fd (SCM_RIGHTS).</summary>
+    public void SendFd(FrameType type, int fdToSend)
+    {
+        Span<byte> header = stackalloc byte[8];
+        BitConverter.TryWriteBytes(header, (uint)type);
+        BitConverter.TryWriteBytes(header[4..], 1u);
+        Libc.WriteAll(fd, header, "init socket");
+        FdPassing.Send(fd, fdToSend, "c"u8);
+    }
+
+    /// <summary>The next frame, or null when the other side closed the socket. A Console frame's
+    /// fd arrives with its payload byte.</summary>
+    public Frame? Receive()
     {
         Span<byte> header = stackalloc byte[8];
         if (!Libc.ReadExact(fd, header, "init socket")) return null;
         var type = (FrameType)BitConverter.ToUInt32(header);
         int length = (int)BitConverter.ToUInt32(header[4..]);
         if (length is < 0 or > MaxPayload) throw new IOException($"init socket: frame of {length} bytes");
+        if (type == FrameType.Console)
+        {
+            Span<byte> one = stackalloc byte[1];
+            int received = FdPassing.Receive(fd, one, out int n);
+            if (n != 1 || received < 0) throw new IOException("init socket: the console frame carried no fd");
+            return new Frame(type, [], received);
+        }
         var payload = new byte[length];
         if (length > 0 && !Libc.ReadExact(fd, payload, "init socket")) throw new IOException("init socket: closed mid-frame");
-        return (type, payload);
+        return new Frame(type, payload);
     }
 
     public void Dispose() => Libc.close(fd);
