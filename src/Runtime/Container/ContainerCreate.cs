@@ -26,6 +26,7 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
             throw new SpecError($"{configPath}: field linux.namespaces: a mount namespace is required");
 
         ConsoleSocket.Check(spec.Process.Terminal, detached, o.ConsoleSocket);
+        if (spec.Linux?.Seccomp is { } seccomp) Seccomp.SeccompPlan.From(seccomp); // its errors, before anything starts
         var caller = CallerInfo.Detect();
         var userNs = IdMapPlanner.Plan(spec, caller);
         debug?.Invoke($"user namespace: {userNs.Note}");
@@ -72,6 +73,8 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
                     try { ConsoleSocket.Send(socket, master); }
                     finally { Libc.close(master); }
                 }
+                if (init.SeccompListener >= 0)
+                    SeccompListener.Send(spec.Linux!.Seccomp!.ListenerPath!, init.SeccompListener, init.Pid, spec.Linux.Seccomp.ListenerMetadata, state, ContainerStatus.Creating);
                 store.Save(state);
                 if (o.PidFile is { } pidFile) PidFile.Write(pidFile, init.Pid);
                 return (state, init);

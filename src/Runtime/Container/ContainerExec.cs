@@ -40,7 +40,7 @@ public sealed class ContainerExec(StateStore store, Action<string>? debug = null
             joins.Add(new SpecNamespace { Type = type, Path = theirs });
         }
         if (!ContainerStatus.InitAlive(state)) throw new InvalidOperationException("cannot exec in a stopped container");
-        var execSpec = new OciSpec { OciVersion = spec?.OciVersion ?? "1.2.0", Root = spec?.Root ?? new SpecRoot { Path = state.Rootfs }, Process = process, Linux = new SpecLinux { Namespaces = joins } };
+        var execSpec = new OciSpec { OciVersion = spec?.OciVersion ?? "1.2.0", Root = spec?.Root ?? new SpecRoot { Path = state.Rootfs }, Process = process, Linux = new SpecLinux { Namespaces = joins, Seccomp = spec?.Linux?.Seccomp } };
         var config = new InitConfig
         {
             Spec = execSpec, Rootfs = state.Rootfs, Bundle = state.Bundle, PreserveFds = o.PreserveFds, Exec = true, Debug = o.Debug,

@@ -11,8 +11,11 @@ namespace Rlrun.Runtime.Container;
 public sealed class InitFailedException(string message) : Exception(message);
 
 /// <summary>A container init that has reported "created": its PID, and the socket to it.</summary>
-public sealed class LaunchedInit(int pid, InitChannel channel, int consoleMaster) : IDisposable
+public sealed class LaunchedInit(int pid, InitChannel channel, int consoleMaster, int seccompListener) : IDisposable
 {
+    /// <summary>The seccomp notify fd when the profile uses SCMP_ACT_NOTIFY, else -1 (closed by Dispose).</summary>
+    public int SeccompListener { get; } = seccompListener;
+
     public int Pid { get; } = pid;
     public InitChannel Channel { get; } = channel;
     /// <summary>The pty master when process.terminal is set, else -1. Owned until TakeConsole.</summary>
@@ -28,6 +31,7 @@ public sealed class LaunchedInit(int pid, InitChannel channel, int consoleMaster
     public void Dispose()
     {
         if (ConsoleMaster >= 0) Libc.close(ConsoleMaster);
+        if (SeccompListener >= 0) Libc.close(SeccompListener);
         Channel.Dispose();
     }
 }
@@ -79,8 +83,8 @@ public static class InitLauncher
             stage1 = -1;
 
             channel.Send(FrameType.Config, JsonSerializer.SerializeToUtf8Bytes(config, InitJsonContext.Default.InitConfig));
-            int console = WaitCreated(channel, debug);
-            return new LaunchedInit(containerPid, channel, console);
+            var (console, listener) = WaitCreated(channel, debug);
+            return new LaunchedInit(containerPid, channel, console, listener);
         }
         catch
         {
@@ -121,24 +125,30 @@ public static class InitLauncher
         }
     }
 
-    static int WaitCreated(InitChannel channel, Action<string>? debug)
+    static (int Console, int Listener) WaitCreated(InitChannel channel, Action<string>? debug)
     {
-        int console = -1;
+        int console = -1, listener = -1;
+        void CloseFds()
+        {
+            if (console >= 0) Libc.close(console);
+            if (listener >= 0) Libc.close(listener);
+        }
         while (true)
         {
             var frame = channel.Receive();
             if (frame is null)
             {
-                if (console >= 0) Libc.close(console);
+                CloseFds();
                 throw new InitFailedException("container init exited before it was set up");
             }
             switch (frame.Value.Type)
             {
-                case FrameType.Created: return console;
+                case FrameType.Created: return (console, listener);
                 case FrameType.Console: console = frame.Value.Fd; break;
+                case FrameType.SeccompListener: listener = frame.Value.Fd; break;
                 case FrameType.Debug: debug?.Invoke(Encoding.UTF8.GetString(frame.Value.Payload)); break;
                 case FrameType.Error:
-                    if (console >= 0) Libc.close(console);
+                    CloseFds();
                     throw new InitFailedException(Encoding.UTF8.GetString(frame.Value.Payload));
                 default: throw new InitFailedException($"container init: unexpected frame {frame.Value.Type}");
             }

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Rlrun.Runtime.Interop;
 using Rlrun.Runtime.Rootfs;
+using Rlrun.Runtime.Seccomp;
 using Rlrun.Runtime.Spec;
 using Rlrun.Runtime.Syscalls;
 
@@ -63,12 +64,30 @@ public sealed class ContainerInit(InitChannel channel, ISyscalls sys)
         if (Directory.GetCurrentDirectory() is not { } cwd || !cwd.StartsWith('/'))
             throw new IOException($"process.cwd {process.Cwd}: the working directory is not inside the container");
         string executable = ExecutableLookup.Resolve(process.Args![0], process.Env);
+        _seccomp = spec.Linux?.Seccomp is { } profile ? SeccompPlan.From(profile) : null;
+        // A notify listener must reach stage 0 before it goes away (create returns at "created").
+        if (_seccomp is { UsesNotify: true }) SendListener(LoadSeccomp());
 
         if (_config.Exec) SetRlimits(process);
         channel.Send(FrameType.Created);
         _created = true;
         if (!_config.Exec) WaitForStart();
         Exec(process, executable);
+    }
+
+    SeccompPlan? _seccomp;
+
+    int LoadSeccomp()
+    {
+        var plan = _seccomp!;
+        _seccomp = null;
+        return SeccompLoader.Load(plan, w => Debug(w));
+    }
+
+    void SendListener(int fd)
+    {
+        try { channel.SendFd(FrameType.SeccompListener, fd); }
+        finally { Libc.close(fd); }
     }
 
     void SetUpContainer(OciSpec spec, SpecProcess process)
@@ -123,6 +142,8 @@ public sealed class ContainerInit(InitChannel channel, ISyscalls sys)
         for (int fd = 3; fd < first; fd++) Libc.fcntl(fd, Libc.F_SETFD, 0);
 
         if (process.User.Umask is uint mask) FileCalls.umask((int)mask);
+        // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the caps go (runc's order).
+        if (_seccomp is not null && !process.NoNewPrivileges) LoadSeccomp();
         var caps = process.Capabilities is { } c ? new CapabilitySetter(c, w => Console.Error.WriteLine($"rlrun init: warning: {w}")) : null;
         caps?.DropBounding();
         SyscallException.Check(ProcessCalls.prctl(ProcessCalls.PR_SET_KEEPCAPS, 1, 0, 0, 0), "prctl(PR_SET_KEEPCAPS)");
@@ -137,6 +158,8 @@ public sealed class ContainerInit(InitChannel channel, ISyscalls sys)
 
         using var argv = new NativeStringArray(process.Args!);
         using var envp = new NativeStringArray(process.Env ?? []);
+        // With no_new_privs, as late as possible: the fewest of our own syscalls pass through it.
+        if (_seccomp is not null) LoadSeccomp();
         unsafe { ProcessCalls.execve(executable, argv.Pointer, envp.Pointer); }
         throw new SyscallException("exec", Libc.LastErrno, executable);
     }

@@ -12,6 +12,7 @@ public enum FrameType : uint
     Start = 8,    // stage 0 -> 2: go on to exec (run; create uses the exec fifo)
     Debug = 9,    // stage 2 -> 0: a line for --debug
     Console = 10, // stage 2 -> 0: the pty master, as SCM_RIGHTS on the frame's one payload byte
+    SeccompListener = 11, // stage 2 -> 0: the seccomp notify fd, likewise
 }
 
 public readonly record struct Frame(FrameType Type, byte[] Payload, int Fd = -1);
@@ -53,7 +54,7 @@ public sealed class InitChannel(int fd) : IDisposable
         var type = (FrameType)BitConverter.ToUInt32(header);
         int length = (int)BitConverter.ToUInt32(header[4..]);
         if (length is < 0 or > MaxPayload) throw new IOException($"init socket: frame of {length} bytes");
-        if (type == FrameType.Console)
+        if (type is FrameType.Console or FrameType.SeccompListener)
         {
             Span<byte> one = stackalloc byte[1];
             int received = FdPassing.Receive(fd, one, out int n);

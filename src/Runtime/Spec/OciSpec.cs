@@ -110,7 +110,7 @@ public sealed class SpecLinux
     public string? CgroupsPath { get; set; }
     public List<SpecNamespace>? Namespaces { get; set; }
     public List<SpecDevice>? Devices { get; set; }
-    public JsonElement? Seccomp { get; set; }
+    public SpecSeccomp? Seccomp { get; set; }
     public string? RootfsPropagation { get; set; }
     public List<string>? MaskedPaths { get; set; }
     public List<string>? ReadonlyPaths { get; set; }
@@ -118,6 +118,33 @@ public sealed class SpecLinux
     public JsonElement? IntelRdt { get; set; }
     public JsonElement? Personality { get; set; }
     public JsonElement? TimeOffsets { get; set; }
+}
+
+public sealed class SpecSeccomp
+{
+    public string DefaultAction { get; set; } = "";
+    public uint? DefaultErrnoRet { get; set; }
+    public List<string>? Architectures { get; set; }
+    public List<string>? Flags { get; set; }
+    public string? ListenerPath { get; set; }
+    public string? ListenerMetadata { get; set; }
+    public List<SpecSyscall>? Syscalls { get; set; }
+}
+
+public sealed class SpecSyscall
+{
+    public List<string> Names { get; set; } = [];
+    public string Action { get; set; } = "";
+    public uint? ErrnoRet { get; set; }
+    public List<SpecSyscallArg>? Args { get; set; }
+}
+
+public sealed class SpecSyscallArg
+{
+    public uint Index { get; set; }
+    public ulong Value { get; set; }
+    public ulong ValueTwo { get; set; }
+    public string Op { get; set; } = "";
 }
 
 public sealed class SpecIdMapping
