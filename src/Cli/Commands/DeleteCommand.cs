@@ -12,7 +12,7 @@ public sealed class DeleteCommand : ICommand
 
     public int Run(CommandContext ctx, ParsedArgs args)
     {
-        new ContainerDelete(ctx.Store).Delete(CommandArgs.SingleId(args, Name), args.Bool("force"));
+        new ContainerDelete(ctx.Store, ctx.Log.Warn).Delete(CommandArgs.SingleId(args, Name), args.Bool("force"));
         return 0;
     }
 }

@@ -13,7 +13,7 @@ public sealed class StartCommand : ICommand
     public int Run(CommandContext ctx, ParsedArgs args)
     {
         string id = CommandArgs.SingleId(args, Name);
-        new ContainerStart(ctx.Store).Start(id);
+        new ContainerStart(ctx.Store, ctx.Log.Warn).Start(id);
         return 0;
     }
 }

@@ -56,7 +56,8 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
                 SyscallException.Check(FileCalls.mkfifo(fifo, 0x180), "mkfifo", fifo);
                 fifoFd = SyscallException.Check(Libc.open(fifo, Libc.O_PATH | Libc.O_CLOEXEC, 0), "open", fifo);
             }
-            var init = InitLauncher.Launch(config, namespaces, userNs, fifoFd, debug);
+            config.Id = o.Id;
+            var init = InitLauncher.Launch(config, namespaces, userNs, fifoFd, debug, pid => RuntimeHooks(spec, o.Id, bundle, pid));
             try
             {
                 var state = new ContainerState
@@ -66,6 +67,7 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
                     Status = startViaSocket ? ContainerStatus.Running : ContainerStatus.Created, Created = DateTime.UtcNow,
                     Owner = CallerInfo.UserName(caller.Euid) ?? caller.Euid.ToString(),
                     InitStartTime = ProcStat.Read(init.Pid)?.StartTime ?? 0,
+                    Poststop = spec.Hooks?.Poststop,
                 };
                 if (o.ConsoleSocket is { } socket && init.ConsoleMaster >= 0)
                 {
@@ -96,5 +98,18 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
         {
             if (fifoFd >= 0) Libc.close(fifoFd);
         }
+    }
+
+    // prestart (deprecated, same time) and createRuntime: in our namespaces, once the init's mounts exist.
+    static string? RuntimeHooks(OciSpec spec, string id, string bundle, int pid)
+    {
+        var state = OciState.Json(id, ContainerStatus.Creating, pid, bundle, spec.Annotations);
+        try
+        {
+            HookRunner.RunAll("prestart", spec.Hooks?.Prestart, state);
+            HookRunner.RunAll("createRuntime", spec.Hooks?.CreateRuntime, state);
+            return null;
+        }
+        catch (HookFailedException e) { return e.Message; }
     }
 }

@@ -4,7 +4,7 @@ namespace Rlrun.Runtime.Container;
 
 /// <summary>`delete [--force]`: a stopped or created container is removed; a running one only with
 /// --force, after SIGKILL. --force on a missing container succeeds, as with runc (podman relies on it).</summary>
-public sealed class ContainerDelete(StateStore store)
+public sealed class ContainerDelete(StateStore store, Action<string>? warn = null)
 {
     public void Delete(string id, bool force)
     {
@@ -32,6 +32,8 @@ public sealed class ContainerDelete(StateStore store)
                 throw new InvalidOperationException($"cannot delete container {id} that is not stopped: {status}");
             if (status != ContainerStatus.Stopped) ContainerProcess.KillAndWait(state, TimeSpan.FromSeconds(10));
             store.RemoveDir(id);
+            if (state.Poststop is { Count: > 0 } hooks)
+                Process.HookRunner.RunAllWarn("poststop", hooks, OciState.Json(state, ContainerStatus.Stopped), w => warn?.Invoke(w));
         }
     }
 }

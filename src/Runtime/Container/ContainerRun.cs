@@ -6,7 +6,7 @@ namespace Rlrun.Runtime.Container;
 
 /// <summary>`run`: create and start in one process. In the foreground it passes stdio through,
 /// forwards signals to the container, returns its exit code and deletes it unless --keep.</summary>
-public sealed class ContainerRun(StateStore store, Action<string>? debug = null)
+public sealed class ContainerRun(StateStore store, Action<string>? debug = null, Action<string>? warn = null)
 {
     public int Run(CreateOptions o, bool detach, bool keep)
     {
@@ -16,17 +16,19 @@ public sealed class ContainerRun(StateStore store, Action<string>? debug = null)
             if (detach)
             {
                 Start(init, state);
+                ContainerStart.RunPoststart(state, warn);
                 return 0;
             }
             try
             {
                 using var foreground = new ForegroundProcess(state.Pid, init.TakeConsole());
                 Start(init, state);
+                ContainerStart.RunPoststart(state, warn);
                 return foreground.Wait();
             }
             finally
             {
-                if (!keep) new ContainerDelete(store).Delete(o.Id, force: true);
+                if (!keep) new ContainerDelete(store, warn).Delete(o.Id, force: true);
             }
         }
     }

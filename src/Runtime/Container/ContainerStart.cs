@@ -3,7 +3,7 @@ using Rlrun.Runtime.State;
 namespace Rlrun.Runtime.Container;
 
 /// <summary>`start`: release a created container's init from the exec fifo.</summary>
-public sealed class ContainerStart(StateStore store)
+public sealed class ContainerStart(StateStore store, Action<string>? warn = null)
 {
     public void Start(string id)
     {
@@ -21,5 +21,14 @@ public sealed class ContainerStart(StateStore store)
         File.Delete(fifo);
         state.Status = ContainerStatus.Running;
         store.Save(state);
+        RunPoststart(state, warn);
+    }
+
+    /// <summary>poststart: config.json's, read now from the bundle; a failure is a warning, per the spec.</summary>
+    public static void RunPoststart(ContainerState state, Action<string>? warn)
+    {
+        var hooks = Spec.SpecLoader.TryLoadHooks(Path.Join(state.Bundle, "config.json"))?.Poststart;
+        if (hooks is { Count: > 0 })
+            Process.HookRunner.RunAllWarn("poststart", hooks, OciState.Json(state, ContainerStatus.Running), w => warn?.Invoke(w));
     }
 }

@@ -40,7 +40,9 @@ public sealed class LaunchedInit(int pid, InitChannel channel, int consoleMaster
 /// writes the ID maps when stage 1 asks, and sends stage 2 its config (DESIGN.md, "The process model").</summary>
 public static class InitLauncher
 {
-    public static LaunchedInit Launch(InitConfig config, NamespacePlan namespaces, UserNamespacePlan userNs, int fifoPathFd, Action<string>? debug)
+    /// <param name="runtimeHooks">runs prestart and createRuntime when the init asks; returns the error, or null</param>
+    public static LaunchedInit Launch(InitConfig config, NamespacePlan namespaces, UserNamespacePlan userNs, int fifoPathFd, Action<string>? debug,
+        Func<int, string?>? runtimeHooks = null)
     {
         int preserve = config.PreserveFds;
         int initFd = 3 + preserve, fifoFd = initFd + 1;
@@ -82,8 +84,9 @@ public static class InitLauncher
             Reap(stage1);
             stage1 = -1;
 
+            config.HostPid = containerPid;
             channel.Send(FrameType.Config, JsonSerializer.SerializeToUtf8Bytes(config, InitJsonContext.Default.InitConfig));
-            var (console, listener) = WaitCreated(channel, debug);
+            var (console, listener) = WaitCreated(channel, debug, () => runtimeHooks?.Invoke(containerPid));
             return new LaunchedInit(containerPid, channel, console, listener);
         }
         catch
@@ -125,7 +128,7 @@ public static class InitLauncher
         }
     }
 
-    static (int Console, int Listener) WaitCreated(InitChannel channel, Action<string>? debug)
+    static (int Console, int Listener) WaitCreated(InitChannel channel, Action<string>? debug, Func<string?> runtimeHooks)
     {
         int console = -1, listener = -1;
         void CloseFds()
@@ -146,6 +149,10 @@ public static class InitLauncher
                 case FrameType.Created: return (console, listener);
                 case FrameType.Console: console = frame.Value.Fd; break;
                 case FrameType.SeccompListener: listener = frame.Value.Fd; break;
+                case FrameType.RuntimeHooks:
+                    string? failed = runtimeHooks();
+                    channel.Send(FrameType.HooksDone, failed ?? "");
+                    break;
                 case FrameType.Debug: debug?.Invoke(Encoding.UTF8.GetString(frame.Value.Payload)); break;
                 case FrameType.Error:
                     CloseFds();

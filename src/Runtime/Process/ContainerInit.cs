@@ -3,6 +3,7 @@ using System.Text.Json;
 using Rlrun.Runtime.Interop;
 using Rlrun.Runtime.Rootfs;
 using Rlrun.Runtime.Seccomp;
+using Rlrun.Runtime.State;
 using Rlrun.Runtime.Spec;
 using Rlrun.Runtime.Syscalls;
 
@@ -71,11 +72,17 @@ public sealed class ContainerInit(InitChannel channel, ISyscalls sys)
         if (_config.Exec) SetRlimits(process);
         channel.Send(FrameType.Created);
         _created = true;
-        if (!_config.Exec) WaitForStart();
+        if (!_config.Exec)
+        {
+            WaitForStart();
+            HookRunner.RunAll("startContainer", spec.Hooks?.StartContainer, StateJson(ContainerStatus.Created));
+        }
         Exec(process, executable);
     }
 
     SeccompPlan? _seccomp;
+
+    byte[] StateJson(string status) => OciState.Json(_config.Id, status, _config.HostPid, _config.Bundle, _config.Spec.Annotations);
 
     int LoadSeccomp()
     {
@@ -95,6 +102,16 @@ public sealed class ContainerInit(InitChannel channel, ISyscalls sys)
         if (_config.NewNetwork) SocketCalls.SetLinkUp("lo");
         var rootfs = new RootfsBuilder(sys, _config, Debug);
         rootfs.Build();
+        var hooks = spec.Hooks;
+        if (hooks?.Prestart is { Count: > 0 } || hooks?.CreateRuntime is { Count: > 0 })
+        {
+            // These run in the runtime's namespaces, so stage 0 runs them; we wait.
+            channel.Send(FrameType.RuntimeHooks);
+            var done = channel.Receive();
+            if (done?.Type != FrameType.HooksDone) throw new IOException("the runtime went away while running hooks");
+            if (done.Value.Payload.Length > 0) throw new HookFailedException(Encoding.UTF8.GetString(done.Value.Payload));
+        }
+        HookRunner.RunAll("createContainer", hooks?.CreateContainer, StateJson(ContainerStatus.Creating));
         foreach (var (key, value) in spec.Linux?.Sysctl ?? []) ProcFiles.WriteSysctl(key, value);
         if (process.OomScoreAdj is int adj) ProcFiles.Write("/proc/self/oom_score_adj", adj.ToString());
         SetRlimits(process);

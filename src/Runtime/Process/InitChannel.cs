@@ -13,6 +13,8 @@ public enum FrameType : uint
     Debug = 9,    // stage 2 -> 0: a line for --debug
     Console = 10, // stage 2 -> 0: the pty master, as SCM_RIGHTS on the frame's one payload byte
     SeccompListener = 11, // stage 2 -> 0: the seccomp notify fd, likewise
+    RuntimeHooks = 12,    // stage 2 -> 0: run prestart and createRuntime now (mounts made, before pivot_root)
+    HooksDone = 13,       // stage 0 -> 2: they ran; the payload is the error when one failed
 }
 
 public readonly record struct Frame(FrameType Type, byte[] Payload, int Fd = -1);

@@ -19,6 +19,9 @@ public sealed class InitConfig
     public bool NewCgroup { get; set; }
     public bool NewUts { get; set; }
     public bool Debug { get; set; }
+    /// <summary>For the state hooks get: the container's ID and its init's PID as the runtime sees it.</summary>
+    public string Id { get; set; } = "";
+    public int HostPid { get; set; }
     /// <summary>exec: the namespaces are the running container's; only the process is set up.</summary>
     public bool Exec { get; set; }
 }

@@ -24,17 +24,18 @@ public static class SignalParser
         string name = text.StartsWith("SIG", StringComparison.OrdinalIgnoreCase) ? text[3..] : text;
         if (Numbers.TryGetValue(name, out n)) return n;
         // RTMIN+N and RTMAX-N, as kill(1) writes them.
-        if (name.StartsWith("RTMIN", StringComparison.OrdinalIgnoreCase) && Offset(name[5..], out int plus) && SIGRTMIN + plus <= SIGRTMAX)
+        if (name.StartsWith("RTMIN", StringComparison.OrdinalIgnoreCase) && Offset(name[5..], '+', out int plus) && SIGRTMIN + plus <= SIGRTMAX)
             return SIGRTMIN + plus;
-        if (name.StartsWith("RTMAX", StringComparison.OrdinalIgnoreCase) && Offset(name[5..], out int minus) && SIGRTMAX + minus >= SIGRTMIN)
+        if (name.StartsWith("RTMAX", StringComparison.OrdinalIgnoreCase) && Offset(name[5..], '-', out int minus) && SIGRTMAX + minus >= SIGRTMIN)
             return SIGRTMAX + minus;
         throw new ArgumentException($"unknown signal \"{text}\"");
     }
 
-    static bool Offset(string rest, out int value)
+    // RTMIN counts up and RTMAX counts down: "RTMIN+2", "RTMAX-1".
+    static bool Offset(string rest, char sign, out int value)
     {
         value = 0;
         if (rest.Length == 0) return true;
-        return int.TryParse(rest, out value) && (rest[0] is '+' or '-');
+        return rest[0] == sign && int.TryParse(rest, out value);
     }
 }

@@ -173,6 +173,8 @@ public sealed class SpecDevice
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, WriteIndented = true,
-    ReadCommentHandling = JsonCommentHandling.Disallow)]
+    ReadCommentHandling = JsonCommentHandling.Disallow,
+    // A null where the spec wants a string is a config error, not a crash later.
+    RespectNullableAnnotations = true)]
 [JsonSerializable(typeof(OciSpec))]
 public sealed partial class SpecJsonContext : JsonSerializerContext;

@@ -43,8 +43,8 @@ public static class SpecValidator
         bool newUts = linux?.Namespaces?.Any(n => n.Type == "uts") ?? false;
         if (!string.IsNullOrEmpty(spec.Hostname) && !newUts) Fail("hostname", "needs a uts namespace (linux.namespaces)");
         bool userNs = linux?.Namespaces?.Any(n => n.Type == "user") ?? false;
-        if ((linux?.UidMappings?.Count > 0 || linux?.GidMappings?.Count > 0) && !userNs)
-            Fail("linux.uidMappings", "mappings need a user namespace (linux.namespaces)");
+        if (linux?.UidMappings?.Count > 0 && !userNs) Fail("linux.uidMappings", "mappings need a user namespace (linux.namespaces)");
+        if (linux?.GidMappings?.Count > 0 && !userNs) Fail("linux.gidMappings", "mappings need a user namespace (linux.namespaces)");
         foreach (var (map, i) in (linux?.UidMappings ?? []).Select((m, i) => (m, i)))
             if (map.Size == 0) Fail($"linux.uidMappings[{i}].size", "must be at least 1");
         foreach (var (map, i) in (linux?.GidMappings ?? []).Select((m, i) => (m, i)))

@@ -17,6 +17,8 @@ public sealed class ContainerState
     public string Owner { get; set; } = "";
     /// <summary>/proc/PID/stat start time of the init, so a reused PID is not taken for it.</summary>
     public ulong InitStartTime { get; set; }
+    /// <summary>config.json's poststop hooks: delete runs them even if the bundle has changed since.</summary>
+    public List<Spec.SpecHook>? Poststop { get; set; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
