@@ -10,7 +10,8 @@ public static partial class Program
     static readonly ICommand[] Commands =
     [
         new SpecCommand(), new CreateCommand(), new StartCommand(), new RunCommand(), new StateCommand(),
-        new KillCommand(), new DeleteCommand(), new ListCommand(), new ExecCommand(),
+        new KillCommand(), new DeleteCommand(), new ListCommand(), new ExecCommand(), new PsCommand(),
+        new FeaturesCommand(), new CheckpointCommand("checkpoint"), new CheckpointCommand("restore"),
     ];
 
     static readonly Flag[] GlobalFlags =
@@ -70,7 +71,7 @@ public static partial class Program
     static string Describe(string command, Exception e)
     {
         string message = e.Message.Replace('\n', ' ').Trim();
-        return e is SpecError or ArgumentException or InvalidOperationException ? message : $"{command}: {message}";
+        return e is SpecError or ArgumentException or InvalidOperationException or NotSupportedException ? message : $"{command}: {message}";
     }
 
     public static string VersionText()

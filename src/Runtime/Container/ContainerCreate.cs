@@ -27,6 +27,7 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
 
         ConsoleSocket.Check(spec.Process.Terminal, detached, o.ConsoleSocket);
         if (spec.Linux?.Seccomp is { } seccomp) Seccomp.SeccompPlan.From(seccomp); // its errors, before anything starts
+        int preserveFds = o.PreserveFds + PassSocketActivation(spec.Process);
         var caller = CallerInfo.Detect();
         var userNs = IdMapPlanner.Plan(spec, caller);
         debug?.Invoke($"user namespace: {userNs.Note}");
@@ -38,7 +39,7 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
 
         var config = new InitConfig
         {
-            Spec = spec, Rootfs = rootfs, Bundle = bundle, NoPivot = o.NoPivot, PreserveFds = o.PreserveFds,
+            Spec = spec, Rootfs = rootfs, Bundle = bundle, NoPivot = o.NoPivot, PreserveFds = preserveFds,
             InUserNamespace = inUserNs,
             NewNetwork = namespaces.Creates("network"), NewIpc = namespaces.Creates("ipc"),
             NewCgroup = namespaces.Creates("cgroup"), NewUts = namespaces.Creates("uts") || namespaces.JoinsExisting("uts"),
@@ -98,6 +99,19 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
         {
             if (fifoFd >= 0) Libc.close(fifoFd);
         }
+    }
+
+    /// <summary>systemd socket activation, as runc passes it on: LISTEN_FDS fds from 3 go into the
+    /// container (before --preserve-fds ones), with LISTEN_FDS and LISTEN_PID=1 in its env.</summary>
+    static int PassSocketActivation(SpecProcess process)
+    {
+        if (!int.TryParse(Environment.GetEnvironmentVariable("LISTEN_FDS"), out int n) || n <= 0) return 0;
+        var env = (process.Env ?? []).Where(e => !e.StartsWith("LISTEN_FDS=") && !e.StartsWith("LISTEN_PID=")).ToList();
+        env.Add($"LISTEN_FDS={n}");
+        env.Add("LISTEN_PID=1");
+        if (Environment.GetEnvironmentVariable("LISTEN_FDNAMES") is { } names) env.Add($"LISTEN_FDNAMES={names}");
+        process.Env = env;
+        return n;
     }
 
     // prestart (deprecated, same time) and createRuntime: in our namespaces, once the init's mounts exist.

@@ -14,6 +14,14 @@ public sealed class ContainerQuery(StateStore store)
         return state;
     }
 
+    /// <summary>The container's processes: its init and everything in its PID namespace.</summary>
+    public List<int> Processes(string id)
+    {
+        var state = State(id);
+        if (state.Status == ContainerStatus.Stopped) return [];
+        return [state.Pid, .. ContainerProcess.OthersInPidNamespace(state.Pid).Order()];
+    }
+
     public List<ContainerState> List()
     {
         var result = new List<ContainerState>();
