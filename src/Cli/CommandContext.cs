@@ -3,11 +3,36 @@ using Rlrun.Runtime.State;
 namespace Rlrun.Cli;
 
 /// <summary>What every subcommand gets: the global options, parsed.</summary>
-public sealed class CommandContext(string root, RuntimeLog log)
+public sealed class CommandContext(string root, RuntimeLog log, string cgroupManager)
 {
     public string Root { get; } = root;
     public RuntimeLog Log { get; } = log;
     public StateStore Store { get; } = new(root);
+    /// <summary>--cgroup-manager (or --systemd-cgroup, RLRUN_CGROUP_MANAGER): systemd, cgroupfs, disabled, auto.</summary>
+    public string CgroupManager { get; } = cgroupManager;
+
+    /// <summary>A warning said once per state root, not on every create (podman creates often):
+    /// a marker file in the root remembers it was said. --debug says it every time.</summary>
+    public void WarnOnce(string message)
+    {
+        string marker = Path.Join(Root, $".warned-{StableHash(message):x8}");
+        if (File.Exists(marker)) { Log.Debug(message); return; }
+        Log.Warn(message);
+        try
+        {
+            Directory.CreateDirectory(Root);
+            File.WriteAllText(marker, message + "\n");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+
+    // FNV-1a: string.GetHashCode differs from one process to the next.
+    static uint StableHash(string s)
+    {
+        uint h = 2166136261;
+        foreach (char c in s) { h ^= c; h *= 16777619; }
+        return h;
+    }
 }
 
 /// <summary>One subcommand: its flags, its usage line, and what it does (src/Cli/Commands/).</summary>

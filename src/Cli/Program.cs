@@ -12,6 +12,7 @@ public static partial class Program
         new SpecCommand(), new CreateCommand(), new StartCommand(), new RunCommand(), new StateCommand(),
         new KillCommand(), new DeleteCommand(), new ListCommand(), new ExecCommand(), new PsCommand(),
         new FeaturesCommand(), new CheckpointCommand("checkpoint"), new CheckpointCommand("restore"),
+        new PauseCommand(pause: true), new PauseCommand(pause: false),
     ];
 
     static readonly Flag[] GlobalFlags =
@@ -20,7 +21,8 @@ public static partial class Program
         new(["log"], true, "append log lines to this file"),
         new(["log-format"], true, "log format: text (default) or json"),
         new(["debug"], false, "log what rlrun decides"),
-        new(["systemd-cgroup"], false, "accepted for runc compatibility"),
+        new(["systemd-cgroup"], false, "use the systemd cgroup manager (same as --cgroup-manager systemd)"),
+        new(["cgroup-manager"], true, "systemd, cgroupfs, disabled, or auto (default: systemd if a user manager answers, else cgroupfs if delegated, else none)"),
         new(["rootless"], true, "accepted for runc compatibility (rlrun decides from the euid)"),
         new(["criu"], true, "accepted for runc compatibility"),
         new(["help", "h"], false, "show help"),
@@ -57,7 +59,11 @@ public static partial class Program
             var parsed = ArgParser.Parse(rest.Skip(1).ToList(), [.. command.Flags, new Flag(["help", "h"], false, "show help")]);
             if (parsed.Bool("help")) { PrintCommandHelp(command); return 0; }
             string root = global.Value("root") ?? Runtime.State.StateStore.DefaultRoot();
-            return command.Run(new CommandContext(Path.GetFullPath(root), log), parsed);
+            string cgroupManager = global.Value("cgroup-manager") ?? (global.Bool("systemd-cgroup") ? "systemd" : null)
+                ?? Environment.GetEnvironmentVariable("RLRUN_CGROUP_MANAGER") ?? "auto";
+            if (!Runtime.Cgroups.CgroupManagers.IsKnown(cgroupManager))
+                throw new UsageException($"invalid --cgroup-manager \"{cgroupManager}\": systemd, cgroupfs, disabled or auto");
+            return command.Run(new CommandContext(Path.GetFullPath(root), log, cgroupManager), parsed);
         }
         catch (UsageException e) { log.Error($"{command.Name}: {e.Message}"); return 1; }
         catch (Exception e) when (e is not OutOfMemoryException)

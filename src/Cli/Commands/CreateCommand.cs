@@ -13,7 +13,7 @@ public sealed class CreateCommand : ICommand
     public int Run(CommandContext ctx, ParsedArgs args)
     {
         var options = CreateFlags.Options(ctx, args, Name);
-        var (_, init) = new ContainerCreate(ctx.Store, ctx.Log.Debug).Create(options, startViaSocket: false);
+        var (_, init) = new ContainerCreate(ctx.Store, ctx.Log.Debug, ctx.WarnOnce).Create(options, startViaSocket: false);
         init.Dispose();
         return 0;
     }

@@ -21,6 +21,6 @@ public static class CreateFlags
         if (args.Positional.Count == 0) throw new UsageException($"\"{command}\" requires a container id");
         if (args.Positional.Count > 1) throw new UsageException($"unexpected argument \"{args.Positional[1]}\"");
         return new CreateOptions(args.Positional[0], args.Value("bundle") ?? ".", args.Value("pid-file"),
-            args.Value("console-socket"), args.Bool("no-pivot"), args.Int("preserve-fds", 0), ctx.Log.DebugEnabled);
+            args.Value("console-socket"), args.Bool("no-pivot"), args.Int("preserve-fds", 0), ctx.Log.DebugEnabled, ctx.CgroupManager);
     }
 }

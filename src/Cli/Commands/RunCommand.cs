@@ -18,6 +18,6 @@ public sealed class RunCommand : ICommand
     public int Run(CommandContext ctx, ParsedArgs args)
     {
         var options = CreateFlags.Options(ctx, args, Name);
-        return new ContainerRun(ctx.Store, ctx.Log.Debug, ctx.Log.Warn).Run(options, args.Bool("detach"), args.Bool("keep"));
+        return new ContainerRun(ctx.Store, ctx.Log.Debug, ctx.WarnOnce).Run(options, args.Bool("detach"), args.Bool("keep"));
     }
 }

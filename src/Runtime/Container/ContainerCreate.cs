@@ -1,3 +1,4 @@
+using Rlrun.Runtime.Cgroups;
 using Rlrun.Runtime.IdMapping;
 using Rlrun.Runtime.Interop;
 using Rlrun.Runtime.Namespaces;
@@ -9,7 +10,7 @@ namespace Rlrun.Runtime.Container;
 
 /// <summary>`create` (and the first half of `run`): validate everything, claim the ID, launch the
 /// init, record the state. On any failure nothing stays behind: no state dir, no process.</summary>
-public sealed class ContainerCreate(StateStore store, Action<string>? debug = null)
+public sealed class ContainerCreate(StateStore store, Action<string>? debug = null, Action<string>? warn = null)
 {
     /// <param name="startViaSocket">run: the init waits on the socket, not on an exec fifo</param>
     public (ContainerState State, LaunchedInit Init) Create(CreateOptions o, bool startViaSocket, bool detached = true)
@@ -46,10 +47,18 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
             Debug = o.Debug,
         };
 
+        var resources = spec.Linux?.Resources;
         store.CreateDir(o.Id);
         int fifoFd = -1;
+        ContainerCgroup? cgroup = null;
+        ICgroupManager? cgroups = null;
+        // Said once the container exists: a failed create prints its error and nothing else.
+        var warnings = new List<string>();
         try
         {
+            // After the ID is claimed: a create that fails for a taken ID says nothing about cgroups.
+            cgroups = CgroupManagers.Select(o.CgroupManager, CgroupManagers.WantsLimits(resources), warnings.Add);
+            debug?.Invoke($"cgroup manager: {cgroups.Name}");
             string dir = store.DirOf(o.Id);
             if (!startViaSocket)
             {
@@ -58,7 +67,9 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
                 fifoFd = SyscallException.Check(Libc.open(fifo, Libc.O_PATH | Libc.O_CLOEXEC, 0), "open", fifo);
             }
             config.Id = o.Id;
-            var init = InitLauncher.Launch(config, namespaces, userNs, fifoFd, debug, pid => RuntimeHooks(spec, o.Id, bundle, pid));
+            var init = InitLauncher.Launch(config, namespaces, userNs, fifoFd, debug, pid => RuntimeHooks(spec, o.Id, bundle, pid),
+                stage1 => cgroup = cgroups.Create(o.Id, stage1, resources, spec.Linux?.CgroupsPath, spec));
+            if (cgroup is not null) debug?.Invoke($"cgroup: {cgroup.Path}");
             try
             {
                 var state = new ContainerState
@@ -69,6 +80,7 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
                     Owner = CallerInfo.UserName(caller.Euid) ?? caller.Euid.ToString(),
                     InitStartTime = ProcStat.Read(init.Pid)?.StartTime ?? 0,
                     Poststop = spec.Hooks?.Poststop,
+                    Cgroup = cgroup,
                 };
                 if (o.ConsoleSocket is { } socket && init.ConsoleMaster >= 0)
                 {
@@ -80,6 +92,7 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
                     SeccompListener.Send(spec.Linux!.Seccomp!.ListenerPath!, init.SeccompListener, init.Pid, spec.Linux.Seccomp.ListenerMetadata, state, ContainerStatus.Creating);
                 store.Save(state);
                 if (o.PidFile is { } pidFile) PidFile.Write(pidFile, init.Pid);
+                foreach (var w in warnings) warn?.Invoke(w);
                 return (state, init);
             }
             catch
@@ -92,6 +105,7 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
         }
         catch
         {
+            if (cgroup is not null) cgroups!.Destroy(cgroup);
             store.RemoveDir(o.Id);
             throw;
         }

@@ -31,6 +31,8 @@ public sealed class ContainerDelete(StateStore store, Action<string>? warn = nul
             if (status is ContainerStatus.Running or ContainerStatus.Paused && !force)
                 throw new InvalidOperationException($"cannot delete container {id} that is not stopped: {status}");
             if (status != ContainerStatus.Stopped) ContainerProcess.KillAndWait(state, TimeSpan.FromSeconds(10));
+            // Whatever outlived the init (no PID namespace, or a crash) goes with the cgroup.
+            if (state.Cgroup is { } cgroup) Cgroups.CgroupManagers.For(cgroup).Destroy(cgroup);
             store.RemoveDir(id);
             if (state.Poststop is { Count: > 0 } hooks)
                 Process.HookRunner.RunAllWarn("poststop", hooks, OciState.Json(state, ContainerStatus.Stopped), w => warn?.Invoke(w));

@@ -47,7 +47,11 @@ public sealed class ContainerExec(StateStore store, Action<string>? debug = null
             InUserNamespace = true,
         };
         debug?.Invoke($"exec: joining {string.Join(", ", joins.Select(j => j.Type))} of init {state.Pid}");
-        var init = InitLauncher.Launch(config, NamespacePlan.From(execSpec, createUserNamespace: false), UserNamespacePlan.None, -1, debug);
+        var init = InitLauncher.Launch(config, NamespacePlan.From(execSpec, createUserNamespace: false), UserNamespacePlan.None, -1, debug,
+            beforeNamespaces: stage1 =>
+            {
+                if (state.Cgroup is { } cg) Cgroups.CgroupV2.Write(cg.Path, "cgroup.procs", stage1.ToString());
+            });
         using (init)
         {
             if (o.ConsoleSocket is { } socket && init.ConsoleMaster >= 0)

@@ -22,7 +22,8 @@ public static class ContainerProcess
         if (pidfd < 0) throw new InvalidOperationException("container not running");
         try
         {
-            if (all) foreach (int pid in OthersInPidNamespace(s.Pid)) ProcessCalls.kill(pid, signal);
+            if (all && s.Cgroup is { } cg) Cgroups.CgroupControl.Signal(cg.Path, signal);
+            else if (all) foreach (int pid in OthersInPidNamespace(s.Pid)) ProcessCalls.kill(pid, signal);
             if (Libc.syscall(SyscallNumbers.pidfd_send_signal, pidfd, signal, 0, 0, 0) < 0)
                 throw new SyscallException("kill", Libc.LastErrno, $"container init {s.Pid}");
         }
@@ -57,6 +58,8 @@ public static class ContainerProcess
         if (pidfd < 0) return;
         try
         {
+            // A frozen cgroup holds SIGKILL until it thaws.
+            if (s.Cgroup is { } cg && Cgroups.CgroupControl.IsFrozen(cg.Path)) Cgroups.CgroupV2.Write(cg.Path, "cgroup.freeze", "0");
             foreach (int pid in OthersInPidNamespace(s.Pid)) ProcessCalls.kill(pid, 9);
             Libc.syscall(SyscallNumbers.pidfd_send_signal, pidfd, 9, 0, 0, 0);
             if (!WaitExit(pidfd, timeout)) throw new TimeoutException($"container init {s.Pid} did not exit within {timeout.TotalSeconds:0}s of SIGKILL");

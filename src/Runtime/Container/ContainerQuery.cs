@@ -19,6 +19,7 @@ public sealed class ContainerQuery(StateStore store)
     {
         var state = State(id);
         if (state.Status == ContainerStatus.Stopped) return [];
+        if (state.Cgroup is { } cg && Cgroups.CgroupControl.Exists(cg.Path)) return Cgroups.CgroupV2.Procs(cg.Path).Order().ToList();
         return [state.Pid, .. ContainerProcess.OthersInPidNamespace(state.Pid).Order()];
     }
 

@@ -10,7 +10,7 @@ public sealed class ContainerRun(StateStore store, Action<string>? debug = null,
 {
     public int Run(CreateOptions o, bool detach, bool keep)
     {
-        var (state, init) = new ContainerCreate(store, debug).Create(o, startViaSocket: true, detached: detach);
+        var (state, init) = new ContainerCreate(store, debug, warn).Create(o, startViaSocket: true, detached: detach);
         using (init)
         {
             if (detach)

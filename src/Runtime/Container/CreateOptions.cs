@@ -7,4 +7,5 @@ public sealed record CreateOptions(
     string? ConsoleSocket = null,
     bool NoPivot = false,
     int PreserveFds = 0,
-    bool Debug = false);
+    bool Debug = false,
+    string CgroupManager = "auto");

@@ -40,9 +40,10 @@ public sealed class LaunchedInit(int pid, InitChannel channel, int consoleMaster
 /// writes the ID maps when stage 1 asks, and sends stage 2 its config (DESIGN.md, "The process model").</summary>
 public static class InitLauncher
 {
+    /// <param name="beforeNamespaces">given stage 1's PID before it creates any namespace (cgroup placement)</param>
     /// <param name="runtimeHooks">runs prestart and createRuntime when the init asks; returns the error, or null</param>
     public static LaunchedInit Launch(InitConfig config, NamespacePlan namespaces, UserNamespacePlan userNs, int fifoPathFd, Action<string>? debug,
-        Func<int, string?>? runtimeHooks = null)
+        Func<int, string?>? runtimeHooks = null, Action<int>? beforeNamespaces = null)
     {
         int preserve = config.PreserveFds;
         int initFd = 3 + preserve, fifoFd = initFd + 1;
@@ -79,6 +80,8 @@ public static class InitLauncher
             foreach (int fd in toClose) Libc.close(fd);
             toClose.Clear();
 
+            // The cgroup is joined before stage 1 unshares the cgroup namespace: its root is then ours.
+            beforeNamespaces?.Invoke(stage1);
             channel.Send(FrameType.Plan, namespaces.Encode());
             containerPid = RunStage1Exchange(channel, stage1, userNs);
             Reap(stage1);

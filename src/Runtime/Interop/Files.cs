@@ -93,6 +93,9 @@ public static partial class FileCalls
     public static partial int stat(string path, out Stat buf);
 
     [LibraryImport(Libc.Name, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static unsafe partial nint readlinkat(int dirfd, string path, byte* buf, nint size);
+
+    [LibraryImport(Libc.Name, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int lstat(string path, out Stat buf);
 
     public const uint S_IFMT = 0xF000, S_IFDIR = 0x4000, S_IFCHR = 0x2000, S_IFBLK = 0x6000,

@@ -87,3 +87,9 @@ public static partial class Libc
     [LibraryImport(Name, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int mkdir(string path, int mode);
 }
+
+public static partial class Libc
+{
+    [LibraryImport(Name, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int rmdir(string path);
+}

@@ -106,7 +106,7 @@ public sealed class SpecLinux
     public List<SpecIdMapping>? UidMappings { get; set; }
     public List<SpecIdMapping>? GidMappings { get; set; }
     public Dictionary<string, string>? Sysctl { get; set; }
-    public JsonElement? Resources { get; set; }
+    public SpecResources? Resources { get; set; }
     public string? CgroupsPath { get; set; }
     public List<SpecNamespace>? Namespaces { get; set; }
     public List<SpecDevice>? Devices { get; set; }

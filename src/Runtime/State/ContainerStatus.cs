@@ -18,6 +18,7 @@ public static class ContainerStatus
         if (s.Status == Creating) return Creating;
         if (!InitAlive(s)) return Stopped;
         if (File.Exists(Path.Join(store.DirOf(s.Id), StateStore.FifoFile))) return Created;
+        if (s.Cgroup is { } cg && Cgroups.CgroupControl.IsFrozen(cg.Path)) return Paused;
         return Running;
     }
 }

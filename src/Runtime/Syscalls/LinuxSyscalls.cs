@@ -25,36 +25,70 @@ public sealed class LinuxSyscalls : ISyscalls
         int rootFd = SyscallException.Check(Libc.open(root, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0), "open", root);
         try
         {
-            var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
-            string sofar = "";
-            for (int i = 0; i < parts.Length; i++)
+            // Symlinks are followed here, one component at a time, so that a link to a missing target
+            // gets that target made inside the root (as runc does); the kernel's RESOLVE_IN_ROOT
+            // still resolves each step, so nothing reached here is outside root.
+            var pending = new LinkedList<string>(path.Split('/', StringSplitOptions.RemoveEmptyEntries));
+            var resolved = new List<string>();
+            int links = 0;
+            while (pending.First is { } node)
             {
-                string next = sofar.Length == 0 ? parts[i] : sofar + "/" + parts[i];
-                int fd = openat2(rootFd, next, Libc.O_PATH | Libc.O_CLOEXEC, InRoot);
-                if (fd >= 0) { Libc.close(fd); sofar = next; continue; }
+                string name = node.Value;
+                pending.RemoveFirst();
+                if (name == ".") continue;
+                if (name == "..") { if (resolved.Count > 0) resolved.RemoveAt(resolved.Count - 1); continue; }
+                string next = string.Join('/', resolved.Append(name));
+                int fd = openat2(rootFd, next, Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, InRoot);
+                if (fd >= 0)
+                {
+                    string? target = SymlinkTarget(fd);
+                    Libc.close(fd);
+                    if (target is null) { resolved.Add(name); continue; }
+                    if (++links > 40) throw new SyscallException("open", Libc.ELOOP, Path.Join(root, path));
+                    if (target.StartsWith('/')) resolved.Clear();
+                    foreach (var part in target.Split('/', StringSplitOptions.RemoveEmptyEntries).Reverse()) pending.AddFirst(part);
+                    continue;
+                }
                 int err = Libc.LastErrno;
                 if (err != Libc.ENOENT) throw new SyscallException("openat2", err, Path.Join(root, next));
-                // Create the missing component in its resolved parent, never by a path the container controls.
-                int parent = sofar.Length == 0 ? Libc.fcntl(rootFd, Libc.F_DUPFD_CLOEXEC, 0)
-                    : openat2(rootFd, sofar, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC, InRoot);
-                SyscallException.Check(parent, "openat2", Path.Join(root, sofar));
-                try
-                {
-                    bool file = leafIsFile && i == parts.Length - 1;
-                    int rc = file ? openat(parent, parts[i], Libc.O_CREAT | Libc.O_WRONLY | Libc.O_CLOEXEC | Libc.O_NOFOLLOW, 0x1a4)
-                                  : mkdirat(parent, parts[i], 0x1ed);
-                    if (rc < 0 && Libc.LastErrno != Libc.EEXIST) throw new SyscallException(file ? "create" : "mkdir", Libc.LastErrno, Path.Join(root, next));
-                    if (file && rc >= 0) Libc.close(rc);
-                }
-                finally { Libc.close(parent); }
-                sofar = next;
+                Create(rootFd, root, resolved, name, leafIsFile && pending.Count == 0);
+                resolved.Add(name);
             }
-            int leaf = parts.Length == 0 ? Libc.fcntl(rootFd, Libc.F_DUPFD_CLOEXEC, 0)
-                : openat2(rootFd, sofar, Libc.O_PATH | Libc.O_CLOEXEC, InRoot);
+            string rel = string.Join('/', resolved);
+            int leaf = rel.Length == 0 ? Libc.fcntl(rootFd, Libc.F_DUPFD_CLOEXEC, 0)
+                : openat2(rootFd, rel, Libc.O_PATH | Libc.O_CLOEXEC, InRoot);
             SyscallException.Check(leaf, "openat2", Path.Join(root, path));
             return new FdPathHandle(leaf);
         }
         finally { Libc.close(rootFd); }
+    }
+
+    // Creates a missing component in its resolved parent, never by a path the container controls.
+    static void Create(int rootFd, string root, List<string> parentParts, string name, bool asFile)
+    {
+        string parentRel = string.Join('/', parentParts);
+        int parent = parentRel.Length == 0 ? Libc.fcntl(rootFd, Libc.F_DUPFD_CLOEXEC, 0)
+            : openat2(rootFd, parentRel, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC, InRoot);
+        SyscallException.Check(parent, "openat2", Path.Join(root, parentRel));
+        try
+        {
+            int rc = asFile ? openat(parent, name, Libc.O_CREAT | Libc.O_WRONLY | Libc.O_CLOEXEC | Libc.O_NOFOLLOW, 0x1a4)
+                            : mkdirat(parent, name, 0x1ed);
+            if (rc < 0 && Libc.LastErrno != Libc.EEXIST)
+                throw new SyscallException(asFile ? "create" : "mkdir", Libc.LastErrno, Path.Join(root, parentRel, name));
+            if (asFile && rc >= 0) Libc.close(rc);
+        }
+        finally { Libc.close(parent); }
+    }
+
+    /// <summary>The target when fd (O_PATH|O_NOFOLLOW) is a symlink, else null.</summary>
+    static unsafe string? SymlinkTarget(int fd)
+    {
+        if (fstat(fd, out var st) < 0 || (st.st_mode & S_IFMT) != S_IFLNK) return null;
+        byte* buf = stackalloc byte[4096];
+        nint n = readlinkat(fd, "", buf, 4096);
+        if (n < 0) throw new SyscallException("readlinkat", Libc.LastErrno);
+        return System.Text.Encoding.UTF8.GetString(buf, (int)n);
     }
 
     public IPathHandle? TryOpenInRoot(string root, string path)

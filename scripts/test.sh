@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# test.sh - run the unit tests and the integration tests of rlrun (`make test` runs it after
+# `make build`). As root (CI): makes sure the unprivileged test user exists (scripts/ensure-user.sh)
+# and the integration tests run rlrun as that user; otherwise everything runs as the caller.
+# Runs both test projects even if the first fails; exits non-zero if either failed; the last line
+# is the sum of both: "N passed, N failed, N skipped".
+#
+# Usage: scripts/test.sh        (from anywhere; it works from the repository root)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+DOTNET=${DOTNET:-dotnet}
+TEST_USER=rltest
+
+binary=$PWD/artifacts/rlrun
+if [ ! -x "$binary" ]; then
+    echo "test.sh: $binary is missing: run \`make build\` first (or \`make test\`)" >&2
+    exit 1
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+    uid=$(scripts/ensure-user.sh "$TEST_USER")
+    export RLRUN_TEST_USER=$TEST_USER
+    echo "test.sh: integration tests run rlrun as $TEST_USER (uid $uid)"
+else
+    unset RLRUN_TEST_USER
+    echo "test.sh: not root: integration tests run rlrun as $(id -un) (uid $(id -u))"
+fi
+export RLRUN_BINARY=$binary
+
+results=$(mktemp -d "${TMPDIR:-/tmp}/rlrun-test-results.XXXXXX")
+trap 'rm -rf "$results"' EXIT
+
+total_passed=0 total_failed=0 total_skipped=0 status=0
+
+# counter NAME FILE: the value of NAME="N" in the TRX file's <Counters> element (0 if absent).
+counter() {
+    local v
+    v=$(grep -o "<Counters [^>]*" "$2" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]\+' || true)
+    echo "${v:-0}"
+}
+
+run_project() {
+    local project=$1 name
+    name=$(basename "$project")
+    echo "==> dotnet test $project"
+    local rc=0
+    "$DOTNET" test "$project" --nologo \
+        --results-directory "$results/$name" --logger "trx;LogFileName=$name.trx" \
+        --blame-hang-timeout 5m || rc=$?
+    local trx=$results/$name/$name.trx
+    if [ -f "$trx" ]; then
+        local passed failed skipped
+        passed=$(counter passed "$trx")
+        failed=$(( $(counter failed "$trx") + $(counter error "$trx") + $(counter timeout "$trx") + $(counter aborted "$trx") ))
+        # A skipped test counts in total but not in executed (its notExecuted stays 0).
+        skipped=$(( $(counter total "$trx") - $(counter executed "$trx") ))
+        echo "test.sh: $name: $passed passed, $failed failed, $skipped skipped (dotnet test exit $rc)"
+        total_passed=$((total_passed + passed))
+        total_failed=$((total_failed + failed))
+        total_skipped=$((total_skipped + skipped))
+    else
+        echo "test.sh: $name: no test results (it did not build or its test host crashed; dotnet test exit $rc)" >&2
+        [ "$rc" -ne 0 ] || rc=1
+    fi
+    [ "$rc" -eq 0 ] || status=1
+}
+
+run_project tests/Rlrun.UnitTests
+run_project tests/Rlrun.IntegrationTests
+
+echo "$total_passed passed, $total_failed failed, $total_skipped skipped"
+exit "$status"

@@ -1,0 +1,114 @@
+using Rlrun.Runtime.Interop;
+using Rlrun.Runtime.Spec;
+
+namespace Rlrun.Runtime.Cgroups;
+
+/// <summary>The cgroup filesystem used directly, where the caller's cgroup is delegated to it: a
+/// sub-cgroup per container, controllers enabled down the way, resources written as files.</summary>
+public sealed class CgroupfsManager(string mountPoint, string ownPath, uint euid) : ICgroupManager
+{
+    public string Name => "cgroupfs";
+
+    public static CgroupfsManager? Detect()
+    {
+        var mount = CgroupV2.MountPoint();
+        var own = CgroupV2.OwnPath();
+        if (mount is null || own is null) return null;
+        var m = new CgroupfsManager(mount, own, ProcessCalls.geteuid());
+        return m.DelegationRoot() is null ? null : m;
+    }
+
+    /// <summary>The highest cgroup above (or at) ours that we may write: ours must be writable,
+    /// and we climb while the parent is ours too (the delegation systemd or a VM set-up made).</summary>
+    public string? DelegationRoot()
+    {
+        string dir = Path.Join(mountPoint, ownPath);
+        if (!Writable(dir)) return null;
+        if (euid == 0) return mountPoint;
+        while (true)
+        {
+            string parent = Path.GetDirectoryName(dir)!;
+            if (parent.Length < mountPoint.Length || dir == mountPoint || !Writable(parent) || !OwnedByUs(parent)) return dir;
+            dir = parent;
+        }
+    }
+
+    bool Writable(string dir) => FileCalls.access(Path.Join(dir, "cgroup.procs"), 2) == 0 && FileCalls.access(dir, 2) == 0;
+    bool OwnedByUs(string dir) => FileCalls.stat(dir, out var st) == 0 && st.st_uid == euid;
+
+    /// <summary>linux.cgroupsPath: absolute is under the cgroup2 mount, relative under our own
+    /// cgroup; none means DELEGATION-ROOT/rlrun-ID. runc's systemd form is for the systemd manager.</summary>
+    public string PathFor(string id, string? cgroupsPath)
+    {
+        if (string.IsNullOrEmpty(cgroupsPath))
+            return Path.Join(DelegationRoot() ?? throw new CgroupException($"cgroup {Path.Join(mountPoint, ownPath)} is not delegated to uid {euid}"), $"rlrun-{id}");
+        if (cgroupsPath.Contains(':'))
+            throw new CgroupException($"linux.cgroupsPath \"{cgroupsPath}\" is in systemd form (slice:prefix:name): use --cgroup-manager systemd");
+        if (cgroupsPath.Split('/').Contains("..")) throw new CgroupException($"linux.cgroupsPath \"{cgroupsPath}\" must not contain '..'");
+        return cgroupsPath.StartsWith('/') ? Path.Join(mountPoint, cgroupsPath) : Path.Join(mountPoint, ownPath, cgroupsPath);
+    }
+
+    public ContainerCgroup? Create(string id, int pid, SpecResources? resources, string? cgroupsPath, OciSpec spec)
+    {
+        string dir = PathFor(id, cgroupsPath);
+        var writes = ResourceFiles.From(resources);
+        var controllers = ResourceFiles.Controllers(writes);
+        string parent = Path.GetDirectoryName(dir)!;
+        EnsureParents(parent);
+        EnableControllers(parent, controllers);
+        if (Libc.mkdir(dir, 0x1ed) < 0)
+        {
+            int err = Libc.LastErrno;
+            throw new CgroupException(err == Libc.EEXIST ? $"cgroup {dir} already exists" : $"mkdir {dir}: {Libc.StrError(err)}");
+        }
+        try
+        {
+            foreach (var w in writes) CgroupV2.Write(dir, w.File, w.Value);
+            CgroupV2.Write(dir, "cgroup.procs", pid.ToString());
+            return new ContainerCgroup(Name, dir);
+        }
+        catch
+        {
+            Directory.Delete(dir);
+            throw;
+        }
+    }
+
+    void EnsureParents(string parent)
+    {
+        if (Directory.Exists(parent)) return;
+        EnsureParents(Path.GetDirectoryName(parent)!);
+        if (Libc.mkdir(parent, 0x1ed) < 0 && Libc.LastErrno != Libc.EEXIST)
+            throw new CgroupException($"mkdir {parent}: {Libc.StrError(Libc.LastErrno)}");
+    }
+
+    /// <summary>Each controller must be in the parent's cgroup.controllers (given to us from above)
+    /// and is then switched on in its cgroup.subtree_control.</summary>
+    public static void EnableControllers(string parent, IEnumerable<string> controllers)
+    {
+        var available = CgroupV2.Controllers(parent);
+        var enabled = CgroupV2.Controllers(parent, "cgroup.subtree_control");
+        foreach (var c in controllers)
+        {
+            if (enabled.Contains(c)) continue;
+            if (!available.Contains(c))
+                throw new CgroupException($"the {c} controller is not available in {parent} (cgroup.controllers: {string.Join(' ', available.Order())}): it is not delegated to you");
+            try { CgroupV2.Write(parent, "cgroup.subtree_control", "+" + c); }
+            catch (IOException e)
+            {
+                throw new CgroupException($"cannot enable the {c} controller in {parent}: {e.Message}" +
+                    " (a cgroup with processes in it cannot give controllers to children: run rlrun from a leaf cgroup, e.g. under systemd-run --user, or use --cgroup-manager systemd)");
+            }
+        }
+    }
+
+    public void Destroy(ContainerCgroup cgroup) => CgroupControl.Remove(cgroup.Path);
+}
+
+/// <summary>No cgroup: limits are not enforced, pause and resume are unavailable.</summary>
+public sealed class DisabledCgroupManager : ICgroupManager
+{
+    public string Name => "disabled";
+    public ContainerCgroup? Create(string id, int pid, SpecResources? resources, string? cgroupsPath, OciSpec spec) => null;
+    public void Destroy(ContainerCgroup cgroup) { }
+}

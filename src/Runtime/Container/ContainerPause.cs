@@ -1,0 +1,22 @@
+using Rlrun.Runtime.Cgroups;
+using Rlrun.Runtime.State;
+
+namespace Rlrun.Runtime.Container;
+
+/// <summary>`pause` and `resume`: the cgroup v2 freezer.</summary>
+public sealed class ContainerPause(StateStore store)
+{
+    public void SetPaused(string id, bool paused)
+    {
+        ContainerId.Validate(id);
+        using var _ = store.Lock(id);
+        var state = store.Load(id);
+        string verb = paused ? "pause" : "resume";
+        string status = ContainerStatus.Of(state, store);
+        if (state.Cgroup is not { } cg || !CgroupControl.Exists(cg.Path))
+            throw new InvalidOperationException($"cannot {verb} container {id}: it has no cgroup (it was created with the cgroup manager disabled)");
+        if (paused && status != ContainerStatus.Running) throw new InvalidOperationException($"cannot pause container {id}: it is {status}");
+        if (!paused && status != ContainerStatus.Paused) throw new InvalidOperationException($"cannot resume container {id}: it is {status}, not paused");
+        CgroupControl.SetFrozen(cg.Path, paused);
+    }
+}
