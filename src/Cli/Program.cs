@@ -12,7 +12,7 @@ public static partial class Program
         new SpecCommand(), new CreateCommand(), new StartCommand(), new RunCommand(), new StateCommand(),
         new KillCommand(), new DeleteCommand(), new ListCommand(), new ExecCommand(), new PsCommand(),
         new FeaturesCommand(), new CheckpointCommand("checkpoint"), new CheckpointCommand("restore"),
-        new PauseCommand(pause: true), new PauseCommand(pause: false),
+        new PauseCommand(pause: true), new PauseCommand(pause: false), new EventsCommand(), new UpdateCommand(),
     ];
 
     static readonly Flag[] GlobalFlags =

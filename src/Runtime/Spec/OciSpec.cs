@@ -177,4 +177,5 @@ public sealed class SpecDevice
     // A null where the spec wants a string is a config error, not a crash later.
     RespectNullableAnnotations = true)]
 [JsonSerializable(typeof(OciSpec))]
+[JsonSerializable(typeof(SpecResources))]
 public sealed partial class SpecJsonContext : JsonSerializerContext;
