@@ -18,8 +18,10 @@ $(NATIVE_LIB): src/Native/nsstage.c
 	$(CC) -O2 -Wall -Wextra -Werror -fPIC -c $< -o artifacts/native/nsstage.o
 	ar rcs $@ artifacts/native/nsstage.o
 
+# flock: two builds at once in one tree would share obj/ and break each other.
 $(BIN): $(NATIVE_LIB) $(SOURCES)
-	$(DOTNET) publish src/Cli/Rlrun.Cli.csproj -c Release -r linux-x64 --nologo -v quiet \
+	@mkdir -p artifacts
+	flock artifacts/.build.lock $(DOTNET) publish src/Cli/Rlrun.Cli.csproj -c Release -r linux-x64 --nologo -v quiet \
 		-p:SourceRevisionId=$(COMMIT) -o artifacts/publish
 	cp artifacts/publish/rlrun $(BIN)
 
