@@ -33,6 +33,19 @@ public sealed class ContainerRun(StateStore store, Action<string>? debug = null,
         }
     }
 
+    /// <summary>Creates and starts a container whose init stays this process's child (CLONE_PARENT),
+    /// so a supervisor can wait for it and read its exit status: what the supervisor's actors use.</summary>
+    public ContainerState StartDetached(CreateOptions o)
+    {
+        var (state, init) = new ContainerCreate(store, debug, warn).Create(o, startViaSocket: true, detached: true);
+        using (init)
+        {
+            Start(init, state);
+            ContainerStart.RunPoststart(state, warn);
+            return state;
+        }
+    }
+
     void Start(LaunchedInit init, ContainerState state)
     {
         try { init.Channel.Send(FrameType.Start); }
