@@ -66,8 +66,37 @@ run_project() {
     [ "$rc" -eq 0 ] || status=1
 }
 
+# run_lane: the VM lane (tests/vm): resource limits on a pure cgroup v2 kernel under qemu. It needs
+# root to install qemu and fetch Debian's kernel; RLRUN_VM_LANE=0 leaves it out.
+run_lane() {
+    if [ "${RLRUN_VM_LANE:-1}" = 0 ]; then echo "test.sh: VM lane left out (RLRUN_VM_LANE=0)"; return; fi
+    if [ "$(id -u)" -ne 0 ] && ! command -v qemu-system-x86_64 >/dev/null; then
+        echo "test.sh: VM lane skipped: not root and qemu-system-x86_64 is not installed"
+        total_skipped=$((total_skipped + 1))
+        return
+    fi
+    echo "==> tests/vm/run-lane.sh"
+    local out=$results/vm-lane.log rc=0
+    tests/vm/run-lane.sh "$binary" 2>&1 | tee "$out" || rc=$?
+    local line passed failed
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -1 || true)
+    if [ -z "$line" ]; then
+        echo "test.sh: VM lane: no summary line (exit $rc)" >&2
+        status=1
+        total_failed=$((total_failed + 1))
+        return
+    fi
+    passed=${line%% passed*}
+    failed=${line#*passed, }; failed=${failed%% failed*}
+    echo "test.sh: VM lane: $passed passed, $failed failed (exit $rc)"
+    total_passed=$((total_passed + passed))
+    total_failed=$((total_failed + failed))
+    [ "$rc" -eq 0 ] && [ "$failed" -eq 0 ] || status=1
+}
+
 run_project tests/Rlrun.UnitTests
 run_project tests/Rlrun.IntegrationTests
+run_lane
 
 echo "$total_passed passed, $total_failed failed, $total_skipped skipped"
 exit "$status"

@@ -13,15 +13,18 @@ public sealed class ContainerRun(StateStore store, Action<string>? debug = null,
         var (state, init) = new ContainerCreate(store, debug, warn).Create(o, startViaSocket: true, detached: detach);
         using (init)
         {
+            using var notify = NotifySocketProxy.Listen(store.DirOf(o.Id));
             if (detach)
             {
                 Start(init, state);
                 ContainerStart.RunPoststart(state, warn);
+                notify?.RelayUntilReady(() => ContainerStatus.InitAlive(state));
                 return 0;
             }
             try
             {
                 using var foreground = new ForegroundProcess(state.Pid, init.TakeConsole());
+                notify?.RelayInBackground();
                 Start(init, state);
                 ContainerStart.RunPoststart(state, warn);
                 return foreground.Wait();

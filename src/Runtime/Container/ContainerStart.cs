@@ -17,11 +17,14 @@ public sealed class ContainerStart(StateStore store, Action<string>? warn = null
             case var s: throw new InvalidOperationException($"cannot start an already {s} container");
         }
         string fifo = Path.Join(store.DirOf(id), StateStore.FifoFile);
+        using var notify = NotifySocketProxy.Listen(store.DirOf(id));
         ExecFifo.Release(fifo, state);
         File.Delete(fifo);
         state.Status = ContainerStatus.Running;
         store.Save(state);
         RunPoststart(state, warn);
+        // Like runc, start returns once the container says it is ready, when it was asked to.
+        notify?.RelayUntilReady(() => ContainerStatus.InitAlive(state));
     }
 
     /// <summary>poststart: config.json's, read now from the bundle; a failure is a warning, per the spec.</summary>
