@@ -10,11 +10,15 @@ public sealed class RuntimeLog(string? path, bool json, bool debug)
 {
     public bool DebugEnabled => debug;
 
+    // Debug lines carry the time since rlrun started: where a slow create spends its time.
+    static readonly long Started = System.Diagnostics.Stopwatch.GetTimestamp();
+
     public void Debug(string message)
     {
         if (!debug) return;
-        if (path is null) Console.Error.WriteLine($"rlrun: debug: {message}");
-        else Append("debug", message);
+        string line = $"[{System.Diagnostics.Stopwatch.GetElapsedTime(Started).TotalMilliseconds,6:0.0}ms] {message}";
+        if (path is null) Console.Error.WriteLine($"rlrun: debug: {line}");
+        else Append("debug", line);
     }
 
     public void Warn(string message)

@@ -16,10 +16,13 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
     public (ContainerState State, LaunchedInit Init) Create(CreateOptions o, bool startViaSocket, bool detached = true)
     {
         ContainerId.Validate(o.Id);
+        SealedExecutable.Prefetch();
         if (o.PreserveFds < 0) throw new ArgumentException("--preserve-fds must not be negative");
         string bundle = Path.GetFullPath(o.Bundle);
         string configPath = Path.Join(bundle, "config.json");
+        debug?.Invoke($"loading {configPath}");
         var spec = SpecLoader.Load(configPath);
+        debug?.Invoke("loaded");
         if (spec.Process is null) throw new SpecError($"{configPath}: field process: missing (create needs a process)");
         string rootfs = Path.GetFullPath(Path.Combine(bundle, spec.Root!.Path));
         if (!Directory.Exists(rootfs)) throw new SpecError($"{configPath}: field root.path: rootfs {rootfs} does not exist");

@@ -61,7 +61,7 @@ public static class InitLauncher
         int stage1 = -1, containerPid = -1;
         try
         {
-            int exe = SealedExecutable.Create();
+            int exe = SealedExecutable.Take();
             toClose.Add(exe);
             // Move our fds above the child's targets so placing one cannot clobber another.
             int high = 3 + preserve + 2;
@@ -76,6 +76,7 @@ public static class InitLauncher
                 toClose.Add(fifoHigh);
                 fdMap.Add((fifoHigh, fifoFd));
             }
+            debug?.Invoke("sealed copy of rlrun made");
             stage1 = SpawnCalls.Spawn($"/proc/self/fd/{exe}", ["rlrun", "init"], [$"_RLRUN_INITFD={initFd}"], fdMap);
             foreach (int fd in toClose) Libc.close(fd);
             toClose.Clear();
@@ -86,6 +87,7 @@ public static class InitLauncher
             containerPid = RunStage1Exchange(channel, stage1, userNs);
             Reap(stage1);
             stage1 = -1;
+            debug?.Invoke($"namespaces made: container init {containerPid}");
 
             config.HostPid = containerPid;
             channel.Send(FrameType.Config, JsonSerializer.SerializeToUtf8Bytes(config, InitJsonContext.Default.InitConfig));
@@ -149,7 +151,7 @@ public static class InitLauncher
             }
             switch (frame.Value.Type)
             {
-                case FrameType.Created: return (console, listener);
+                case FrameType.Created: debug?.Invoke("container init reports created"); return (console, listener);
                 case FrameType.Console: console = frame.Value.Fd; break;
                 case FrameType.SeccompListener: listener = frame.Value.Fd; break;
                 case FrameType.RuntimeHooks:

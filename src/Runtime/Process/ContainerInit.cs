@@ -55,6 +55,7 @@ public sealed class ContainerInit(InitChannel channel, ISyscalls sys)
         _config = JsonSerializer.Deserialize(frame.Payload, InitJsonContext.Default.InitConfig) ?? throw new IOException("empty config");
         var spec = _config.Spec;
         var process = spec.Process ?? throw new SpecError("config.json: field process: missing");
+        Debug("init: config received");
 
         // "deny" where the maps were written without a helper; the user switch must then skip setgroups.
         _setgroupsAllowed = File.ReadAllText("/proc/self/setgroups").Trim() != "deny";
@@ -120,6 +121,7 @@ public sealed class ContainerInit(InitChannel channel, ISyscalls sys)
             if (!string.IsNullOrEmpty(spec.Hostname)) sys.Sethostname(spec.Hostname);
             if (!string.IsNullOrEmpty(spec.Domainname)) sys.Setdomainname(spec.Domainname);
         }
+        Debug("init: rootfs built");
         rootfs.SwitchRoot();
         if (process.Terminal) ContainerConsole.SetUp(channel, process, bindConsole: true);
         rootfs.Finish();

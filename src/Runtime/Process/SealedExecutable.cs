@@ -6,6 +6,50 @@ namespace Rlrun.Runtime.Process;
 /// it cannot overwrite the host's rlrun through /proc/self/exe (CVE-2019-5736).</summary>
 public static class SealedExecutable
 {
+    static Thread? _prefetch;
+    static int _prefetched = -1;
+    static Exception? _prefetchError;
+
+    /// <summary>Starts the copy on another thread: it is kernel work (sendfile) that can overlap
+    /// with reading and checking config.json on this one. Take collects it.</summary>
+    static readonly Lock Gate = new();
+
+    public static void Prefetch()
+    {
+        lock (Gate) StartPrefetch();
+    }
+
+    static void StartPrefetch()
+    {
+        if (_prefetch is not null) return;
+        _prefetch = new Thread(() =>
+        {
+            try { _prefetched = Create(); }
+            catch (Exception e) { _prefetchError = e; }
+        }) { IsBackground = true, Name = "sealed exe copy" };
+        _prefetch.Start();
+    }
+
+    /// <summary>The prefetched copy (made now if none was started); the caller owns the fd.</summary>
+    public static int Take()
+    {
+        Thread? pending;
+        lock (Gate)
+        {
+            pending = _prefetch;
+            _prefetch = null;
+        }
+        if (pending is null) return Create();
+        pending.Join();
+        lock (Gate)
+        {
+            if (_prefetchError is { } e) { _prefetchError = null; throw e; }
+            int fd = _prefetched;
+            _prefetched = -1;
+            return fd;
+        }
+    }
+
     public static int Create()
     {
         int src = SyscallException.Check(Libc.open("/proc/self/exe", Libc.O_RDONLY | Libc.O_CLOEXEC, 0), "open", "/proc/self/exe");

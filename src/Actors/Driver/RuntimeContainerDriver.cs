@@ -1,0 +1,37 @@
+using Rlrun.Runtime.Container;
+using Rlrun.Runtime.State;
+
+namespace Rlrun.Actors;
+
+/// <summary>The driver over the Runtime library, for the daemon and `rlrun run --restart`.</summary>
+public sealed class RuntimeContainerDriver(StateStore store, Action<string>? debug = null, Action<string>? warn = null) : IContainerDriver
+{
+    public StateStore Store { get; } = store;
+
+    public InitProcess CreateAndStart(ContainerSpec spec)
+    {
+        var state = new ContainerRun(Store, debug, warn).StartDetached(spec.ToCreateOptions());
+        return new InitProcess(state.Pid, state.InitStartTime);
+    }
+
+    public void Signal(string id, int signal, bool all) => new ContainerKill(Store).Kill(id, signal, all);
+
+    public void Delete(string id, bool force) => new ContainerDelete(Store, warn).Delete(id, force);
+
+    public void Pause(string id) => new ContainerPause(Store).SetPaused(id, paused: true);
+
+    public void Resume(string id) => new ContainerPause(Store).SetPaused(id, paused: false);
+
+    public int Exec(ExecOptions options) => new ContainerExec(Store, debug).Exec(options);
+
+    public ObservedContainer? Observe(string id)
+    {
+        ContainerState state;
+        try { state = new ContainerQuery(Store).State(id); }
+        catch (ContainerNotFoundException) { return null; }
+        var init = state.Status is ContainerStatus.Stopped or ContainerStatus.Creating ? null : new InitProcess(state.Pid, state.InitStartTime);
+        return new ObservedContainer(id, state.Status, init);
+    }
+
+    public Task<int?> WatchExit(InitProcess init) => ExitWatch.Start(init);
+}
