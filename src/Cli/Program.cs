@@ -58,11 +58,15 @@ public static partial class Program
         {
             var parsed = ArgParser.Parse(rest.Skip(1).ToList(), [.. command.Flags, new Flag(["help", "h"], false, "show help")]);
             if (parsed.Bool("help")) { PrintCommandHelp(command); return 0; }
-            string root = global.Value("root") ?? Runtime.State.StateStore.DefaultRoot();
-            string cgroupManager = global.Value("cgroup-manager") ?? (global.Bool("systemd-cgroup") ? "systemd" : null)
-                ?? Environment.GetEnvironmentVariable("RLRUN_CGROUP_MANAGER") ?? "auto";
+            var settings = RlrunSettings.Load(new Dictionary<string, string?>
+            {
+                ["root"] = global.Value("root"),
+                ["cgroup_manager"] = global.Value("cgroup-manager") ?? (global.Bool("systemd-cgroup") ? "systemd" : null),
+            });
+            string root = settings.Root ?? Runtime.State.StateStore.DefaultRoot();
+            string cgroupManager = settings.CgroupManager;
             if (!Runtime.Cgroups.CgroupManagers.IsKnown(cgroupManager))
-                throw new UsageException($"invalid --cgroup-manager \"{cgroupManager}\": systemd, cgroupfs, disabled or auto");
+                throw new UsageException($"invalid cgroup manager \"{cgroupManager}\" (from --cgroup-manager, RLRUN_CGROUP_MANAGER or {RlrunSettings.ConfigFile()}): systemd, cgroupfs, disabled or auto");
             return command.Run(new CommandContext(Path.GetFullPath(root), log, cgroupManager), parsed);
         }
         catch (UsageException e) { log.Error($"{command.Name}: {e.Message}"); return 1; }

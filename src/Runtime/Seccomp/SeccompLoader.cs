@@ -33,12 +33,12 @@ public static class SeccompLoader
                 Check(seccomp_attr_set(ctx, attr, 1), $"seccomp_attr_set({flag})");
             }
             var unknown = new SortedSet<string>();
+            var args = stackalloc ArgCmp[6]; // a syscall has at most 6 arguments (SeccompPlan checks)
             foreach (var rule in plan.Rules)
             {
                 int nr = seccomp_syscall_resolve_name(rule.Syscall);
                 if (nr == NR_SCMP_ERROR) { unknown.Add(rule.Syscall); continue; }
                 if (rule.Action == plan.DefaultAction) continue; // libseccomp refuses rules equal to the default
-                var args = stackalloc ArgCmp[Math.Max(1, rule.Conditions.Count)];
                 for (int i = 0; i < rule.Conditions.Count; i++)
                 {
                     var c = rule.Conditions[i];

@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Rlrun.Cli;
+
+/// <summary>rlrun's settings, from $XDG_CONFIG_HOME/rlrun/rlrun.json, then RLRUN_* environment
+/// variables, then command-line flags: the later wins. Keys (JSON, or env with __ for nesting):
+/// root, cgroup_manager, restart:policy, restart:initial_delay, restart:max_delay,
+/// restart:reset_after, logs:max_size, logs:max_files.</summary>
+public sealed class RlrunSettings(IConfiguration config)
+{
+    public static string ConfigFile()
+    {
+        string home = Environment.GetEnvironmentVariable("XDG_CONFIG_HOME") is { Length: > 0 } x ? x
+            : Path.Join(Environment.GetEnvironmentVariable("HOME") ?? "/nonexistent", ".config");
+        return Path.Join(home, "rlrun", "rlrun.json");
+    }
+
+    /// <param name="flags">flag values by setting key; null values are left out</param>
+    public static RlrunSettings Load(IReadOnlyDictionary<string, string?> flags)
+    {
+        var builder = new ConfigurationBuilder();
+        string file = ConfigFile();
+        // Only a file that exists is read: podman calls us many times, most with no config at all.
+        if (File.Exists(file)) builder.AddJsonFile(file, optional: true, reloadOnChange: false);
+        builder.AddEnvironmentVariables("RLRUN_");
+        builder.AddInMemoryCollection(flags.Where(f => f.Value is not null));
+        try { return new RlrunSettings(builder.Build()); }
+        catch (Exception e) when (e is FormatException or InvalidDataException or IOException)
+        {
+            throw new UsageException($"{file}: {e.InnerException?.Message ?? e.Message}");
+        }
+    }
+
+    public string? Root => config["root"];
+    public string CgroupManager => config["cgroup_manager"] ?? "auto";
+    public string RestartPolicy => config["restart:policy"] ?? "no";
+    public TimeSpan RestartInitialDelay => Duration("restart:initial_delay", TimeSpan.FromMilliseconds(100));
+    public TimeSpan RestartMaxDelay => Duration("restart:max_delay", TimeSpan.FromSeconds(30));
+    public TimeSpan RestartResetAfter => Duration("restart:reset_after", TimeSpan.FromSeconds(10));
+    public long LogMaxSize => Size("logs:max_size", 10 << 20);
+    public int LogMaxFiles => int.TryParse(config["logs:max_files"], out int n) && n > 0 ? n : 3;
+
+    TimeSpan Duration(string key, TimeSpan fallback) =>
+        config[key] is { } v ? Commands.EventsCommand.Duration(v) : fallback;
+
+    long Size(string key, long fallback) =>
+        config[key] is { } v ? Commands.UpdateCommand.Bytes(v, key) : fallback;
+}
