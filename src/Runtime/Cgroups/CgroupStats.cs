@@ -46,6 +46,7 @@ public static class CgroupStats
         foreach (var line in Lines(dir, "io.stat"))
         {
             var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (f.Length == 0) continue;
             var dev = f[0].Split(':');
             if (dev.Length != 2 || !uint.TryParse(dev[0], out uint major) || !uint.TryParse(dev[1], out uint minor)) continue;
             foreach (var kv in f.Skip(1))

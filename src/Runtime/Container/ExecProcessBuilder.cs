@@ -40,16 +40,20 @@ public static class ExecProcessBuilder
             p.User.Uid = uid;
             p.User.Gid = parts.Length > 1 ? uint.Parse(parts[1]) : p.User.Gid;
         }
-        if (o.AdditionalGids is { Count: > 0 } gids) p.User.AdditionalGids = [.. gids];
+        if (o.AdditionalGids is { Count: > 0 } gids) p.User.AdditionalGids = [.. p.User.AdditionalGids ?? [], .. gids];
         if (o.Caps is { Count: > 0 } caps)
         {
-            var c = p.Capabilities ??= new SpecCapabilities();
-            foreach (var cap in caps)
+            // runc's rule (CVE-2022-29162): --cap goes to bounding, effective and permitted, and to
+            // ambient only when there is an inheritable set; never into inheritable itself.
+            var c = p.Capabilities;
+            var added = caps.Select(cap => cap.StartsWith("CAP_", StringComparison.OrdinalIgnoreCase) ? cap.ToUpperInvariant() : "CAP_" + cap.ToUpperInvariant()).ToList();
+            static List<string> With(List<string>? set, List<string> more) => [.. (set ?? []).Union(more)];
+            p.Capabilities = new SpecCapabilities
             {
-                string name = cap.StartsWith("CAP_", StringComparison.OrdinalIgnoreCase) ? cap.ToUpperInvariant() : "CAP_" + cap.ToUpperInvariant();
-                foreach (var set in new[] { c.Bounding ??= [], c.Effective ??= [], c.Permitted ??= [], c.Inheritable ??= [], c.Ambient ??= [] })
-                    if (!set.Contains(name)) set.Add(name);
-            }
+                Bounding = With(c?.Bounding, added), Effective = With(c?.Effective, added), Permitted = With(c?.Permitted, added),
+                Inheritable = c?.Inheritable is null ? null : [.. c.Inheritable],
+                Ambient = c?.Inheritable is not null ? With(c.Ambient, added) : c?.Ambient is null ? null : [.. c.Ambient],
+            };
         }
         if (o.NoNewPrivs) p.NoNewPrivileges = true;
         if (p.Args is not { Count: > 0 } || string.IsNullOrEmpty(p.Args[0])) throw new SpecError("exec: process.args must name the program to run");

@@ -53,24 +53,35 @@ public static class HookRunner
         }
         finally { Libc.close(stdinRead); Libc.close(errWrite); }
 
-        // The state goes in whole or as far as the hook reads it; a hook that ignores stdin is fine.
-        try { Libc.WriteAll(stdinWrite, stateJson, "hook stdin"); } catch (SyscallException) { }
-        Libc.close(stdinWrite);
         var output = new StringBuilder();
         int pidfd = ProcessCalls.pidfd_open(pid);
         long deadline = hook.Timeout is int t and > 0 ? Environment.TickCount64 + t * 1000L : long.MaxValue;
         bool timedOut = false;
         var buf = new byte[4096];
-        var pfd = stackalloc ProcessCalls.PollFd[2];
+        var pfd = stackalloc ProcessCalls.PollFd[3];
         bool errOpen = true;
+        // stdin is written as the hook reads it, inside the timed loop: a hook that never reads a
+        // large state must still time out, and one that ignores stdin is fine.
+        Libc.fcntl(stdinWrite, 4 /* F_SETFL */, Libc.O_NONBLOCK);
+        int written = 0;
+        void CloseStdin() { if (stdinWrite >= 0) { Libc.close(stdinWrite); stdinWrite = -1; } }
+        if (stateJson.Length == 0) CloseStdin();
         while (true)
         {
             long left = deadline == long.MaxValue ? -1 : Math.Max(0, deadline - Environment.TickCount64);
             pfd[0] = new ProcessCalls.PollFd { fd = errOpen ? errRead : -1, events = ProcessCalls.POLLIN };
             pfd[1] = new ProcessCalls.PollFd { fd = pidfd, events = ProcessCalls.POLLIN };
-            int rc = ProcessCalls.poll(pfd, 2, (int)Math.Min(left, int.MaxValue));
+            pfd[2] = new ProcessCalls.PollFd { fd = stdinWrite, events = 4 /* POLLOUT */ };
+            int rc = ProcessCalls.poll(pfd, 3, (int)Math.Min(left, int.MaxValue));
             if (rc < 0 && Libc.LastErrno == Libc.EINTR) continue;
             if (rc == 0) { timedOut = true; ProcessCalls.kill(pid, 9); break; }
+            if (stdinWrite >= 0 && pfd[2].revents != 0)
+            {
+                nint n;
+                fixed (byte* p = stateJson) n = Libc.write(stdinWrite, p + written, stateJson.Length - written);
+                if (n > 0) written += (int)n;
+                if (written == stateJson.Length || (n < 0 && Libc.LastErrno is not (Libc.EAGAIN or Libc.EINTR))) CloseStdin();
+            }
             if (errOpen && (pfd[0].revents & (ProcessCalls.POLLIN | ProcessCalls.POLLHUP | ProcessCalls.POLLERR)) != 0)
             {
                 int n = ReadSome(errRead, buf);
@@ -85,6 +96,7 @@ public static class HookRunner
                 break;
             }
         }
+        CloseStdin();
         Libc.close(errRead);
         if (timedOut) { InitReap(pid, pidfd); return $"timed out after {hook.Timeout}s"; }
         int status = InitReap(pid, pidfd);
