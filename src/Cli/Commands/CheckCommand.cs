@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Rlrun.Runtime.Host;
 
@@ -42,11 +43,12 @@ public sealed class CheckCommand : ICommand
         return sb.ToString();
     }
 
-    /// <summary>{"checks":[{"name","status","detail","fix"}...],"canRun":bool}; fix is null when ok.</summary>
+    /// <summary>{"checks":[{"name","status","detail","fix"}...],"canRun":bool}; fix is null when ok.
+    /// Relaxed escaping: "&gt;=" stays readable (the output is never embedded in HTML).</summary>
     public static string Json(HostCheckReport report)
     {
         using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
             w.WriteStartArray("checks");

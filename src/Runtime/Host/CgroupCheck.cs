@@ -81,7 +81,7 @@ public static class CgroupCheck
         }
         else
         {
-            string own = Path.Join(f.MountPoint, f.OwnPath ?? "?");
+            string own = f.OwnPath is null or "/" ? f.MountPoint : Path.Join(f.MountPoint, f.OwnPath);
             return CheckResult.Warn(DelegationName,
                 $"no cgroup is delegated to {f.User.Display}: {own} is not writable, and there is no user@{f.User.Uid}.service cgroup: containers run without a cgroup",
                 $"loginctl enable-linger {f.User.Display}   # systemd then runs user@{f.User.Uid}.service with a delegated cgroup\n" +

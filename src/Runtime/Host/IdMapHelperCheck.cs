@@ -40,7 +40,7 @@ public static class IdMapHelperCheck
         if (f.Path is null)
         {
             if (f.IsRoot) return CheckResult.Ok(name, "not installed; not needed as root (root writes its ID maps itself)");
-            return CheckResult.Warn(name, $"not found on PATH or in /usr/bin, /bin, /usr/sbin, /sbin: rlrun maps only your own {(uid ? "uid" : "gid")} (no subordinate IDs in the container)", InstallFix);
+            return CheckResult.Warn(name, $"not found on PATH or in /usr/bin, /bin, /usr/sbin, /sbin, /usr/local/bin: rlrun maps only your own {(uid ? "uid" : "gid")} (no subordinate IDs in the container)", InstallFix);
         }
         if (f.StatError is not null)
         {
