@@ -26,7 +26,9 @@ internal sealed unsafe class JobWatcher : IDisposable
         // the path and interface are systemd's; the job path is checked against our own job.
         var rule = "type='signal',path='/org/freedesktop/systemd1',interface='org.freedesktop.systemd1.Manager',member='JobRemoved'";
         _self = GCHandle.Alloc(this);
-        int r = SdBus.sd_bus_add_match(bus.Handle, out _slot, rule, &OnJobRemoved, GCHandle.ToIntPtr(_self));
+        // Asynchronous: no blocking AddMatch round trip (whose poll a signal could interrupt);
+        // the daemon gets AddMatch before the call sent next on this connection.
+        int r = SdBus.sd_bus_add_match_async(bus.Handle, out _slot, rule, &OnJobRemoved, null, GCHandle.ToIntPtr(_self));
         if (r < 0)
         {
             _self.Free();

@@ -7,7 +7,9 @@ namespace Rlrun.Systemd;
 /// <summary>Which systemd manager to talk to.</summary>
 public enum BusKind
 {
-    /// <summary>The system manager for root (euid 0), the user's own manager otherwise.</summary>
+    /// <summary>The system manager for real root (euid 0 in the initial user namespace), the
+    /// user's own manager otherwise, also for euid 0 inside a user namespace (rootless podman
+    /// runs the runtime so).</summary>
     Auto,
     /// <summary>The calling user's manager: the session bus (DBUS_SESSION_BUS_ADDRESS, else
     /// $XDG_RUNTIME_DIR/bus), else the manager's private socket $XDG_RUNTIME_DIR/systemd/private.</summary>
@@ -60,8 +62,29 @@ public sealed unsafe class SystemdBus : IDisposable
     /// <see cref="IsManagerReachable(BusKind, TimeSpan, out string)"/> to probe).</summary>
     public static SystemdBus Open(BusKind kind = BusKind.Auto)
     {
-        if (kind == BusKind.Auto) kind = Libc.geteuid() == 0 ? BusKind.System : BusKind.User;
+        if (kind == BusKind.Auto) kind = ResolveAuto();
         return kind == BusKind.System ? OpenSystem() : OpenUser();
+    }
+
+    /// <summary>What <see cref="BusKind.Auto"/> means for this process: System for euid 0 in
+    /// the initial user namespace, else User.</summary>
+    public static BusKind ResolveAuto() =>
+        Libc.geteuid() == 0 && IsInitialUserNamespace(ReadUidMap()) ? BusKind.System : BusKind.User;
+
+    private static string? ReadUidMap()
+    {
+        try { return File.ReadAllText("/proc/self/uid_map"); }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
+
+    /// <summary>A uid_map of the initial user namespace: the single identity line
+    /// "0 0 4294967295" (null: unknown, taken as initial).</summary>
+    internal static bool IsInitialUserNamespace(string? uidMap)
+    {
+        if (uidMap is null) return true;
+        var lines = uidMap.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return lines.Length == 1 && lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries) is ["0", "0", "4294967295"];
     }
 
     public static SystemdBus OpenSystem()
@@ -203,19 +226,72 @@ public sealed unsafe class SystemdBus : IDisposable
     internal BusMessage NewManagerCall(string member, string context) =>
         NewMethodCall(ManagerPath, ManagerInterface, member, context);
 
-    /// <summary>Sends m and waits (bounded) for the reply; a D-Bus error or a failure becomes a
-    /// SystemdException naming m's context and the error.</summary>
+    /// <summary>
+    /// Sends m and waits (bounded) for the reply; a D-Bus error or a failure becomes a
+    /// SystemdException naming m's context and the error. Not sd_bus_call: its poll fails with
+    /// EINTR when any signal arrives (SIGCHLD when a child exits, as one does when a scope is
+    /// stopped), after the call was sent; here the reply is awaited through sd_bus_call_async
+    /// and a wait loop that rides over EINTR. Match callbacks run meanwhile. Caller holds Lock.
+    /// </summary>
     internal BusMessage Call(BusMessage m, TimeSpan? timeout)
     {
-        SdBusErrorNative error = default;
-        int r = SdBus.sd_bus_call(Handle, m.Handle, ToUsec(timeout ?? DefaultCallTimeout), &error, out var reply);
-        if (r < 0)
+        var t = timeout ?? DefaultCallTimeout;
+        var pending = new PendingCall();
+        var handle = GCHandle.Alloc(pending);
+        IntPtr slot = IntPtr.Zero;
+        try
         {
-            var (name, message) = SdBusErrors.TakeAndFree(&error);
-            throw new SystemdException(m.Context, -r, name, message);
+            int r = SdBus.sd_bus_call_async(Handle, out slot, m.Handle, &OnReply, GCHandle.ToIntPtr(handle), ToUsec(t));
+            if (r < 0) throw new SystemdException(m.Context, -r);
+            var sw = Stopwatch.StartNew();
+            // sd-bus answers NoReply itself at t; the grace only guards against a lost wake-up.
+            var limit = t == Timeout.InfiniteTimeSpan ? Timeout.InfiniteTimeSpan : t + TimeSpan.FromSeconds(2);
+            while (pending.Reply == IntPtr.Zero)
+            {
+                r = SdBus.sd_bus_process(Handle, null);
+                if (r < 0) throw new SystemdException($"{m.Context}: sd_bus_process ({Description})", -r);
+                if (r > 0) continue;
+                if (limit != Timeout.InfiniteTimeSpan && sw.Elapsed > limit)
+                    throw new SystemdException(m.Context, Errnos.ETIMEDOUT, message: $"{m.Context}: no reply within {t.TotalSeconds:0.###} s");
+                WaitForInput(limit == Timeout.InfiniteTimeSpan ? limit : limit - sw.Elapsed);
+            }
         }
-        SdBusErrors.sd_bus_error_free(&error);
-        return new BusMessage(reply, m.Context + " reply");
+        finally
+        {
+            if (slot != IntPtr.Zero) SdBus.sd_bus_slot_unref(slot);
+            handle.Free();
+        }
+        var reply = new BusMessage(pending.Reply, m.Context + " reply");
+        var error = SdBusMessage.sd_bus_message_get_error(reply.Handle);
+        if (error != null)
+        {
+            string? name = error->Name != IntPtr.Zero ? Marshal.PtrToStringUTF8(error->Name) : null;
+            string? message = error->Message != IntPtr.Zero ? Marshal.PtrToStringUTF8(error->Message) : null;
+            int errno = SdBusMessage.sd_bus_message_get_errno(reply.Handle);
+            reply.Dispose();
+            throw new SystemdException(m.Context, errno > 0 ? errno : Errnos.EIO, name, message);
+        }
+        return reply;
+    }
+
+    private sealed class PendingCall
+    {
+        public IntPtr Reply;
+    }
+
+    [UnmanagedCallersOnly]
+    private static int OnReply(IntPtr m, IntPtr userdata, IntPtr retError)
+    {
+        try
+        {
+            if (GCHandle.FromIntPtr(userdata).Target is PendingCall p && p.Reply == IntPtr.Zero)
+                p.Reply = SdBusMessage.sd_bus_message_ref(m);
+        }
+        catch
+        {
+            // nothing may cross into C
+        }
+        return 1; // handled
     }
 
     /// <summary>usec for sd-bus: at least 1 (0 would mean sd-bus's default of 25 s).</summary>
@@ -334,7 +410,9 @@ public sealed unsafe class SystemdBus : IDisposable
         {
             if (_bus != IntPtr.Zero)
             {
-                if (_flushOnClose) SdBus.sd_bus_flush_close_unref(_bus);
+                // sd_bus_flush waits (up to sd-bus's 90 s auth time-out) for a connection that
+                // never became ready: flush only a ready one.
+                if (_flushOnClose && SdBus.sd_bus_is_ready(_bus) > 0) SdBus.sd_bus_flush_close_unref(_bus);
                 else { SdBus.sd_bus_close(_bus); SdBus.sd_bus_unref(_bus); }
             }
             _bus = IntPtr.Zero;

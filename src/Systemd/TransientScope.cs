@@ -115,6 +115,36 @@ public static partial class TransientScope
         }
     }
 
+    /// <summary>SetUnitProperties(s name, b runtime=true, a(sv) properties): `update` on a scope.
+    /// A property this systemd refuses is dropped (warned about), the rest set.</summary>
+    public static void SetProperties(SystemdBus bus, string unitName, IEnumerable<UnitProperty> properties, Action<string>? warn = null)
+    {
+        ArgumentNullException.ThrowIfNull(bus);
+        var props = properties.ToList();
+        lock (bus.Lock)
+        {
+            while (props.Count > 0)
+            {
+                try
+                {
+                    using var m = bus.NewManagerCall("SetUnitProperties", $"SetUnitProperties({unitName})");
+                    m.AppendString(unitName);
+                    m.AppendBool(true);
+                    m.OpenContainer('a', "(sv)");
+                    foreach (var p in props) m.AppendProperty(p);
+                    m.CloseContainer();
+                    using var reply = bus.Call(m, SystemdBus.DefaultCallTimeout);
+                    return;
+                }
+                catch (SystemdException e) when (RejectedProperty(e.ErrorName, e.ErrorMessage, props) is { } bad)
+                {
+                    props.Remove(bad);
+                    warn?.Invoke($"systemd ({bus.Description}) refused unit property {bad} for {unitName}: {e.ErrorMessage}");
+                }
+            }
+        }
+    }
+
     /// <summary>StartTransientUnit(s name, s mode="fail", a(sv) properties, a(sa(sv)) aux=[]).</summary>
     internal static BusMessage BuildStartMessage(SystemdBus bus, string unitName, IEnumerable<UnitProperty> props)
     {

@@ -67,7 +67,11 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
             if (!startViaSocket)
             {
                 string fifo = Path.Join(dir, StateStore.FifoFile);
-                SyscallException.Check(FileCalls.mkfifo(fifo, 0x180), "mkfifo", fifo);
+                // runc's mode and owner: the init opens it as the container's root, whoever that is here.
+                SyscallException.Check(FileCalls.mkfifo(fifo, 0x192), "mkfifo", fifo);
+                FileCalls.chmod(fifo, 0x192);
+                if (userNs.Create && caller.Euid == 0 && HostIdOfRoot(userNs.UidMap) is uint hu && HostIdOfRoot(userNs.GidMap) is uint hg)
+                    SyscallException.Check(FileCalls.fchownat(FileCalls.AT_FDCWD, fifo, (int)hu, (int)hg, 0), "chown", fifo);
                 fifoFd = SyscallException.Check(Libc.open(fifo, Libc.O_PATH | Libc.O_CLOEXEC, 0), "open", fifo);
             }
             config.Id = o.Id;
@@ -118,6 +122,9 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
             if (fifoFd >= 0) Libc.close(fifoFd);
         }
     }
+
+    static uint? HostIdOfRoot(IReadOnlyList<IdMapping.IdMap> maps) =>
+        maps.FirstOrDefault(m => m.ContainerId == 0 && m.Size > 0) is { Size: > 0 } m ? m.HostId : null;
 
     /// <summary>systemd socket activation, as runc passes it on: LISTEN_FDS fds from 3 go into the
     /// container (before --preserve-fds ones), with LISTEN_FDS and LISTEN_PID=1 in its env.</summary>

@@ -57,5 +57,9 @@ public sealed class ContainerRun(StateStore store, Action<string>? debug = null,
             store.RemoveDir(state.Id);
             throw new InitFailedException("container init exited before it could be started");
         }
+        // The init's end of the socket closes at execve (or when it dies): poststart comes after.
+        try { while (init.Channel.Receive() is not null) { } }
+        catch (IOException) { }
+        catch (Interop.SyscallException) { }
     }
 }

@@ -7,6 +7,28 @@ namespace Rlrun.Runtime.Container;
 /// releases the init, which writes one byte to say it got through.</summary>
 public static class ExecFifo
 {
+    /// <summary>The init keeps the fifo open until execve closes it: the hang-up means the
+    /// container's process runs (or the init died trying), which poststart hooks must come after.</summary>
+    static unsafe void WaitForExec(int fifo, int pidfd)
+    {
+        var fds = stackalloc ProcessCalls.PollFd[2];
+        var deadline = Environment.TickCount64 + 30_000;
+        while (Environment.TickCount64 < deadline)
+        {
+            fds[0] = new ProcessCalls.PollFd { fd = fifo, events = ProcessCalls.POLLIN };
+            fds[1] = new ProcessCalls.PollFd { fd = pidfd, events = ProcessCalls.POLLIN };
+            int rc = ProcessCalls.poll(fds, 2, 1000);
+            if (rc < 0 && Libc.LastErrno == Libc.EINTR) continue;
+            if (rc < 0) return;
+            if ((fds[0].revents & ProcessCalls.POLLHUP) != 0 || (fds[1].revents & ProcessCalls.POLLIN) != 0) return;
+            if ((fds[0].revents & ProcessCalls.POLLIN) != 0)
+            {
+                byte b;
+                if (Libc.read(fifo, &b, 1) == 0) return; // end of file: the writer closed it
+            }
+        }
+    }
+
     public static unsafe void Release(string fifoPath, ContainerState state)
     {
         int fifo = SyscallException.Check(Libc.open(fifoPath, Libc.O_RDONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0), "open", fifoPath);
@@ -26,7 +48,7 @@ public static class ExecFifo
                 {
                     byte b;
                     nint n = Libc.read(fifo, &b, 1);
-                    if (n == 1) return;
+                    if (n == 1) { WaitForExec(fifo, pidfd); return; }
                 }
                 if ((fds[1].revents & ProcessCalls.POLLIN) != 0 || (fds[0].revents & ProcessCalls.POLLHUP) != 0)
                     throw new InvalidOperationException("container init exited before it could be started");

@@ -45,6 +45,9 @@ public static partial class FileCalls
     [LibraryImport(Libc.Name, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int access(string path, int mode);
 
+    [LibraryImport(Libc.Name, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int chmod(string path, int mode);
+
     public const int X_OK = 1;
 
     [LibraryImport(Libc.Name, SetLastError = true)]

@@ -40,7 +40,14 @@ public sealed class ContainerInit(InitChannel channel, ISyscalls sys)
             if (!_created) { channel.Send(FrameType.Error, message); return; }
         }
         catch (Exception) { }
-        Console.Error.WriteLine($"rlrun init: {message}");
+        StdErr($"rlrun init: {message}");
+    }
+
+    // A raw write: Console would start a thread, which a seccomp filter or RLIMIT_NPROC may refuse.
+    static void StdErr(string line)
+    {
+        try { Libc.WriteAll(2, System.Text.Encoding.UTF8.GetBytes(line + "\n"), "stderr"); }
+        catch (SyscallException) { }
     }
 
     void Debug(string line)
@@ -59,6 +66,8 @@ public sealed class ContainerInit(InitChannel channel, ISyscalls sys)
 
         // "deny" where the maps were written without a helper; the user switch must then skip setgroups.
         _setgroupsAllowed = File.ReadAllText("/proc/self/setgroups").Trim() != "deny";
+        // Modes we ask for (devices 0666, dirs 0755) are the modes we get, whatever rlrun's caller had.
+        FileCalls.umask(0);
         if (!_config.Exec) SetUpContainer(spec, process);
         else if (process.Terminal) ContainerConsole.SetUp(channel, process, bindConsole: false);
 
@@ -127,13 +136,28 @@ public sealed class ContainerInit(InitChannel channel, ISyscalls sys)
         rootfs.Finish();
     }
 
+    /// <summary>Early (still root with every capability, so a hard limit may be raised): all limits
+    /// except those that would starve the .NET runtime of address space or threads, which are set
+    /// last, just before execve; those are set early too where they only raise the hard limit.</summary>
     static void SetRlimits(SpecProcess process)
     {
         foreach (var r in process.Rlimits ?? [])
         {
-            var limit = new ProcessCalls.RLimit { cur = r.Soft, max = r.Hard };
-            SyscallException.Check(ProcessCalls.setrlimit(Rlimits.NumberOf(r.Type), limit), "setrlimit", r.Type);
+            if (Rlimits.StarvesRuntime(r.Type) && !Rlimits.RaisesHardLimit(r)) continue;
+            SetRlimit(r);
         }
+    }
+
+    static void SetLateRlimits(SpecProcess process)
+    {
+        foreach (var r in process.Rlimits ?? [])
+            if (Rlimits.StarvesRuntime(r.Type)) SetRlimit(r);
+    }
+
+    static void SetRlimit(SpecRlimit r)
+    {
+        var limit = new ProcessCalls.RLimit { cur = r.Soft, max = r.Hard };
+        SyscallException.Check(ProcessCalls.setrlimit(Rlimits.NumberOf(r.Type), limit), "setrlimit", r.Type);
     }
 
     void WaitForStart()
@@ -150,7 +174,7 @@ public sealed class ContainerInit(InitChannel channel, ISyscalls sys)
         while ((fd = Libc.open(fifo, Libc.O_WRONLY | Libc.O_CLOEXEC, 0)) < 0 && Libc.LastErrno == Libc.EINTR) { }
         SyscallException.Check(fd, "open", "exec fifo");
         Libc.WriteAll(fd, "0"u8, "exec fifo");
-        Libc.close(fd);
+        // Left open (close-on-exec): `start` waits for its hang-up, so poststart runs after execve.
     }
 
     void Exec(SpecProcess process, string executable)
@@ -160,10 +184,10 @@ public sealed class ContainerInit(InitChannel channel, ISyscalls sys)
         SyscallException.Check(FileCalls.close_range(first, uint.MaxValue, FileCalls.CLOSE_RANGE_CLOEXEC), "close_range");
         for (int fd = 3; fd < first; fd++) Libc.fcntl(fd, Libc.F_SETFD, 0);
 
-        if (process.User.Umask is uint mask) FileCalls.umask((int)mask);
+        FileCalls.umask((int)(process.User.Umask ?? 0x12)); // 0022 unless process.user.umask says otherwise
         // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the caps go (runc's order).
         if (_seccomp is not null && !process.NoNewPrivileges) LoadSeccomp();
-        var caps = process.Capabilities is { } c ? new CapabilitySetter(c, w => Console.Error.WriteLine($"rlrun init: warning: {w}")) : null;
+        var caps = process.Capabilities is { } c ? new CapabilitySetter(c, w => StdErr($"rlrun init: warning: {w}")) : null;
         caps?.DropBounding();
         SyscallException.Check(ProcessCalls.prctl(ProcessCalls.PR_SET_KEEPCAPS, 1, 0, 0, 0), "prctl(PR_SET_KEEPCAPS)");
         UserSwitch.Apply(process.User, _setgroupsAllowed);
@@ -179,6 +203,7 @@ public sealed class ContainerInit(InitChannel channel, ISyscalls sys)
         using var envp = new NativeStringArray(process.Env ?? []);
         // With no_new_privs, as late as possible: the fewest of our own syscalls pass through it.
         if (_seccomp is not null) LoadSeccomp();
+        SetLateRlimits(process);
         unsafe { ProcessCalls.execve(executable, argv.Pointer, envp.Pointer); }
         throw new SyscallException("exec", Libc.LastErrno, executable);
     }

@@ -3,7 +3,7 @@ using Rlrun.Runtime.Spec;
 namespace Rlrun.Runtime.Process;
 
 /// <summary>process.rlimits names and their RLIMIT_* numbers.</summary>
-public static class Rlimits
+public static partial class Rlimits
 {
     static readonly Dictionary<string, int> Numbers = new()
     {
@@ -14,6 +14,22 @@ public static class Rlimits
     };
 
     public static bool IsKnown(string name) => Numbers.ContainsKey(name);
+
+    // .NET reserves far more address space than it uses and starts threads lazily: these limits,
+    // set while the init still runs managed code, make its next allocation or thread fail.
+    static readonly HashSet<string> Starving = ["RLIMIT_AS", "RLIMIT_DATA", "RLIMIT_NPROC", "RLIMIT_RSS", "RLIMIT_MEMLOCK", "RLIMIT_STACK", "RLIMIT_SIGPENDING"];
+
+    public static bool StarvesRuntime(string name) => Starving.Contains(name);
+
+    /// <summary>Whether the limit's hard value is above the current one (raising it needs CAP_SYS_RESOURCE).</summary>
+    public static bool RaisesHardLimit(SpecRlimit r)
+    {
+        if (getrlimit(NumberOf(r.Type), out var cur) < 0) return false;
+        return r.Hard > cur.max;
+    }
+
+    [System.Runtime.InteropServices.LibraryImport(Interop.Libc.Name)]
+    private static partial int getrlimit(int resource, out Interop.ProcessCalls.RLimit limit);
 
     public static int NumberOf(string name) => Numbers.TryGetValue(name, out int n) ? n : throw new SpecError($"unknown rlimit {name}");
 }

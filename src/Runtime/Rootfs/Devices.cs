@@ -33,13 +33,19 @@ public static class Devices
         return byPath.Values.ToList();
     }
 
-    public static void Create(ISyscalls sys, string rootfs, IEnumerable<SpecDevice> devices, bool bindFromHost)
+    /// <param name="required">paths config.json asked for: missing on the host is an error, not a skip</param>
+    public static void Create(ISyscalls sys, string rootfs, IEnumerable<SpecDevice> devices, bool bindFromHost, IReadOnlySet<string>? required = null)
     {
         foreach (var d in devices)
         {
             if (bindFromHost)
             {
-                if (!sys.Exists(d.Path)) continue; // nothing on the host to bind
+                if (!sys.Exists(d.Path))
+                {
+                    if (required?.Contains(d.Path) == true)
+                        throw new SpecError($"linux.devices: {d.Path}: a user namespace cannot make device nodes, and the host has no {d.Path} to bind");
+                    continue; // a default device the host lacks
+                }
                 using var target = sys.OpenInRoot(rootfs, d.Path, leafIsFile: true);
                 sys.Mount(d.Path, target.ProcPath, null, MS_BIND, null);
                 continue;

@@ -31,7 +31,16 @@ public sealed class MountExecutor(ISyscalls sys, string rootfs, Action<string>? 
             // The handle above points under the new mount; open the path again to reach the mount itself.
             using var mounted = sys.OpenInRoot(rootfs, step.Destination, false);
             if (NeedsRemount(step))
-                sys.Mount(null, mounted.ProcPath, null, MS_BIND | MS_REMOUNT | (step.Flags & Remountable) | LockedFlags(sys.MountFlagsOf(mounted.ProcPath), step.Flags), null);
+            {
+                long current = sys.MountFlagsOf(mounted.ProcPath);
+                try { sys.Mount(null, mounted.ProcPath, null, MS_BIND | MS_REMOUNT | (step.Flags & Remountable) | LockedFlags(current, step.Flags), null); }
+                catch (SyscallException e) when (e.Errno == Interop.Libc.EPERM && (step.Flags & AtimeFlags) != 0)
+                {
+                    // A user namespace also locks the atime flags of the source: keep those instead.
+                    debug?.Invoke($"mount {step.Destination}: atime options refused in a user namespace; kept the source's");
+                    sys.Mount(null, mounted.ProcPath, null, MS_BIND | MS_REMOUNT | (step.Flags & Remountable & ~AtimeFlags) | LockedFlags(current, 0), null);
+                }
+            }
             if (step.Propagation != 0) sys.Mount(null, mounted.ProcPath, null, step.Propagation, null);
         }
         catch (SyscallException e)
@@ -39,6 +48,8 @@ public sealed class MountExecutor(ISyscalls sys, string rootfs, Action<string>? 
             throw new SyscallException($"mount {step.Source ?? step.FsType} ({step.FsType ?? "bind"}) on", e.Errno, step.Destination);
         }
     }
+
+    const ulong AtimeFlags = MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME;
 
     const ulong Remountable = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME | MS_NOSYMFOLLOW;
 

@@ -26,14 +26,16 @@ public sealed class RootfsBuilder(ISyscalls sys, InitConfig config, Action<strin
         bool devIsFresh = mounts.Any(m => m.Destination.TrimEnd('/') == "/dev" && m.Type != "bind" && !(m.Options?.Contains("bind") ?? false) && !(m.Options?.Contains("rbind") ?? false));
         if (devIsFresh)
         {
-            Devices.Create(sys, rootfs, Devices.Merge(spec.Linux?.Devices), bindFromHost: config.InUserNamespace);
+            Devices.Create(sys, rootfs, Devices.Merge(spec.Linux?.Devices), bindFromHost: config.InUserNamespace, Configured(spec));
             Devices.CreateLinks(sys, rootfs, hasPtsMount: mounts.Any(m => m.Destination.TrimEnd('/') == "/dev/pts"));
         }
         else if (spec.Linux?.Devices is { Count: > 0 } devices)
-            Devices.Create(sys, rootfs, devices, bindFromHost: config.InUserNamespace);
+            Devices.Create(sys, rootfs, devices, bindFromHost: config.InUserNamespace, Configured(spec));
         // runc creates a missing process.cwd rather than failing on it.
         if (spec.Process?.Cwd is { Length: > 0 } cwd) sys.OpenInRoot(rootfs, cwd, leafIsFile: false).Dispose();
     }
+
+    static HashSet<string> Configured(Spec.OciSpec spec) => (spec.Linux?.Devices ?? []).Select(d => d.Path).ToHashSet();
 
     /// <summary>After the root switch: masks, read-only paths and a read-only root.</summary>
     public void Finish()

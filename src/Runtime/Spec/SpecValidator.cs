@@ -26,6 +26,11 @@ public static class SpecValidator
                 if (r.Soft > r.Hard) Fail($"process.rlimits[{i}]", "soft limit is above the hard limit");
             }
             if (p.OomScoreAdj is < -1000 or > 1000) Fail("process.oomScoreAdj", "must be within -1000..1000");
+            // An unknown name cannot be mapped to the kernel: the spec wants an error, not a warning.
+            if (p.Capabilities is { } caps)
+                foreach (var (set, names) in new[] { ("bounding", caps.Bounding), ("effective", caps.Effective), ("inheritable", caps.Inheritable), ("permitted", caps.Permitted), ("ambient", caps.Ambient) })
+                    foreach (var (cap, i) in (names ?? []).Select((n, i) => (n, i)))
+                        if (Capabilities.NumberOf(cap) is null) Fail($"process.capabilities.{set}[{i}]", $"unknown capability \"{cap}\"");
         }
         foreach (var (m, i) in (spec.Mounts ?? []).Select((m, i) => (m, i)))
         {

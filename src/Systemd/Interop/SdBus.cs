@@ -56,7 +56,9 @@ internal static unsafe partial class SdBus
     public static partial int sd_bus_get_unique_name(IntPtr bus, out IntPtr unique);
 
     /// <summary>A blocking method call: waits at most usec (0: sd-bus's default of 25 s) for the
-    /// reply; on a D-Bus error answers a negative errno and fills error.</summary>
+    /// reply; on a D-Bus error answers a negative errno and fills error. Not used: its poll
+    /// fails with EINTR on any signal (SIGCHLD...) after the call was sent (SystemdBus.Call
+    /// uses sd_bus_call_async and its own wait loop instead).</summary>
     [LibraryImport(Lib)]
     public static partial int sd_bus_call(IntPtr bus, IntPtr m, ulong usec, SdBusErrorNative* error, out IntPtr reply);
 
@@ -75,6 +77,21 @@ internal static unsafe partial class SdBus
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int sd_bus_add_match(IntPtr bus, out IntPtr slot, string match,
         delegate* unmanaged<IntPtr, IntPtr, IntPtr, int> callback, IntPtr userdata);
+
+    /// <summary>As sd_bus_add_match, without waiting for the bus daemon's AddMatch answer (it is
+    /// sent ahead of anything sent later on the connection, so the daemon has the match before
+    /// it sees the next call). install_callback null: sd-bus closes the connection if the match
+    /// cannot be installed.</summary>
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int sd_bus_add_match_async(IntPtr bus, out IntPtr slot, string match,
+        delegate* unmanaged<IntPtr, IntPtr, IntPtr, int> callback,
+        delegate* unmanaged<IntPtr, IntPtr, IntPtr, int> install_callback, IntPtr userdata);
+
+    /// <summary>Sends a method call; callback runs (from sd_bus_process) with the reply, an error
+    /// reply, or a synthesized org.freedesktop.DBus.Error.NoReply after usec.</summary>
+    [LibraryImport(Lib)]
+    public static partial int sd_bus_call_async(IntPtr bus, out IntPtr slot, IntPtr m,
+        delegate* unmanaged<IntPtr, IntPtr, IntPtr, int> callback, IntPtr userdata, ulong usec);
 
     [LibraryImport(Lib)]
     public static partial IntPtr sd_bus_slot_unref(IntPtr slot);

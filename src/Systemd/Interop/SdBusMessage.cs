@@ -47,6 +47,17 @@ internal static unsafe partial class SdBusMessage
     [LibraryImport(Lib)]
     public static partial IntPtr sd_bus_message_unref(IntPtr m);
 
+    [LibraryImport(Lib)]
+    public static partial IntPtr sd_bus_message_ref(IntPtr m);
+
+    /// <summary>The error of an error reply (borrowed), null for another message.</summary>
+    [LibraryImport(Lib)]
+    public static partial SdBusErrorNative* sd_bus_message_get_error(IntPtr m);
+
+    /// <summary>The errno an error reply maps to (positive), 0 for another message.</summary>
+    [LibraryImport(Lib)]
+    public static partial int sd_bus_message_get_errno(IntPtr m);
+
     /// <summary>Freezes a message as sending would (tests read back what was built).</summary>
     [LibraryImport(Lib)]
     public static partial int sd_bus_message_seal(IntPtr m, ulong cookie, ulong timeout_usec);
