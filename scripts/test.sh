@@ -96,6 +96,8 @@ run_lane() {
 
 run_project tests/Rlrun.UnitTests
 run_project tests/Rlrun.IntegrationTests
+# The systemd suite brings up a real `systemd --user` for the test user (scripts/user-manager.sh).
+run_project tests/Rlrun.SystemdTests
 run_lane
 
 echo "$total_passed passed, $total_failed failed, $total_skipped skipped"

@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using Rlrun.Systemd;
+using Rlrun.SystemdTests.Harness;
+using Xunit;
+
+namespace Rlrun.SystemdTests;
+
+/// <summary>"Is a manager there" answers false, within its bound, instead of throwing.</summary>
+public sealed class ProbeTests
+{
+    [LibsystemdFact]
+    public void NoSocket_IsNotReachable()
+    {
+        var sw = Stopwatch.StartNew();
+        Assert.False(SystemdBus.IsManagerReachable("unix:path=/nonexistent/rlrun-test-bus", busClient: true, TimeSpan.FromSeconds(2), out var reason));
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(2), $"took {sw.Elapsed}");
+        Assert.Contains("/nonexistent/rlrun-test-bus", reason);
+    }
+
+    [LibsystemdFact]
+    public void ASilentPeer_IsNotReachable_WithinTheBound()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"rlrun-silent-{Guid.NewGuid():N}.sock");
+        using var server = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        server.Bind(new UnixDomainSocketEndPoint(path));
+        server.Listen(4);
+        try
+        {
+            var sw = Stopwatch.StartNew();
+            Assert.False(SystemdBus.IsManagerReachable("unix:path=" + path, busClient: true, TimeSpan.FromMilliseconds(500), out var reason));
+            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(3), $"took {sw.Elapsed}");
+            Assert.Contains("not ready", reason);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [LibsystemdFact]
+    public void NoSystemManager_IsNotReachable_OrAnswersItsVersion()
+    {
+        // On the test machine systemd is not PID 1: no system bus, or no systemd on it.
+        var reachable = SystemdBus.IsManagerReachable(BusKind.System, TimeSpan.FromSeconds(3), out var reason);
+        if (reachable) Assert.StartsWith("systemd ", reason);
+        else Assert.False(string.IsNullOrEmpty(reason));
+    }
+
+    [Fact]
+    public void SystemdException_NamesTheCallAndTheDBusError()
+    {
+        var e = new SystemdException("StartTransientUnit(x.scope)", 1, DBusErrors.PropertyReadOnly, "Cannot set property Foo, or unknown property.");
+        Assert.Equal("StartTransientUnit(x.scope): org.freedesktop.DBus.Error.PropertyReadOnly: Cannot set property Foo, or unknown property.", e.Message);
+        var n = new SystemdException("sd_bus_open_user", 2);
+        Assert.Equal("sd_bus_open_user: No such file or directory (errno 2)", n.Message);
+        Assert.True(new SystemdException("x", 0, DBusErrors.NoSuchUnit, "gone").IsNoSuchUnit);
+        Assert.True(new SystemdException("x", 110).IsTimeout);
+    }
+}
+
+public sealed class BusKindTests
+{
+    [Theory]
+    [InlineData("         0          0 4294967295\n", true)]
+    [InlineData(null, true)]
+    [InlineData("         0       1000          1\n", false)]                                  // rootless podman's namespace
+    [InlineData("         0       1000          1\n         1     100000      65536\n", false)]
+    [InlineData("", false)]                                                                    // a new namespace, not mapped yet
+    public void InitialUserNamespace_IsTheFullIdentityMap(string? map, bool initial) =>
+        Assert.Equal(initial, SystemdBus.IsInitialUserNamespace(map));
+
+    [Fact]
+    public void Auto_IsSystemForRealRoot_UserOtherwise()
+    {
+        var expected = Environment.UserName == "root" && SystemdBus.IsInitialUserNamespace(File.ReadAllText("/proc/self/uid_map"))
+            ? BusKind.System : BusKind.User;
+        Assert.Equal(expected, SystemdBus.ResolveAuto());
+    }
+}
