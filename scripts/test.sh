@@ -98,6 +98,7 @@ run_project tests/Rlrun.UnitTests
 run_project tests/Rlrun.IntegrationTests
 # The systemd suite brings up a real `systemd --user` for the test user (scripts/user-manager.sh).
 run_project tests/Rlrun.SystemdTests
+run_project tests/Rlrun.ActorTests
 run_lane
 
 echo "$total_passed passed, $total_failed failed, $total_skipped skipped"

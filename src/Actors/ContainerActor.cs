@@ -186,8 +186,15 @@ public sealed class ContainerActor : ReceiveActor, IWithTimers
     void OnAdopt(Adopt a)
     {
         var r = a.Record;
+        string? error = r.Spec.Id != _id ? $"this actor supervises container {_id}, not {r.Spec.Id}" : null;
+        if (error is not null || !RestartPolicy.TryParse(r.Policy, out var policy, out error))
+        {
+            Fail(a, error!);
+            Context.Stop(Self);
+            return;
+        }
         _spec = r.Spec;
-        _policy = RestartPolicy.Parse(r.Policy);
+        _policy = policy;
         _backoff = a.Backoff ?? _options.Backoff;
         _restartCount = r.RestartCount;
         _lastExitCode = r.LastExitCode;
@@ -209,6 +216,8 @@ public sealed class ContainerActor : ReceiveActor, IWithTimers
         {
             Watch(init);
             Enter(seen.Status == ContainerStatus.Paused ? LifecycleState.Paused : LifecycleState.Running);
+            // The previous daemon was stopping it: finish that stop.
+            if (r.State == LifecycleState.Stopping) Self.Tell(new Stop(_id), ActorRefs.NoSender);
         }
         else if (seen is null)
         {
@@ -466,9 +475,10 @@ public sealed class ContainerActor : ReceiveActor, IWithTimers
         Timers.CancelAll();
         _init = null;
         Enter(LifecycleState.Deleted);
+        // The parent first: whoever hears of the delete may create the ID again at once.
+        Context.Parent.Tell(new ContainerRemoved(_id));
         Sender.Tell(Snapshot());
         AnswerStopWaiters();
-        Context.Parent.Tell(new ContainerRemoved(_id));
         Context.Stop(Self);
     }
 

@@ -17,13 +17,18 @@ internal static class ExitWatch
         if (pid <= 0) return Task.FromResult<int?>(null);
         int rc = ProcessCalls.waitpid(pid, out int status, ProcessCalls.WNOHANG);
         if (rc == pid) return Task.FromResult<int?>(ProcessCalls.ExitCodeOf(status));
-        if (rc == 0) return OnThread(pid, () => WaitChild(pid));
+        if (rc == 0)
+        {
+            // A child of ours under that PID, but another one than the init we knew: the init is gone.
+            if (init.StartTime != 0 && ProcStat.Read(pid)?.StartTime != init.StartTime) return Task.FromResult<int?>(null);
+            return OnThread(pid, () => WaitChild(pid));
+        }
         if (Libc.LastErrno != Libc.ECHILD) throw new SyscallException("waitpid", Libc.LastErrno, $"container init {pid}");
 
         int pidfd = ProcessCalls.pidfd_open(pid);
         if (pidfd < 0) return Task.FromResult<int?>(null); // ESRCH: already gone
         // The pidfd pins the PID: if the process behind it is not the init we knew, the init is gone.
-        if (ProcStat.Read(pid) is not { } stat || stat.StartTime != init.StartTime || stat.State is 'Z' or 'X')
+        if (ProcStat.Read(pid) is not { } stat || (init.StartTime != 0 && stat.StartTime != init.StartTime) || stat.State is 'Z' or 'X')
         {
             Libc.close(pidfd);
             return Task.FromResult<int?>(null);

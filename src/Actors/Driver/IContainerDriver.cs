@@ -3,7 +3,7 @@ using Rlrun.Runtime.Container;
 namespace Rlrun.Actors;
 
 /// <summary>A container's init as the driver started or found it. StartTime is /proc/PID/stat's
-/// field 22: with it a PID reused by another process is not taken for the init.</summary>
+/// field 22: with it a PID reused by another process is not taken for the init (0: unknown, not checked).</summary>
 public sealed record InitProcess(int Pid, ulong StartTime);
 
 /// <summary>A container as found in the state store (adoption after a daemon restart).</summary>

@@ -66,7 +66,7 @@ public static class ActorSystemFactory
     /// publishes them on its EventStream whatever the loggers are.</summary>
     public static IActorRef ForwardLog(ActorSystem system, Action<ActorLogLine> log, LogLevel minimum)
     {
-        var forwarder = system.SystemActorOf(Props.CreateBy(new LogForwarder.Producer(log)), "rlrun-log");
+        var forwarder = ((ExtendedActorSystem)system).SystemActorOf(Props.CreateBy(new LogForwarder.Producer(log)), "rlrun-log");
         foreach (var level in new[] { LogLevel.DebugLevel, LogLevel.InfoLevel, LogLevel.WarningLevel, LogLevel.ErrorLevel })
             if (level >= minimum) system.EventStream.Subscribe(forwarder, Logging.ClassFor(level));
         return forwarder;
@@ -86,7 +86,7 @@ public static class ActorSystemFactory
         protected override bool Receive(object message)
         {
             if (message is not LogEvent e) return false;
-            string text = e.Message is LogMessage m ? m.Format() : Convert.ToString(e.Message, CultureInfo.InvariantCulture) ?? "";
+            string text = Convert.ToString(e.Message, CultureInfo.InvariantCulture) ?? "";
             try { log(new ActorLogLine(e.LogLevel(), e.LogSource, text, e.Cause)); }
             catch (Exception) { } // a failing log callback must not take the actor system's log down with it
             return true;

@@ -25,11 +25,8 @@ public sealed class SupervisionStore(string stateRoot)
         byte[] data = JsonSerializer.SerializeToUtf8Bytes(record, SupervisionJsonContext.Default.SupervisionRecord);
         try
         {
-            var options = new FileStreamOptions
-            {
-                Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None,
-                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            };
+            var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
+            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             using (var file = new FileStream(tmp, options))
             {
                 file.Write(data);
