@@ -4,12 +4,13 @@ CC ?= gcc
 COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 NATIVE_LIB := artifacts/native/libnsstage.a
 BIN := artifacts/rlrun
+SUPERVISOR := artifacts/rlrun-supervisor
 DOTNET ?= dotnet
 SOURCES := $(shell find src -name '*.cs' -o -name '*.csproj' -o -name '*.c') Directory.Build.props
 
 .PHONY: build native demo test unit-test integration-test bench install clean
 
-build: $(BIN)
+build: $(BIN) $(SUPERVISOR)
 
 native: $(NATIVE_LIB)
 
@@ -25,6 +26,12 @@ $(BIN): $(NATIVE_LIB) $(SOURCES)
 		-p:SourceRevisionId=$(COMMIT) -o artifacts/publish
 	cp artifacts/publish/rlrun $(BIN)
 
+$(SUPERVISOR): $(NATIVE_LIB) $(SOURCES)
+	@mkdir -p artifacts
+	flock artifacts/.build.lock $(DOTNET) publish src/Supervisor/Rlrun.Supervisor.csproj -c Release -r linux-x64 --nologo -v quiet \
+		-p:SourceRevisionId=$(COMMIT) -o artifacts/publish-supervisor
+	cp artifacts/publish-supervisor/rlrun-supervisor $(SUPERVISOR)
+
 demo: build
 	./scripts/demo.sh
 
@@ -36,6 +43,7 @@ bench: build
 
 install: build
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/rlrun
+	install -D -m 0755 $(SUPERVISOR) $(DESTDIR)$(PREFIX)/bin/rlrun-supervisor
 
 clean:
 	rm -rf artifacts src/*/bin src/*/obj tests/*/bin tests/*/obj

@@ -3,8 +3,11 @@ using Rlrun.Runtime.State;
 namespace Rlrun.Cli;
 
 /// <summary>What every subcommand gets: the global options, parsed.</summary>
-public sealed class CommandContext(string root, RuntimeLog log, string cgroupManager)
+public sealed class CommandContext(string root, RuntimeLog log, string cgroupManager, RlrunSettings? settings = null)
 {
+    /// <summary>rlrun.json, RLRUN_* and flags, merged.</summary>
+    public RlrunSettings Settings { get; } = settings ?? RlrunSettings.Load(new Dictionary<string, string?>());
+
     public string Root { get; } = root;
     public RuntimeLog Log { get; } = log;
     public StateStore Store { get; } = new(root);

@@ -24,7 +24,8 @@ public static class ContainerProcess
         {
             if (all && s.Cgroup is { } cg) Cgroups.CgroupControl.Signal(cg.Path, signal);
             else if (all) foreach (int pid in OthersInPidNamespace(s.Pid)) ProcessCalls.kill(pid, signal);
-            if (Libc.syscall(SyscallNumbers.pidfd_send_signal, pidfd, signal, 0, 0, 0) < 0)
+            // After --all the init may already be dead and reaped (ESRCH): that is the signal's doing.
+            if (Libc.syscall(SyscallNumbers.pidfd_send_signal, pidfd, signal, 0, 0, 0) < 0 && !(all && Libc.LastErrno == Libc.ESRCH))
                 throw new SyscallException("kill", Libc.LastErrno, $"container init {s.Pid}");
         }
         finally { Libc.close(pidfd); }

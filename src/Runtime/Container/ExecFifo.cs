@@ -35,7 +35,14 @@ public static class ExecFifo
         int pidfd = ContainerProcess.OpenInit(state);
         try
         {
-            if (pidfd < 0) throw new InvalidOperationException("cannot start a container that has stopped");
+            if (pidfd < 0)
+            {
+                // Opening the fifo released the init; a process that exits at once may be gone
+                // already. The byte it left says it got as far as exec: that is a start.
+                byte early;
+                if (Libc.read(fifo, &early, 1) == 1) return;
+                throw new InvalidOperationException("cannot start a container that has stopped");
+            }
             var fds = stackalloc ProcessCalls.PollFd[2];
             fds[0] = new ProcessCalls.PollFd { fd = fifo, events = ProcessCalls.POLLIN };
             fds[1] = new ProcessCalls.PollFd { fd = pidfd, events = ProcessCalls.POLLIN };

@@ -61,10 +61,15 @@ public static class InitLauncher
         int stage1 = -1, containerPid = -1;
         try
         {
-            int exe = SealedExecutable.Take();
-            toClose.Add(exe);
-            // Move our fds above the child's targets so placing one cannot clobber another.
+            // Move our fds above the child's targets so placing one cannot clobber another
+            // (the memfd too: the child execs it by number, after the dup2s).
             int high = 3 + preserve + 2;
+            int exeLow = SealedExecutable.Take();
+            int exe = Libc.fcntl(exeLow, Libc.F_DUPFD_CLOEXEC, high);
+            int dupErr = Libc.LastErrno;
+            Libc.close(exeLow);
+            if (exe < 0) throw new SyscallException("fcntl(F_DUPFD)", dupErr, "sealed copy of rlrun");
+            toClose.Add(exe);
             int childHigh = SyscallException.Check(Libc.fcntl(childFd, Libc.F_DUPFD_CLOEXEC, high), "fcntl(F_DUPFD)");
             toClose.Add(childHigh);
             var fdMap = new List<(int, int)>();

@@ -6,6 +6,10 @@ namespace Rlrun.Runtime.Process;
 /// it cannot overwrite the host's rlrun through /proc/self/exe (CVE-2019-5736).</summary>
 public static class SealedExecutable
 {
+    /// <summary>The binary copied: ours by default; rlrun-supervisor points it at rlrun, whose
+    /// native stage the init needs.</summary>
+    public static string SourcePath { get; set; } = "/proc/self/exe";
+
     static Thread? _prefetch;
     static int _prefetched = -1;
     static Exception? _prefetchError;
@@ -52,7 +56,7 @@ public static class SealedExecutable
 
     public static int Create()
     {
-        int src = SyscallException.Check(Libc.open("/proc/self/exe", Libc.O_RDONLY | Libc.O_CLOEXEC, 0), "open", "/proc/self/exe");
+        int src = SyscallException.Check(Libc.open(SourcePath, Libc.O_RDONLY | Libc.O_CLOEXEC, 0), "open", SourcePath);
         try
         {
             int memfd = SyscallException.Check(FileCalls.memfd_create("rlrun", FileCalls.MFD_CLOEXEC | FileCalls.MFD_ALLOW_SEALING), "memfd_create");

@@ -1,0 +1,33 @@
+using Rlrun.Runtime.Process;
+
+namespace Rlrun.Supervisor;
+
+/// <summary>rlrun-supervisor: started by rlrun (exec) for the commands that need the actor system.
+/// It takes the same global flags as rlrun and is not meant to be called by hand.</summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        // The containers run a sealed copy of rlrun (which has the native stage), not of us.
+        SealedExecutable.SourcePath = Environment.GetEnvironmentVariable("RLRUN_EXE") ?? Path.Join(AppContext.BaseDirectory, "rlrun");
+        Rlrun.Runtime.Cgroups.CgroupManagers.RegisterSystemd(() => Rlrun.Systemd.Cgroups.SystemdCgroupManager.TryConnect(w => Console.Error.WriteLine($"rlrun: warning: {w}")));
+        try
+        {
+            return args switch
+            {
+                ["run", .. var rest] => ForegroundRun.Run(rest),
+                _ => Fail("usage: rlrun-supervisor run [flags] ID (rlrun run --restart=POLICY starts it)"),
+            };
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return Fail(e.Message.Replace('\n', ' '));
+        }
+    }
+
+    static int Fail(string message)
+    {
+        Console.Error.WriteLine($"rlrun: {message}");
+        return 1;
+    }
+}
