@@ -122,6 +122,14 @@ public static partial class Host
         File.SetUnixFileMode(Path.GetDirectoryName(dest)!, (UnixFileMode)0x1ed);
         File.Copy(source, dest);
         File.SetUnixFileMode(dest, (UnixFileMode)0x1ed);
+        // rlrun run --restart execs rlrun-supervisor from beside rlrun.
+        string supervisor = Path.Join(Path.GetDirectoryName(source)!, "rlrun-supervisor");
+        if (File.Exists(supervisor))
+        {
+            string to = Path.Join(Path.GetDirectoryName(dest)!, "rlrun-supervisor");
+            File.Copy(supervisor, to);
+            File.SetUnixFileMode(to, (UnixFileMode)0x1ed);
+        }
         return dest;
     });
 
