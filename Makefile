@@ -44,6 +44,7 @@ bench: build
 install: build
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/rlrun
 	install -D -m 0755 $(SUPERVISOR) $(DESTDIR)$(PREFIX)/bin/rlrun-supervisor
+	install -D -m 0644 packaging/containers/rlrun.conf $(DESTDIR)$(PREFIX)/share/rlrun/containers.conf.d/rlrun.conf
 
 clean:
 	rm -rf artifacts src/*/bin src/*/obj tests/*/bin tests/*/obj
