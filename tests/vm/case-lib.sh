@@ -20,8 +20,9 @@ CASE=$(basename "$0" .sh)
 WORK=$HOME/work/$LANE_RUNTIME/$CASE
 rm -rf "$WORK"; mkdir -p "$WORK"
 CONTAINERS=""
+RT_GLOBAL=""   # global options of every rt call: use_systemd_cgroup sets them
 
-rt() { "$RT_BIN" --root "$RT_ROOT" "$@"; }
+rt() { "$RT_BIN" --root "$RT_ROOT" $RT_GLOBAL "$@"; }
 pass() { echo "PASS${1:+: $*}"; exit 0; }
 fail() { echo "FAIL: $*"; exit 1; }
 skip() { echo "SKIP: $*"; exit 77; }
@@ -105,4 +106,26 @@ wait_for() {
     _n=$((_n - 1))
   done
   return 1
+}
+
+# use_systemd_cgroup: the runtime's systemd cgroup manager for every rt call
+# (rlrun --cgroup-manager systemd, runc --systemd-cgroup); SKIP outside the
+# lane's systemd mode (tests/vm/lane.sh RLRUN_VM_INIT=systemd), where there is
+# no user manager to ask for a scope.
+use_systemd_cgroup() {
+  [ "${LANE_MODE:-}" = systemd ] || skip "needs the lane's systemd mode (systemd PID 1 and a user manager)"
+  case $LANE_RUNTIME in
+    rlrun) RT_GLOBAL="--cgroup-manager systemd" ;;
+    runc) RT_GLOBAL="--systemd-cgroup" ;;
+  esac
+}
+
+# unit_prop UNIT NAME: the property NAME of the user manager's UNIT
+unit_prop() { systemctl --user show -p "$2" --value "$1"; }
+
+# expect_prop UNIT NAME VALUE: the user manager's UNIT has NAME=VALUE
+expect_prop() {
+  _v=$(unit_prop "$1" "$2" 2>&1) || fail "systemctl --user show $1 -p $2 failed: $_v"
+  [ "$_v" = "$3" ] || fail "$1: $2 is '$_v', not '$3'"
+  echo "$1: $2=$_v"
 }

@@ -42,6 +42,28 @@
 #   RLRUN_VM_DMESG=1       print the guest's kernel log after the test
 #   RLRUN_VM_REBUILD=1     rebuild the base initramfs
 #   RLRUN_VM_PVH=0         boot the compressed vmlinuz, not the extracted ELF vmlinux
+#   RLRUN_VM_INIT=systemd  boot systemd as PID 1 instead (see "systemd mode" below)
+#
+# systemd mode (RLRUN_VM_INIT=systemd): this machine's systemd 252, dbus and
+# PAM files are copied into a second base initramfs (base-systemd.cpio), and
+# the kernel gets init=/lib/systemd/systemd systemd.unified_cgroup_hierarchy=1.
+# The busybox /init only copies the root to a tmpfs, loads the modules and
+# hands over (switch_root) to systemd. systemd starts the system bus and
+# systemd-logind, which starts user@UID.service because the user lingers
+# (/var/lib/systemd/linger/lane); a drop-in gives that unit Delegate=yes (every
+# controller). The oneshot rlrun-lane.service waits until the user manager is
+# active and its bus (/run/user/UID/bus) exists, then runs the test as the user
+# under `systemd-run --user --pipe --wait`, so the test is a transient service
+# of the user manager (user@UID.service/app.slice/run-*.service), and powers
+# off. The test's environment differs: LANE_MODE=systemd,
+# LANE_CGROUP=/sys/fs/cgroup/user.slice/user-UID.slice/user@UID.service (the
+# delegated cgroup; the manager, not the test, owns its subtree_control),
+# DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/UID/bus; the rest is the same.
+# systemd-journald runs (volatile, in /run): RLRUN_VM_DMESG=1 prints the
+# journal (the kernel's log, PID 1's, the user manager's and the units') after
+# the test; units that fail are shown on the console as they fail. The console
+# log of the last run is last-run-systemd.log. Host packages: systemd, dbus,
+# dbus-user-session, libpam-systemd, libpam-modules (Debian 12: systemd 252).
 #
 # Exit status: the test's; 124 = qemu timed out; 125 = the VM stopped without
 # reporting one (kernel panic, set-up failure in the guest); 126 = set-up
@@ -66,7 +88,12 @@ LUID=${RLRUN_VM_UID:-1000}
 BINS=${RLRUN_VM_BINS-jq}
 SUID_BINS="newuidmap newgidmap"
 MODULES=${RLRUN_VM_MODULES:-fs/overlayfs/overlay fs/fuse/fuse}
-APPEND="console=ttyS0 panic=-1 quiet cgroup_no_v1=all mitigations=off ${RLRUN_VM_APPEND:-}"
+INIT_MODE=${RLRUN_VM_INIT:-busybox}
+APPEND="console=ttyS0 panic=-1 quiet cgroup_no_v1=all mitigations=off"
+# show_status=error: the console shows units that fail, not every unit started
+SYSTEMD_APPEND="init=/lib/systemd/systemd systemd.unified_cgroup_hierarchy=1 systemd.show_status=error"
+if [[ $INIT_MODE == systemd ]]; then APPEND="$APPEND $SYSTEMD_APPEND"; fi
+APPEND="$APPEND ${RLRUN_VM_APPEND:-}"
 
 say() { printf 'lane: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 126; }
@@ -74,6 +101,7 @@ now() { echo "$EPOCHREALTIME"; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", b-a}'; }
 
 [[ -z $TEST || -f $TEST ]] || die "test script $TEST not found"
+[[ $INIT_MODE == busybox || $INIT_MODE == systemd ]] || die "RLRUN_VM_INIT=$INIT_MODE: busybox or systemd"
 for e in "${EXTRAS[@]}"; do [[ -e $e ]] || die "extra $e not found"; done
 mkdir -p "$CACHE" || die "cannot create $CACHE"
 CACHE=$(cd "$CACHE" && pwd)
@@ -95,6 +123,22 @@ if [[ ! -x /bin/busybox ]] || ldd /bin/busybox >/dev/null 2>&1; then need_pkgs+=
 command -v newuidmap >/dev/null && command -v newgidmap >/dev/null || need_pkgs+=(uidmap)
 command -v xz >/dev/null || need_pkgs+=(xz-utils)   # Debian's vmlinuz is xz: unpacked for a PVH boot
 for b in $BINS; do command -v "$b" >/dev/null || need_pkgs+=("$b"); done
+# systemd mode: what is copied from this machine, by the package that has it
+SYSTEMD_FILES=(
+  systemd:/usr/lib/systemd/systemd
+  dbus:/usr/lib/systemd/system/dbus.service
+  dbus-daemon:/usr/bin/dbus-daemon
+  dbus-system-bus-common:/usr/share/dbus-1/system.conf
+  dbus-session-bus-common:/usr/share/dbus-1/session.conf
+  dbus-user-session:/usr/lib/systemd/user/dbus.socket
+  libpam-systemd:/usr/lib/x86_64-linux-gnu/security/pam_systemd.so
+  libpam-modules:/usr/lib/x86_64-linux-gnu/security/pam_permit.so
+  libsystemd0:/usr/lib/x86_64-linux-gnu/libsystemd.so.0
+)
+SYSTEMD_PKGS=$(printf '%s\n' "${SYSTEMD_FILES[@]}" | cut -d: -f1 | tr '\n' ' ')
+if [[ $INIT_MODE == systemd ]]; then
+  for f in "${SYSTEMD_FILES[@]}"; do [[ -e ${f#*:} ]] || need_pkgs+=("${f%%:*}"); done
+fi
 if ((${#need_pkgs[@]})); then
   [[ $(id -u) == 0 ]] || die "missing packages ${need_pkgs[*]} (run as root to install them)"
   apt_install "${need_pkgs[@]}"
@@ -162,10 +206,12 @@ if [[ ${RLRUN_VM_PVH:-1} == 1 ]] && grep -q '^CONFIG_PVH=y' "$KDIR/config"; then
 fi
 
 # --- base initramfs (cached; rebuilt when this script, the programs or the lists change)
-key=$( { cat "$SELF"; echo "$KVER|$BINS|$MODULES|$LUID"; sha256sum /bin/busybox
+key=$( { cat "$SELF"; echo "$KVER|$BINS|$MODULES|$LUID|$INIT_MODE"; sha256sum /bin/busybox
          for b in $BINS $SUID_BINS; do p=$(command -v "$b" || true)
-           if [[ -n $p ]]; then sha256sum "$(readlink -f "$p")"; fi; done; } | sha256sum | cut -c1-16)
-BASE=$CACHE/base.cpio
+           if [[ -n $p ]]; then sha256sum "$(readlink -f "$p")"; fi; done
+         if [[ $INIT_MODE == systemd ]]; then dpkg-query -W $SYSTEMD_PKGS 2>/dev/null; fi; } | sha256sum | cut -c1-16)
+if [[ $INIT_MODE == systemd ]]; then BASE=$CACHE/base-systemd.cpio KEYFILE=$CACHE/base-systemd.key
+else BASE=$CACHE/base.cpio KEYFILE=$CACHE/base.key; fi
 
 elf_libs() { # FILE: the absolute paths ldd lists ("name => /path (addr)" or "/path (addr)")
   ldd "$1" 2>/dev/null | awk '{for(i=1;i<=NF;i++) if ($i ~ /^\//) print $i}'
@@ -209,6 +255,146 @@ extract_modules() { # extract kernel/M.ko (or .ko.xz/.ko.zst, decompressed) of e
     if [[ -f $d/$m.ko.xz ]]; then xz -d "$d/$m.ko.xz"; fi
     if [[ -f $d/$m.ko.zst ]]; then zstd -q -d --rm "$d/$m.ko.zst"; fi
   done
+}
+
+# add_systemd: systemd mode's part of the base: systemd, the buses, PAM and
+# the lane's units, from this machine (merged /usr in the guest: /lib is usr/lib)
+add_systemd() {
+  local st=$PWD f lib=/usr/lib/x86_64-linux-gnu
+  # PID 1, the helpers the lane's units run, the clients; their libraries come with them
+  # (systemd >= 255 forks units through systemd-executor: absent in Debian 12's 252)
+  for f in /usr/lib/systemd/systemd /usr/lib/systemd/systemd-logind \
+           $(ls /usr/lib/systemd/systemd-executor 2>/dev/null) \
+           /usr/lib/systemd/systemd-user-runtime-dir /usr/lib/systemd/systemd-user-sessions \
+           /usr/lib/systemd/systemd-shutdown /usr/lib/systemd/systemd-sulogin-shell \
+           /usr/lib/systemd/systemd-journald /usr/bin/journalctl \
+           /usr/bin/systemctl /usr/bin/systemd-run /usr/bin/loginctl /usr/bin/busctl \
+           /usr/bin/dbus-daemon "$lib/libsystemd.so.0" \
+           "$lib/security/pam_permit.so" "$lib/security/pam_deny.so" "$lib/security/pam_systemd.so"; do
+    [[ -e $f ]] || die "$f not found (systemd mode)"
+    rm -f "$st$(usr_path "$f")"
+    copy_elf "$f" "$st" "$f"
+  done
+  # unit files: all of systemd's, without the static .wants links (the lane's
+  # target says what starts); the user manager's as they are (dbus.socket is
+  # in its sockets.target.wants)
+  mkdir -p usr/lib/systemd/system usr/lib/systemd/user
+  (cd /usr/lib/systemd/system && find . -mindepth 1 -maxdepth 1 ! -name '*.wants' -print0 |
+     xargs -0 cp -a -t "$st/usr/lib/systemd/system/")
+  cp -a /usr/lib/systemd/user/. usr/lib/systemd/user/
+  mkdir -p etc/systemd/system etc/systemd/user
+  for f in system.conf user.conf logind.conf; do
+    if [[ -f /etc/systemd/$f ]]; then cp /etc/systemd/$f etc/systemd/; fi
+  done
+  # the buses' configuration
+  mkdir -p usr/share/dbus-1 etc/dbus-1/system.d etc/dbus-1/session.d
+  cp /usr/share/dbus-1/system.conf /usr/share/dbus-1/session.conf usr/share/dbus-1/
+  # the policies of the names on the system bus here (others name users the lane has not)
+  mkdir -p usr/share/dbus-1/system.d
+  cp /usr/share/dbus-1/system.d/org.freedesktop.systemd1.conf /usr/share/dbus-1/system.d/org.freedesktop.login1.conf \
+     usr/share/dbus-1/system.d/
+  cat >> etc/passwd <<EOF
+messagebus:x:100:102::/nonexistent:/usr/sbin/nologin
+EOF
+  cat >> etc/group <<EOF
+messagebus:x:102:
+systemd-journal:x:101:
+EOF
+  cp /usr/lib/os-release usr/lib/os-release; ln -sf ../usr/lib/os-release etc/os-release
+  od -An -N16 -tx1 /dev/urandom | tr -d ' \n' > etc/machine-id; echo >> etc/machine-id
+  echo rlrun-lane > etc/hostname
+  mkdir -p var/tmp var/lib/systemd/linger; chmod 1777 var/tmp
+  : > var/lib/systemd/linger/lane
+  # the user manager's PAM stack: nothing to check, pam_systemd sets its environment
+  mkdir -p etc/pam.d
+  printf '%s\n' 'auth required pam_permit.so' 'account required pam_permit.so' \
+    'session required pam_permit.so' 'session optional pam_systemd.so' > etc/pam.d/systemd-user
+  printf '%s\n' 'auth required pam_deny.so' 'account required pam_deny.so' \
+    'password required pam_deny.so' 'session required pam_deny.so' > etc/pam.d/other
+  # every controller for the user manager (Debian's user@.service has "pids memory cpu")
+  mkdir -p etc/systemd/system/user@.service.d
+  printf '%s\n' '[Service]' 'Delegate=yes' > etc/systemd/system/user@.service.d/delegate.conf
+  cat > etc/systemd/system/rlrun-lane.target <<'EOF'
+[Unit]
+Description=rlrun VM lane
+Wants=systemd-journald.service dbus.socket systemd-logind.service systemd-user-sessions.service rlrun-lane.service
+EOF
+  ln -s rlrun-lane.target etc/systemd/system/default.target
+  # the user@UID.service start is logind's (lingering), not ours: the service waits for it
+  cat > etc/systemd/system/rlrun-lane.service <<'EOF'
+[Unit]
+Description=rlrun VM lane: the test, in the lingering user's manager
+Wants=systemd-logind.service
+After=systemd-logind.service systemd-user-sessions.service
+
+[Service]
+Type=oneshot
+ExecStart=/bin/sh /usr/lib/lane/systemd-test.sh
+StandardInput=null
+StandardOutput=tty
+StandardError=inherit
+TTYPath=/dev/console
+TimeoutStartSec=infinity
+# the script powers off itself; if it cannot even run, the VM must not idle
+# until lane.sh's timeout
+FailureAction=poweroff-immediate
+EOF
+  mkdir -p usr/lib/lane
+  write_systemd_test > usr/lib/lane/systemd-test.sh
+}
+
+write_systemd_test() { cat <<'TEST'
+#!/bin/sh
+# rlrun-lane.service (root, busybox sh): wait for the lingering user's
+# manager, run /test/run.sh as the user in it, report, power off.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+up() { cut -d' ' -f1 /proc/uptime; }
+finish() {
+  echo "@@LANE-RC=$1 uptime=$(up)@@"
+  # the journal has the kernel's log, PID 1's, the user manager's and the units'
+  if grep -q 'lane.dmesg=1' /proc/cmdline; then
+    echo "--- guest journal ---"; SYSTEMD_COLORS=0 journalctl -b --no-pager -o short-monotonic; echo "--- end of guest journal ---"
+  fi
+  sync
+  poweroff -f
+}
+uid=$(awk -F: '$1=="lane"{print $3}' /etc/passwd)
+unit=user@$uid.service
+rt=/run/user/$uid
+# the user's bus socket comes first (the manager's sockets.target), then the
+# unit is active (the manager's READY=1); systemctl is not cheap under TCG
+n=0 state=
+while :; do
+  if [ -S "$rt/bus" ]; then
+    state=$(systemctl is-active "$unit" 2>/dev/null)
+    [ "$state" = active ] && break
+  fi
+  n=$((n + 1))
+  if [ $n -ge 600 ]; then
+    echo "lane init: $unit is not active after 120 s (is-active: ${state:-not asked}; $rt/bus: $(ls -l "$rt/bus" 2>&1))"
+    SYSTEMD_COLORS=0 systemctl --no-pager --failed 2>&1
+    SYSTEMD_COLORS=0 systemctl --no-pager status "$unit" 2>&1 | head -n 20
+    finish 125
+  fi
+  sleep 0.2
+done
+# uptime and CLOCK_MONOTONIC both count from boot
+ready_us=$(systemctl show -p ActiveEnterTimestampMonotonic --value "$unit")
+logind=$(loginctl show-user "$uid" -p State -p Linger 2>/dev/null | tr '\n' ' ')
+echo "lane: systemd $(systemctl --version | head -n1 | cut -d' ' -f2) is PID 1; $unit active at" \
+     "$(awk -v u="$ready_us" 'BEGIN{printf "%.2f", u / 1e6}') s after boot (logind: ${logind% })," \
+     "delegated: $(cat /sys/fs/cgroup/user.slice/user-$uid.slice/$unit/cgroup.controllers)"
+echo "@@LANE-BEGIN uptime=$(up)@@"
+export XDG_RUNTIME_DIR=$rt DBUS_SESSION_BUS_ADDRESS=unix:path=$rt/bus
+# systemd-run passes none of its caller's environment: -E what the test needs
+su -s /bin/sh lane -c "exec systemd-run --user --pipe --wait --quiet --collect \
+    --working-directory=/home/lane -p Description='rlrun VM lane test' \
+    -E PATH=$PATH -E XDG_RUNTIME_DIR=$rt -E DBUS_SESSION_BUS_ADDRESS=$DBUS_SESSION_BUS_ADDRESS \
+    -E LANE_MODE=systemd -E LANE_CGROUP=/sys/fs/cgroup/user.slice/user-$uid.slice/$unit \
+    -E LANE_ROOTFS=/opt/lane/busybox-rootfs -E LANE_EXTRA=/test/extra \
+    /bin/sh /test/run.sh" </dev/null
+finish $?
+TEST
 }
 
 build_base() {
@@ -260,9 +446,11 @@ EOF
   applets $r/bin
   printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > $r/etc/passwd
   printf 'root:x:0:\nnogroup:x:65534:\n' > $r/etc/group
+  chmod 1777 tmp
+  if [[ $INIT_MODE == systemd ]]; then add_systemd; fi
   write_init > init; chmod 755 init
   find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet > "$BASE.tmp"
-  mv "$BASE.tmp" "$BASE"; echo "$key" > "$CACHE/base.key"
+  mv "$BASE.tmp" "$BASE"; echo "$key" > "$KEYFILE"
   cd /; rm -rf "$st"
   say "base initramfs built in $(secs "$t" "$(now)")s ($(du -h "$BASE" | cut -f1))"
 }
@@ -271,6 +459,12 @@ write_init() { cat <<'INIT'
 #!/bin/sh
 # PID 1 of rlrun's VM lane (busybox sh).
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
+load_modules() {
+  if [ -f /lib/modules/order ]; then
+    for m in $(cat /lib/modules/order); do insmod /lib/modules/$m || echo "lane init: insmod $m failed"; done
+  fi
+  [ -e /dev/fuse ] && chmod 666 /dev/fuse
+}
 if [ "${LANE_STAGE:-1}" = 1 ]; then
   # The initramfs root ("rootfs") can't be pivot_root'ed away, which every OCI
   # runtime does: copy it to a tmpfs and switch_root there.
@@ -279,6 +473,23 @@ if [ "${LANE_STAGE:-1}" = 1 ]; then
   mount -t tmpfs -o mode=0755 root /newroot
   for p in /*; do case "$p" in /dev|/proc|/sys|/newroot) ;; *) cp -a "$p" /newroot/ ;; esac; done
   mkdir -p /newroot/dev /newroot/proc /newroot/sys /newroot/newroot
+  # systemd mode (init= on the kernel command line): what PID 1 would do here
+  # for the lane, then hand over; systemd mounts /proc, /sys, cgroup2 and /run
+  mount -t proc proc /proc
+  sd_init=$(tr ' ' '\n' < /proc/cmdline | sed -n 's/^init=//p' | tail -n1)
+  if [ -n "$sd_init" ] && [ -x "/newroot$sd_init" ]; then
+    load_modules
+    [ -e /proc/sys/kernel/unprivileged_userns_clone ] && echo 1 > /proc/sys/kernel/unprivileged_userns_clone
+    grep -q 'lane.dmesg=1' /proc/cmdline || echo 1 > /proc/sys/kernel/printk
+    uid=$(awk -F: '$1=="lane"{print $3}' /etc/passwd)
+    [ -f /newroot/test/run.sh ] || printf '%s\n' 'echo "kernel $(uname -r); uid $(id -u); cgroup $(cat /proc/self/cgroup)"' \
+      'echo "delegated controllers: $(cat $LANE_CGROUP/cgroup.subtree_control)"' > /newroot/test/run.sh
+    chown -R $uid:$uid /newroot/home/lane /newroot/test
+    umount /proc
+    mount --move /dev /newroot/dev
+    exec switch_root /newroot "$sd_init"
+  fi
+  umount /proc
   mount --move /dev /newroot/dev
   export LANE_STAGE=2
   exec switch_root /newroot /init
@@ -296,10 +507,7 @@ ln -sf /proc/self/fd/1 /dev/stdout; ln -sf /proc/self/fd/2 /dev/stderr
 chmod 1777 /tmp
 hostname rlrun-lane
 ip link set lo up 2>/dev/null
-if [ -f /lib/modules/order ]; then
-  for m in $(cat /lib/modules/order); do insmod /lib/modules/$m || echo "lane init: insmod $m failed"; done
-fi
-[ -e /dev/fuse ] && chmod 666 /dev/fuse
+load_modules
 [ -e /proc/sys/kernel/unprivileged_userns_clone ] && echo 1 > /proc/sys/kernel/unprivileged_userns_clone
 # cgroup v2: every controller, down to a cgroup delegated to the user
 uid=$(awk -F: '$1=="lane"{print $3}' /etc/passwd)
@@ -333,7 +541,7 @@ INIT
 }
 
 T0=$(now)
-if [[ ! -f $BASE || $(cat "$CACHE/base.key" 2>/dev/null) != "$key" || ${RLRUN_VM_REBUILD:-0} == 1 ]]; then
+if [[ ! -f $BASE || $(cat "$KEYFILE" 2>/dev/null) != "$key" || ${RLRUN_VM_REBUILD:-0} == 1 ]]; then
   build_base
 fi
 T_BASE=$(now)
@@ -364,7 +572,7 @@ T_BUILT=$(now)
 
 # --- boot
 if [[ ${RLRUN_VM_DMESG:-0} == 1 ]]; then APPEND="$APPEND lane.dmesg=1"; fi
-LOG=$CACHE/last-run.log
+if [[ $INIT_MODE == systemd ]]; then LOG=$CACHE/last-run-systemd.log; else LOG=$CACHE/last-run.log; fi
 : > "$LOG"
 set +e
 timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg -m "$MEM" -smp "$SMP" \
@@ -387,5 +595,5 @@ if [[ -f $RUN/rc ]]; then rc=$(cat "$RUN/rc")
 elif [[ $qrc == 124 || $qrc == 137 ]]; then say "qemu timed out after ${TIMEOUT}s; see $LOG"; rc=124
 else say "the VM stopped without a result (qemu exit $qrc); see $LOG"; rc=125; fi
 tb=$(cat "$RUN/t.begin" 2>/dev/null || echo "$T_END"); te=$(cat "$RUN/t.end" 2>/dev/null || echo "$T_END")
-say "kernel $KVER; initramfs $(secs "$T0" "$T_BUILT")s (base $(secs "$T0" "$T_BASE")s); boot to test $(secs "$T_BUILT" "$tb")s; test $(secs "$tb" "$te")s; poweroff $(secs "$te" "$T_END")s; total $(secs "$T0" "$T_END")s; exit $rc"
+say "kernel $KVER, $INIT_MODE init; initramfs $(secs "$T0" "$T_BUILT")s (base $(secs "$T0" "$T_BASE")s); boot to test $(secs "$T_BUILT" "$tb")s; test $(secs "$tb" "$te")s; poweroff $(secs "$te" "$T_END")s; total $(secs "$T0" "$T_END")s; exit $rc"
 exit "$rc"

@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# tests/vm/run-lane.sh - run rlrun's VM cases (tests/vm/cases/*.sh) in ONE boot
-# of the VM lane (tests/vm/lane.sh) and summarize them. Builds nothing.
+# tests/vm/run-lane.sh - run rlrun's VM cases in the VM lane (tests/vm/lane.sh)
+# and summarize them. Builds nothing. Two boots, one after the other, each
+# running all of its cases:
+#   plain    busybox init, a cgroup delegated to the user: tests/vm/cases/*.sh
+#   systemd  systemd as PID 1 and a user manager for the user (lane.sh with
+#            RLRUN_VM_INIT=systemd): tests/vm/systemd-cases/*.sh
 #
-# Usage: tests/vm/run-lane.sh [--runtime rlrun|runc]... [--case NAME]... [RLRUN_BINARY]
+# Usage: tests/vm/run-lane.sh [--runtime rlrun|runc]... [--case NAME]...
+#                             [--plain] [--systemd] [RLRUN_BINARY]
 #   RLRUN_BINARY   default artifacts/rlrun (relative to the repository root)
 #   --runtime R    run the cases with R; repeatable; default rlrun. "runc"
 #                  (installed here with apt-get when missing, as root) checks
 #                  the cases themselves against a runtime that enforces limits.
-#   --case NAME    only this case (file name without .sh); repeatable
+#   --case NAME    only this case (file name without .sh, of either folder);
+#                  repeatable; a boot left with no case does not happen
+#   --plain, --systemd   only that boot (default: both)
 # Environment: RLRUN_VM_CASE_TIMEOUT=90 (seconds per case), and those of
 # lane.sh (RLRUN_VM_CACHE, RLRUN_VM_TIMEOUT, ...).
 #
@@ -19,37 +26,50 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 
-runtimes=() only=() binary=
+runtimes=() only=() binary= boots=()
 while (($#)); do
   case $1 in
     --runtime) runtimes+=("${2:?--runtime needs a name}"); shift 2 ;;
     --runtime=*) runtimes+=("${1#*=}"); shift ;;
     --case) only+=("${2:?--case needs a name}"); shift 2 ;;
     --case=*) only+=("${1#*=}"); shift ;;
+    --plain) boots+=(plain); shift ;;
+    --systemd) boots+=(systemd); shift ;;
     -h|--help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     -*) echo "run-lane: unknown option $1" >&2; exit 2 ;;
     *) binary=$1; shift ;;
   esac
 done
 ((${#runtimes[@]})) || runtimes=(rlrun)
+((${#boots[@]})) || boots=(plain systemd)
 for r in "${runtimes[@]}"; do
   case $r in rlrun|runc) ;; *) echo "run-lane: unknown runtime $r (rlrun or runc)" >&2; exit 2 ;; esac
 done
 
-cases=()
-for c in "$HERE"/cases/*.sh; do
-  n=$(basename "$c" .sh)
-  if ((${#only[@]})) && [[ " ${only[*]} " != *" $n "* ]]; then continue; fi
-  cases+=("$n")
+# each boot: its folder of cases and lane.sh's init
+declare -A dir=([plain]=cases [systemd]=systemd-cases) init=([plain]=busybox [systemd]=systemd)
+declare -A boot_cases=()
+modes=() names=() ncases=0
+for m in plain systemd; do
+  [[ " ${boots[*]} " == *" $m "* ]] || continue
+  list=()
+  for c in "$HERE/${dir[$m]}"/*.sh; do
+    [[ -f $c ]] || continue
+    n=$(basename "$c" .sh)
+    if ((${#only[@]})) && [[ " ${only[*]} " != *" $n "* ]]; then continue; fi
+    list+=("$n")
+  done
+  ((${#list[@]})) || continue
+  modes+=("$m"); boot_cases[$m]="${list[*]}"; names+=("${list[@]}"); ncases=$((ncases + ${#list[@]}))
 done
-((${#cases[@]})) || { echo "run-lane: no case selected in $HERE/cases" >&2; exit 2; }
+for n in "${only[@]}"; do
+  [[ " ${names[*]} " == *" $n "* ]] || { echo "run-lane: no case $n for the boots ${boots[*]}" >&2; exit 2; }
+done
+((ncases)) || { echo "run-lane: no case selected for the boots ${boots[*]}" >&2; exit 2; }
 
 stage=$(mktemp -d "${TMPDIR:-/tmp}/rlrun-vm-lane.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage/cases"
-for n in "${cases[@]}"; do cp "$HERE/cases/$n.sh" "$stage/cases/"; done
 cp "$HERE/case-lib.sh" "$stage/"
-extras=("$stage/cases" "$stage/case-lib.sh" "$stage/lane.env")
 
 bins=${RLRUN_VM_BINS-jq}
 for r in "${runtimes[@]}"; do
@@ -58,12 +78,12 @@ for r in "${runtimes[@]}"; do
       binary=${binary:-$ROOT/artifacts/rlrun}
       if [[ ! -x $binary ]]; then
         echo "run-lane: $binary is missing: run \`make build\` first" >&2
-        for n in "${cases[@]}"; do echo "FAIL rlrun/$n: no rlrun binary"; done
-        echo "0 passed, ${#cases[@]} failed"; exit 1
+        for m in "${modes[@]}"; do for n in ${boot_cases[$m]}; do echo "FAIL rlrun/$n: no rlrun binary"; done; done
+        echo "0 passed, $((ncases * ${#runtimes[@]})) failed"; exit 1
       fi
       # by the name the cases use, whatever it is called here; ldd of the
       # copy gives lane.sh its shared libraries (libc, libm, libseccomp)
-      cp "$binary" "$stage/rlrun"; extras+=("$stage/rlrun") ;;
+      cp "$binary" "$stage/rlrun" ;;
     runc) [[ " $bins " == *" runc "* ]] || bins="$bins runc" ;;
   esac
 done
@@ -72,38 +92,51 @@ cat > "$stage/lane.env" <<EOF
 LANE_RUNTIMES="${runtimes[*]}"
 LANE_CASE_TIMEOUT=${RLRUN_VM_CASE_TIMEOUT:-90}
 EOF
-# a whole-VM deadline above the sum of the case timeouts, plus boot
-export RLRUN_VM_TIMEOUT=${RLRUN_VM_TIMEOUT:-$(( 120 + ${#runtimes[@]} * ${#cases[@]} * ${RLRUN_VM_CASE_TIMEOUT:-90} ))}
 
-echo "run-lane: cases ${cases[*]} with ${runtimes[*]}${binary:+ ($binary)}"
+declare -A why=()
 t0=$EPOCHREALTIME
-set +e
-"$HERE/lane.sh" "$HERE/run-cases.sh" "${extras[@]}" | tee "$stage/output"
-lrc=${PIPESTATUS[0]}
-set -e
-t1=$EPOCHREALTIME
+for m in "${modes[@]}"; do
+  read -r -a list <<< "${boot_cases[$m]}"
+  # this boot's cases, as $LANE_EXTRA/cases for run-cases.sh
+  rm -rf "$stage/cases"; mkdir -p "$stage/cases"
+  for n in "${list[@]}"; do cp "$HERE/${dir[$m]}/$n.sh" "$stage/cases/"; done
+  extras=("$stage/cases" "$stage/case-lib.sh" "$stage/lane.env")
+  if [[ -f $stage/rlrun ]]; then extras+=("$stage/rlrun"); fi
+  # a whole-VM deadline above the sum of the case timeouts, plus boot
+  slack=120; if [[ $m == systemd ]]; then slack=180; fi
+  vm_timeout=${RLRUN_VM_TIMEOUT:-$(( slack + ${#runtimes[@]} * ${#list[@]} * ${RLRUN_VM_CASE_TIMEOUT:-90} ))}
 
-case $lrc in
-  0|1) why="" ;;
-  124) why="the VM timed out (lane exit 124)" ;;
-  125) why="the VM stopped without a result (lane exit 125; see the cache's last-run.log)" ;;
-  126) why="lane set-up failed (lane exit 126)" ;;
-  *) why="lane exit $lrc" ;;
-esac
+  echo "run-lane: $m boot: cases ${list[*]} with ${runtimes[*]}${binary:+ ($binary)}"
+  set +e
+  RLRUN_VM_INIT=${init[$m]} RLRUN_VM_TIMEOUT=$vm_timeout "$HERE/lane.sh" "$HERE/run-cases.sh" "${extras[@]}" |
+    tee "$stage/output-$m"
+  lrc=${PIPESTATUS[0]}
+  set -e
+  case $lrc in
+    0|1) why[$m]="" ;;
+    124) why[$m]="the VM timed out (lane exit 124)" ;;
+    125) why[$m]="the VM stopped without a result (lane exit 125; see the cache's last-run*.log)" ;;
+    126) why[$m]="lane set-up failed (lane exit 126)" ;;
+    *) why[$m]="lane exit $lrc" ;;
+  esac
+done
+t1=$EPOCHREALTIME
 
 passed=0 failed=0 skipped=0
 echo
-echo "== VM lane summary ($(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b - a}')s)"
-for r in "${runtimes[@]}"; do
-  for n in "${cases[@]}"; do
-    line=$(grep -E "^== RESULT (PASS|FAIL|SKIP) $r/$n " "$stage/output" | tail -n1 || true)
-    if [[ -z $line ]]; then
-      res=FAIL; text="$r/$n: no result${why:+: $why}"
-    else
-      text=${line#== RESULT }; res=${text%% *}; text=${text#* }
-    fi
-    echo "$res $text"
-    case $res in PASS) passed=$((passed + 1)) ;; SKIP) skipped=$((skipped + 1)) ;; *) failed=$((failed + 1)) ;; esac
+echo "== VM lane summary ($(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b - a}')s; boots: ${modes[*]})"
+for m in "${modes[@]}"; do
+  for r in "${runtimes[@]}"; do
+    for n in ${boot_cases[$m]}; do
+      line=$(grep -E "^== RESULT (PASS|FAIL|SKIP) $r/$n " "$stage/output-$m" | tail -n1 || true)
+      if [[ -z $line ]]; then
+        res=FAIL; text="$r/$n: no result${why[$m]:+: ${why[$m]}}"
+      else
+        text=${line#== RESULT }; res=${text%% *}; text=${text#* }
+      fi
+      echo "$res $text"
+      case $res in PASS) passed=$((passed + 1)) ;; SKIP) skipped=$((skipped + 1)) ;; *) failed=$((failed + 1)) ;; esac
+    done
   done
 done
 if ((skipped)); then echo "($skipped skipped)"; fi

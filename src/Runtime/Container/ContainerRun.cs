@@ -11,13 +11,14 @@ public sealed class ContainerRun(StateStore store, Action<string>? debug = null,
     public int Run(CreateOptions o, bool detach, bool keep)
     {
         var (state, init) = new ContainerCreate(store, debug, warn).Create(o, startViaSocket: true, detached: detach);
+        var poststart = Spec.SpecLoader.TryLoadHooks(Path.Join(state.Bundle, "config.json"))?.Poststart;
         using (init)
         {
             using var notify = NotifySocketProxy.Listen(store.DirOf(o.Id));
             if (detach)
             {
-                Start(init, state);
-                ContainerStart.RunPoststart(state, warn);
+                Start(init, state, poststart);
+                ContainerStart.RunPoststart(state, warn, poststart);
                 notify?.RelayUntilReady(() => ContainerStatus.InitAlive(state));
                 return 0;
             }
@@ -25,8 +26,8 @@ public sealed class ContainerRun(StateStore store, Action<string>? debug = null,
             {
                 using var foreground = new ForegroundProcess(state.Pid, init.TakeConsole());
                 notify?.RelayInBackground();
-                Start(init, state);
-                ContainerStart.RunPoststart(state, warn);
+                Start(init, state, poststart);
+                ContainerStart.RunPoststart(state, warn, poststart);
                 return foreground.Wait();
             }
             finally
@@ -41,15 +42,16 @@ public sealed class ContainerRun(StateStore store, Action<string>? debug = null,
     public ContainerState StartDetached(CreateOptions o)
     {
         var (state, init) = new ContainerCreate(store, debug, warn).Create(o, startViaSocket: true, detached: true);
+        var poststart = Spec.SpecLoader.TryLoadHooks(Path.Join(state.Bundle, "config.json"))?.Poststart;
         using (init)
         {
-            Start(init, state);
-            ContainerStart.RunPoststart(state, warn);
+            Start(init, state, poststart);
+            ContainerStart.RunPoststart(state, warn, poststart);
             return state;
         }
     }
 
-    void Start(LaunchedInit init, ContainerState state)
+    void Start(LaunchedInit init, ContainerState state, List<Spec.SpecHook>? poststart)
     {
         try { init.Channel.Send(FrameType.Start); }
         catch (Exception)
@@ -58,7 +60,7 @@ public sealed class ContainerRun(StateStore store, Action<string>? debug = null,
             throw new InitFailedException("container init exited before it could be started");
         }
         // The init's end of the socket closes at execve (or when it dies): poststart comes after.
-        try { while (init.Channel.Receive() is not null) { } }
+        if (poststart is { Count: > 0 }) try { while (init.Channel.Receive() is not null) { } }
         catch (IOException) { }
         catch (Interop.SyscallException) { }
     }

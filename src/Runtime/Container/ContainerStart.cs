@@ -18,19 +18,20 @@ public sealed class ContainerStart(StateStore store, Action<string>? warn = null
         }
         string fifo = Path.Join(store.DirOf(id), StateStore.FifoFile);
         using var notify = NotifySocketProxy.Listen(store.DirOf(id));
-        ExecFifo.Release(fifo, state);
+        // Waiting for the exec costs the init's last steps; only poststart hooks need it.
+        var poststart = Spec.SpecLoader.TryLoadHooks(Path.Join(state.Bundle, "config.json"))?.Poststart;
+        ExecFifo.Release(fifo, state, untilExec: poststart is { Count: > 0 });
         File.Delete(fifo);
         state.Status = ContainerStatus.Running;
         store.Save(state);
-        RunPoststart(state, warn);
+        RunPoststart(state, warn, poststart);
         // Like runc, start returns once the container says it is ready, when it was asked to.
         notify?.RelayUntilReady(() => ContainerStatus.InitAlive(state));
     }
 
     /// <summary>poststart: config.json's, read now from the bundle; a failure is a warning, per the spec.</summary>
-    public static void RunPoststart(ContainerState state, Action<string>? warn)
+    public static void RunPoststart(ContainerState state, Action<string>? warn, List<Spec.SpecHook>? hooks)
     {
-        var hooks = Spec.SpecLoader.TryLoadHooks(Path.Join(state.Bundle, "config.json"))?.Poststart;
         if (hooks is { Count: > 0 })
             Process.HookRunner.RunAllWarn("poststart", hooks, OciState.Json(state, ContainerStatus.Running), w => warn?.Invoke(w));
     }

@@ -29,7 +29,8 @@ public static class ExecFifo
         }
     }
 
-    public static unsafe void Release(string fifoPath, ContainerState state)
+    /// <param name="untilExec">also wait until the init has exec'd (for poststart hooks)</param>
+    public static unsafe void Release(string fifoPath, ContainerState state, bool untilExec)
     {
         int fifo = SyscallException.Check(Libc.open(fifoPath, Libc.O_RDONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0), "open", fifoPath);
         int pidfd = ContainerProcess.OpenInit(state);
@@ -55,7 +56,7 @@ public static class ExecFifo
                 {
                     byte b;
                     nint n = Libc.read(fifo, &b, 1);
-                    if (n == 1) { WaitForExec(fifo, pidfd); return; }
+                    if (n == 1) { if (untilExec) WaitForExec(fifo, pidfd); return; }
                 }
                 if ((fds[1].revents & ProcessCalls.POLLIN) != 0 || (fds[0].revents & ProcessCalls.POLLHUP) != 0)
                     throw new InvalidOperationException("container init exited before it could be started");
