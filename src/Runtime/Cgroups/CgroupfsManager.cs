@@ -54,32 +54,35 @@ public sealed class CgroupfsManager(string mountPoint, string ownPath, uint euid
         var writes = ResourceFiles.From(resources);
         var controllers = ResourceFiles.Controllers(writes);
         string parent = Path.GetDirectoryName(dir)!;
-        EnsureParents(parent);
-        EnableControllers(parent, controllers);
-        if (Libc.mkdir(dir, 0x1ed) < 0)
-        {
-            int err = Libc.LastErrno;
-            throw new CgroupException(err == Libc.EEXIST ? $"cgroup {dir} already exists" : $"mkdir {dir}: {Libc.StrError(err)}");
-        }
+        var made = new List<string>(); // what a failed create must take away again, deepest first
         try
         {
+            EnsureParents(parent, made);
+            EnableControllers(parent, controllers);
+            if (Libc.mkdir(dir, 0x1ed) < 0)
+            {
+                int err = Libc.LastErrno;
+                throw new CgroupException(err == Libc.EEXIST ? $"cgroup {dir} already exists" : $"mkdir {dir}: {Libc.StrError(err)}");
+            }
+            made.Insert(0, dir);
             foreach (var w in writes) CgroupV2.Write(dir, w.File, w.Value);
             CgroupV2.Write(dir, "cgroup.procs", pid.ToString());
             return new ContainerCgroup(Name, dir);
         }
         catch
         {
-            Directory.Delete(dir);
+            foreach (var d in made) Libc.rmdir(d);
             throw;
         }
     }
 
-    void EnsureParents(string parent)
+    static void EnsureParents(string parent, List<string> made)
     {
         if (Directory.Exists(parent)) return;
-        EnsureParents(Path.GetDirectoryName(parent)!);
+        EnsureParents(Path.GetDirectoryName(parent)!, made);
         if (Libc.mkdir(parent, 0x1ed) < 0 && Libc.LastErrno != Libc.EEXIST)
             throw new CgroupException($"mkdir {parent}: {Libc.StrError(Libc.LastErrno)}");
+        made.Insert(0, parent);
     }
 
     /// <summary>Each controller must be in the parent's cgroup.controllers (given to us from above)
