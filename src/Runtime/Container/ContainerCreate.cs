@@ -88,6 +88,7 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
                     Owner = CallerInfo.UserName(caller.Euid) ?? caller.Euid.ToString(),
                     InitStartTime = ProcStat.Read(init.Pid)?.StartTime ?? 0,
                     Poststop = spec.Hooks?.Poststop,
+                    Poststart = spec.Hooks?.Poststart,
                     Cgroup = cgroup,
                 };
                 if (o.ConsoleSocket is { } socket && init.ConsoleMaster >= 0)

@@ -11,7 +11,7 @@ public sealed class ContainerRun(StateStore store, Action<string>? debug = null,
     public int Run(CreateOptions o, bool detach, bool keep)
     {
         var (state, init) = new ContainerCreate(store, debug, warn).Create(o, startViaSocket: true, detached: detach);
-        var poststart = Spec.SpecLoader.TryLoadHooks(Path.Join(state.Bundle, "config.json"))?.Poststart;
+        var poststart = state.Poststart;
         using (init)
         {
             using var notify = NotifySocketProxy.Listen(store.DirOf(o.Id));
@@ -42,7 +42,7 @@ public sealed class ContainerRun(StateStore store, Action<string>? debug = null,
     public ContainerState StartDetached(CreateOptions o)
     {
         var (state, init) = new ContainerCreate(store, debug, warn).Create(o, startViaSocket: true, detached: true);
-        var poststart = Spec.SpecLoader.TryLoadHooks(Path.Join(state.Bundle, "config.json"))?.Poststart;
+        var poststart = state.Poststart;
         using (init)
         {
             Start(init, state, poststart);

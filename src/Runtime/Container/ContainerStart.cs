@@ -19,7 +19,7 @@ public sealed class ContainerStart(StateStore store, Action<string>? warn = null
         string fifo = Path.Join(store.DirOf(id), StateStore.FifoFile);
         using var notify = NotifySocketProxy.Listen(store.DirOf(id));
         // Waiting for the exec costs the init's last steps; only poststart hooks need it.
-        var poststart = Spec.SpecLoader.TryLoadHooks(Path.Join(state.Bundle, "config.json"))?.Poststart;
+        var poststart = state.Poststart;
         ExecFifo.Release(fifo, state, untilExec: poststart is { Count: > 0 });
         File.Delete(fifo);
         state.Status = ContainerStatus.Running;

@@ -15,13 +15,6 @@ public static class SpecLoader
         return Parse(bytes, configPath);
     }
 
-    /// <summary>The hooks of a config that loaded before; null if it no longer does.</summary>
-    public static SpecHooks? TryLoadHooks(string configPath)
-    {
-        try { return Load(configPath).Hooks; }
-        catch (SpecError) { return null; }
-    }
-
     public static OciSpec Parse(ReadOnlySpan<byte> json, string name)
     {
         OciSpec? spec;

@@ -19,6 +19,8 @@ public sealed class ContainerState
     public ulong InitStartTime { get; set; }
     /// <summary>config.json's poststop hooks: delete runs them even if the bundle has changed since.</summary>
     public List<Spec.SpecHook>? Poststop { get; set; }
+    /// <summary>config.json's poststart hooks, so start need not read the bundle again.</summary>
+    public List<Spec.SpecHook>? Poststart { get; set; }
     /// <summary>The container's cgroup, when it has one.</summary>
     public Cgroups.ContainerCgroup? Cgroup { get; set; }
 }
