@@ -52,7 +52,7 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
 
         var resources = spec.Linux?.Resources;
         store.CreateDir(o.Id);
-        if (NotifySocketProxy.HostSocket is not null) NotifySocketProxy.AddToSpec(spec, store.DirOf(o.Id));
+        if (NotifySocketProxy.HostSocket is not null && !NotifySocketProxy.RlrunReports) NotifySocketProxy.AddToSpec(spec, store.DirOf(o.Id));
         int fifoFd = -1;
         ContainerCgroup? cgroup = null;
         ICgroupManager? cgroups = null;

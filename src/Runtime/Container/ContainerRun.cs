@@ -20,6 +20,7 @@ public sealed class ContainerRun(StateStore store, Action<string>? debug = null,
                 Start(init, state, poststart);
                 ContainerStart.RunPoststart(state, warn, poststart);
                 notify?.RelayUntilReady(() => ContainerStatus.InitAlive(state));
+                NotifySocketProxy.ReportReady(state.Pid);
                 return 0;
             }
             try
@@ -28,6 +29,7 @@ public sealed class ContainerRun(StateStore store, Action<string>? debug = null,
                 notify?.RelayInBackground();
                 Start(init, state, poststart);
                 ContainerStart.RunPoststart(state, warn, poststart);
+                NotifySocketProxy.ReportReady(state.Pid);
                 return foreground.Wait();
             }
             finally

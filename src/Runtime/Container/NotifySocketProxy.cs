@@ -23,6 +23,17 @@ public sealed class NotifySocketProxy : IDisposable
     /// <summary>The caller's NOTIFY_SOCKET, when set.</summary>
     public static string? HostSocket => Environment.GetEnvironmentVariable("NOTIFY_SOCKET") is { Length: > 0 } s ? s : null;
 
+    /// <summary>RLRUN_SDNOTIFY=ready: rlrun itself says READY=1 once the container
+    /// runs, and the container gets no socket; the default, "container", relays the container's
+    /// own messages, as runc does. `rlrun generate systemd` writes units in the ready mode.</summary>
+    public static bool RlrunReports => Environment.GetEnvironmentVariable("RLRUN_SDNOTIFY") == "ready";
+
+    /// <summary>In the ready mode, after start: the unit is up when the container's process is.</summary>
+    public static void ReportReady(int pid)
+    {
+        if (RlrunReports && HostSocket is { } target) Send(target, $"READY=1\nSTATUS=container running (init {pid})");
+    }
+
     public static string DirFor(string stateDir) => Path.Join(stateDir, "notify");
 
     /// <summary>At create: the bind mount and the env the container's process needs.</summary>
@@ -41,7 +52,7 @@ public sealed class NotifySocketProxy : IDisposable
     /// <summary>At start/run: listen on the container's socket (before its process runs).</summary>
     public static NotifySocketProxy? Listen(string stateDir)
     {
-        if (HostSocket is not { } target || !Directory.Exists(DirFor(stateDir))) return null;
+        if (RlrunReports || HostSocket is not { } target || !Directory.Exists(DirFor(stateDir))) return null;
         string path = Path.Join(DirFor(stateDir), "notify.sock");
         File.Delete(path);
         var s = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);

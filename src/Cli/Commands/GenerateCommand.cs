@@ -1,0 +1,69 @@
+using System.Text;
+using Rlrun.Runtime.Container;
+
+namespace Rlrun.Cli.Commands;
+
+/// <summary>`generate systemd [--restart P] [--stop-timeout S] ID`: a systemd user unit that runs
+/// the container (its bundle and state root as they are now) in the foreground, Type=notify with
+/// rlrun reporting READY=1 once the container's process runs, restarted per the policy by systemd.</summary>
+public sealed class GenerateCommand : ICommand
+{
+    public string Name => "generate";
+    public string Usage => "systemd [--restart POLICY] [--stop-timeout SECONDS] <container-id>";
+    public string Summary => "print a systemd user unit (rlrun-ID.service) that runs the container";
+    public IReadOnlyList<Flag> Flags { get; } =
+    [
+        new(["restart"], true, "no, on-failure[:MAX], always, unless-stopped (default on-failure)"),
+        new(["stop-timeout"], true, "seconds between SIGTERM and SIGKILL on stop (default 10)"),
+    ];
+
+    public int Run(CommandContext ctx, ParsedArgs args)
+    {
+        // "systemd" is a word before the flags: parse what follows it as this command's flags.
+        if (args.Positional is not ["systemd", ..]) throw new UsageException("usage: rlrun generate systemd [flags] <container-id>");
+        args = ArgParser.Parse(args.Positional.Skip(1).ToList(), Flags);
+        if (args.Positional is not [var id]) throw new UsageException("usage: rlrun generate systemd [flags] <container-id>");
+        var state = new ContainerQuery(ctx.Store).State(id);
+        int stop = args.Int("stop-timeout", 10);
+        Console.Write(Unit(id, state.Bundle, ctx.Root, Environment.ProcessPath ?? "rlrun", args.Value("restart") ?? "on-failure", stop));
+        return 0;
+    }
+
+    /// <summary>systemd's Restart= for a policy; on-failure:N limits the restarts with StartLimitBurst.</summary>
+    public static (string Restart, int? Burst) RestartOf(string policy)
+    {
+        var parts = policy.Split(':', 2);
+        return parts[0] switch
+        {
+            "no" => ("no", null),
+            "always" or "unless-stopped" => ("always", null),
+            "on-failure" when parts.Length == 1 => ("on-failure", null),
+            "on-failure" when int.TryParse(parts[1], out int n) && n >= 0 => ("on-failure", n == 0 ? null : n + 1),
+            _ => throw new UsageException($"invalid --restart \"{policy}\": no, on-failure[:MAX], always or unless-stopped"),
+        };
+    }
+
+    public static string Unit(string id, string bundle, string root, string rlrun, string policy, int stopTimeout)
+    {
+        var (restart, burst) = RestartOf(policy);
+        string rl = $"{rlrun} --root {root}";
+        var u = new StringBuilder();
+        u.Append($"# rlrun-{id}.service, written by `rlrun generate systemd {id}`.\n");
+        u.Append($"# Install: copy to ~/.config/systemd/user/, then systemctl --user daemon-reload && systemctl --user enable --now rlrun-{id}\n");
+        u.Append("[Unit]\n");
+        u.Append($"Description=rlrun container {id}\n");
+        if (burst is int b) u.Append($"StartLimitIntervalSec=infinity\nStartLimitBurst={b}\n");
+        u.Append("\n[Service]\n");
+        u.Append("Type=notify\nNotifyAccess=all\n");
+        u.Append("Environment=RLRUN_SDNOTIFY=ready\n");
+        u.Append($"ExecStartPre=-{rl} delete --force {id}\n");
+        u.Append($"ExecStart={rl} run --bundle {bundle} {id}\n");
+        u.Append($"ExecStop={rl} kill {id} TERM\n");
+        u.Append($"ExecStopPost=-{rl} delete --force {id}\n");
+        u.Append($"Restart={restart}\n");
+        u.Append($"TimeoutStopSec={stopTimeout}\n");
+        u.Append("KillMode=mixed\n");
+        u.Append("\n[Install]\nWantedBy=default.target\n");
+        return u.ToString();
+    }
+}
