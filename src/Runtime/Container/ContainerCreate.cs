@@ -91,12 +91,7 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
                     Poststart = spec.Hooks?.Poststart,
                     Cgroup = cgroup,
                 };
-                if (o.ConsoleSocket is { } socket && init.ConsoleMaster >= 0)
-                {
-                    int master = init.TakeConsole();
-                    try { ConsoleSocket.Send(socket, master); }
-                    finally { Libc.close(master); }
-                }
+                if (o.ConsoleSocket is { } socket) init.SendConsole(socket);
                 if (init.SeccompListener >= 0)
                     SeccompListener.Send(spec.Linux!.Seccomp!.ListenerPath!, init.SeccompListener, init.Pid, spec.Linux.Seccomp.ListenerMetadata, state, ContainerStatus.Creating);
                 store.Save(state);

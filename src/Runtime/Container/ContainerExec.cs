@@ -54,12 +54,7 @@ public sealed class ContainerExec(StateStore store, Action<string>? debug = null
             });
         using (init)
         {
-            if (o.ConsoleSocket is { } socket && init.ConsoleMaster >= 0)
-            {
-                int master = init.TakeConsole();
-                try { ConsoleSocket.Send(socket, master); }
-                finally { Libc.close(master); }
-            }
+            if (o.ConsoleSocket is { } socket) init.SendConsole(socket);
             if (o.PidFile is { } pidFile) PidFile.Write(pidFile, init.Pid);
             if (o.Detach) return 0;
             using var foreground = new ForegroundProcess(init.Pid, init.TakeConsole());

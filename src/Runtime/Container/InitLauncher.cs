@@ -21,6 +21,15 @@ public sealed class LaunchedInit(int pid, InitChannel channel, int consoleMaster
     /// <summary>The pty master when process.terminal is set, else -1. Owned until TakeConsole.</summary>
     public int ConsoleMaster { get; private set; } = consoleMaster;
 
+    /// <summary>--console-socket: the pty master goes there (and is ours no more).</summary>
+    public void SendConsole(string socket)
+    {
+        if (ConsoleMaster < 0) return;
+        int master = TakeConsole();
+        try { ConsoleSocket.Send(socket, master); }
+        finally { Libc.close(master); }
+    }
+
     public int TakeConsole()
     {
         int fd = ConsoleMaster;
