@@ -20,6 +20,10 @@ public sealed class MountExecutor(ISyscalls sys, string rootfs, Action<string>? 
     void ApplyOnce(MountStep step)
     {
         if (step.Note is { } note) debug?.Invoke(note);
+        // procfs and sysfs on a symlink would land wherever the container points it (CVE-2019-16884).
+        string dest = "/" + step.Destination.Trim('/');
+        if ((step.FsType is "proc" or "sysfs" || dest is "/proc" or "/sys") && sys.IsSymlink(Path.Join(rootfs, dest)))
+            throw new SyscallException($"mount {step.FsType ?? step.Source} on", Interop.Libc.ELOOP, $"{step.Destination} (a symlink in the rootfs: refused)");
         try
         {
             using (var target = sys.OpenInRoot(rootfs, step.Destination, step.Bind && step.SourceIsFile))

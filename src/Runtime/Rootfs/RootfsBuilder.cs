@@ -42,7 +42,11 @@ public sealed class RootfsBuilder(ISyscalls sys, InitConfig config, Action<strin
     {
         var linux = config.Spec.Linux;
         PathMasks.MakeReadonly(sys, linux?.ReadonlyPaths);
-        PathMasks.Mask(sys, linux?.MaskedPaths, "/dev/null");
+        if (linux?.MaskedPaths is { Count: > 0 } masked)
+        {
+            using var devNull = sys.OpenDevNull();
+            PathMasks.Mask(sys, masked, devNull.ProcPath);
+        }
         if (config.Spec.Root?.Readonly == true)
             sys.Mount(null, "/", null, MS_BIND | MS_REMOUNT | MS_RDONLY | MountExecutor.LockedFlags(sys.MountFlagsOf("/"), 0), null);
         if (config.Spec.Linux?.RootfsPropagation is { Length: > 0 } p)

@@ -7,6 +7,16 @@ public static class SpecValidator
 {
     static readonly HashSet<string> NamespaceTypes = ["pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time"];
 
+    static readonly HashSet<string> IpcSysctls = ["kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+        "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced"];
+
+    /// <summary>The namespace a sysctl belongs to (runc's list), or null for a host-wide one.</summary>
+    public static string? SysctlNamespace(string key) =>
+        IpcSysctls.Contains(key) || key.StartsWith("fs.mqueue.") ? "ipc"
+        : key is "kernel.domainname" or "kernel.hostname" ? "uts"
+        : key.StartsWith("net.") ? "network"
+        : null;
+
     public static void Validate(OciSpec spec, string name)
     {
         void Fail(string field, string why) => throw new SpecError($"{name}: field {field}: {why}");
@@ -59,6 +69,9 @@ public static class SpecValidator
             if (!d.Path.StartsWith("/dev/")) Fail($"linux.devices[{i}].path", $"must be under /dev, got \"{d.Path}\"");
             if (d.Type is not ("c" or "b" or "u" or "p")) Fail($"linux.devices[{i}].type", $"unknown device type \"{d.Type}\"");
         }
+        foreach (var key in linux?.Sysctl?.Keys.ToList() ?? [])
+            if (SysctlNamespace(key) is not { } nsType || !(linux!.Namespaces?.Any(n => n.Type == nsType) ?? false))
+                Fail($"linux.sysctl.{key}", SysctlNamespace(key) is { } t ? $"needs a {t} namespace (linux.namespaces)" : "not a namespaced sysctl: it would change the host");
         if (linux?.RootfsPropagation is { Length: > 0 } prop && !Rootfs.MountOptions.IsPropagation(prop))
             Fail("linux.rootfsPropagation", $"unknown propagation \"{prop}\"");
     }

@@ -30,6 +30,16 @@ public interface ISyscalls
     void Symlink(string target, string linkPath);
     void Mknod(string path, uint mode, ulong dev);
     void Chown(string path, uint uid, uint gid);
+
+    /// <summary>/dev/null, checked to be the 1:3 character device, as a handle to bind from
+    /// (masking with whatever a container put at /dev/null would unmask, not mask).</summary>
+    IPathHandle OpenDevNull() => new NamedPath("/dev/null");
+
+    private sealed class NamedPath(string path) : IPathHandle
+    {
+        public string ProcPath { get; } = path;
+        public void Dispose() { }
+    }
 }
 
 public interface IPathHandle : IDisposable

@@ -119,6 +119,17 @@ public sealed class LinuxSyscalls : ISyscalls
     public void Mknod(string path, uint mode, ulong dev) => SyscallException.Check(mknodat(AT_FDCWD, path, (int)mode, dev), "mknod", path);
     public void Chown(string path, uint uid, uint gid) => SyscallException.Check(fchownat(AT_FDCWD, path, (int)uid, (int)gid, AT_SYMLINK_NOFOLLOW), "chown", path);
 
+    public IPathHandle OpenDevNull()
+    {
+        int fd = SyscallException.Check(Libc.open("/dev/null", Libc.O_PATH | Libc.O_CLOEXEC, 0), "open", "/dev/null");
+        if (fstat(fd, out var st) < 0 || (st.st_mode & S_IFMT) != S_IFCHR || Major(st.st_rdev) != 1 || Minor(st.st_rdev) != 3)
+        {
+            Libc.close(fd);
+            throw new IOException("/dev/null is not the 1:3 character device: refusing to mask with it");
+        }
+        return new FdPathHandle(fd);
+    }
+
     sealed class FdPathHandle(int fd) : IPathHandle
     {
         public string ProcPath { get; } = $"/proc/self/fd/{fd}";
