@@ -8,6 +8,15 @@ public static class CgroupControl
 {
     public static bool Exists(string dir) => Directory.Exists(dir);
 
+    /// <summary>Writes linux.resources into an existing cgroup, the controllers they need enabled
+    /// in its parent first (update, and what systemd has no property for).</summary>
+    public static void WriteResources(string dir, Spec.SpecResources? resources)
+    {
+        var writes = ResourceFiles.From(resources);
+        CgroupfsManager.EnableControllers(Path.GetDirectoryName(dir)!, ResourceFiles.Controllers(writes));
+        foreach (var w in writes) CgroupV2.Write(dir, w.File, w.Value);
+    }
+
     public static bool IsFrozen(string dir)
     {
         try { return CgroupV2.Read(dir, "cgroup.events").Split('\n').Any(l => l.Trim() == "frozen 1"); }

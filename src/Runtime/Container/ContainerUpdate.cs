@@ -16,9 +16,7 @@ public sealed class ContainerUpdate(StateStore store)
         if (ContainerStatus.Of(state, store) == ContainerStatus.Stopped) throw new InvalidOperationException($"cannot update container {id}: it is stopped");
         if (state.Cgroup is not { } cg || !CgroupControl.Exists(cg.Path))
             throw new InvalidOperationException($"cannot update container {id}: it has no cgroup (it was created with the cgroup manager disabled)");
-        var writes = ResourceFiles.From(resources);
-        CgroupfsManager.EnableControllers(Path.GetDirectoryName(cg.Path)!, ResourceFiles.Controllers(writes));
-        foreach (var w in writes) CgroupV2.Write(cg.Path, w.File, w.Value);
+        CgroupControl.WriteResources(cg.Path, resources);
         if (CgroupManagers.For(cg) is ICgroupUpdater updater) updater.Update(cg, resources);
     }
 }

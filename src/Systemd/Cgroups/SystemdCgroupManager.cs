@@ -98,9 +98,7 @@ public sealed class SystemdCgroupManager(BusKind kind, Action<string>? warn = nu
             string mount = CgroupV2.MountPoint() ?? throw new CgroupException("cgroup v2 is not mounted");
             string dir = Path.Join(mount, controlGroup);
             // What systemd has no property for (unified, hugetlb, io.max ...) goes in as files.
-            var writes = ResourceFiles.From(resources);
-            CgroupfsManager.EnableControllers(Path.GetDirectoryName(dir)!, ResourceFiles.Controllers(writes));
-            foreach (var w in writes) CgroupV2.Write(dir, w.File, w.Value);
+            CgroupControl.WriteResources(dir, resources);
             return new ContainerCgroup(Name, dir, unit);
         }
         catch
