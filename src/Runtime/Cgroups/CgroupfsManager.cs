@@ -66,6 +66,8 @@ public sealed class CgroupfsManager(string mountPoint, string ownPath, uint euid
             }
             made.Insert(0, dir);
             foreach (var w in writes) CgroupV2.Write(dir, w.File, w.Value);
+            // Before the pid goes in: the container never runs without its device filter.
+            FilterDevices(dir, resources?.Devices);
             CgroupV2.Write(dir, "cgroup.procs", pid.ToString());
             return new ContainerCgroup(Name, dir);
         }
@@ -73,6 +75,42 @@ public sealed class CgroupfsManager(string mountPoint, string ownPath, uint euid
         {
             foreach (var d in made) Libc.rmdir(d);
             throw;
+        }
+    }
+
+    /// <summary>Where Create says what it did with linux.resources.devices (the CLI's --debug).</summary>
+    public static Action<string>? Debug { get; set; }
+
+    /// <summary>linux.resources.devices as an eBPF program on the cgroup (DeviceFilter). Only root in
+    /// the initial user namespace may load one; rootless, like runc, the rules are checked and
+    /// skipped: a rootless container's device nodes are binds of host nodes the user can open anyway.
+    /// `rlrun update` leaves the program as it is, as runc does on cgroup v2.</summary>
+    void FilterDevices(string dir, List<SpecDeviceCgroup>? rules)
+    {
+        if (rules is not { Count: > 0 }) return;
+        var program = BpfInstruction.Encode(DeviceFilter.Compile(rules));
+        if (euid != 0 || Container.CallerInfo.InForeignUserNamespace())
+        {
+            Debug?.Invoke($"linux.resources.devices: {rules.Count} rules not applied: only root in the initial user namespace can load a BPF device filter (runc skips them too)");
+            return;
+        }
+        int cgroupFd = Libc.open(dir, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
+        if (cgroupFd < 0) throw new CgroupException($"linux.resources.devices: open {dir}: {Libc.StrError(Libc.LastErrno)}");
+        int programFd = -1;
+        try
+        {
+            programFd = BpfCalls.LoadCgroupDeviceProgram(program);
+            BpfCalls.AttachCgroupDevice(cgroupFd, programFd, dir);
+            Debug?.Invoke($"linux.resources.devices: {rules.Count} rules attached to {dir} as a BPF device filter ({program.Length / BpfInstruction.Size} instructions)");
+        }
+        catch (SyscallException e)
+        {
+            throw new CgroupException($"linux.resources.devices: cannot filter devices: {e.Message} (errno {e.Errno})");
+        }
+        finally
+        {
+            if (programFd >= 0) Libc.close(programFd);
+            Libc.close(cgroupFd);
         }
     }
 

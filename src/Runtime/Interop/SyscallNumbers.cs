@@ -5,6 +5,6 @@ namespace Rlrun.Runtime.Interop;
 internal static class SyscallNumbers
 {
     public const long setgroups = 116, setresuid = 117, setresgid = 119, capget = 125, capset = 126,
-        pivot_root = 155, prctl = 157, memfd_create = 319, pidfd_send_signal = 424, pidfd_open = 434,
+        pivot_root = 155, prctl = 157, memfd_create = 319, bpf = 321, pidfd_send_signal = 424, pidfd_open = 434,
         close_range = 436, openat2 = 437;
 }
