@@ -76,7 +76,7 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
             }
             config.Id = o.Id;
             var init = InitLauncher.Launch(config, namespaces, userNs, fifoFd, debug, pid => RuntimeHooks(spec, o.Id, bundle, pid),
-                stage1 => cgroup = cgroups.Create(o.Id, stage1, resources, spec.Linux?.CgroupsPath, spec));
+                stage1 => cgroup = cgroups.Create(o.Id, stage1, resources, spec.Linux?.CgroupsPath, spec), o.Stdio);
             if (cgroup is not null) debug?.Invoke($"cgroup: {cgroup.Path}");
             try
             {

@@ -1,5 +1,6 @@
 namespace Rlrun.Runtime.Container;
 
+/// <param name="Stdio">fds for the container's 0, 1 and 2 (the daemon's log pipes); null: ours</param>
 public sealed record CreateOptions(
     string Id,
     string Bundle,
@@ -8,4 +9,5 @@ public sealed record CreateOptions(
     bool NoPivot = false,
     int PreserveFds = 0,
     bool Debug = false,
-    string CgroupManager = "auto");
+    string CgroupManager = "auto",
+    IReadOnlyList<int>? Stdio = null);

@@ -52,7 +52,7 @@ public static class InitLauncher
     /// <param name="beforeNamespaces">given stage 1's PID before it creates any namespace (cgroup placement)</param>
     /// <param name="runtimeHooks">runs prestart and createRuntime when the init asks; returns the error, or null</param>
     public static LaunchedInit Launch(InitConfig config, NamespacePlan namespaces, UserNamespacePlan userNs, int fifoPathFd, Action<string>? debug,
-        Func<int, string?>? runtimeHooks = null, Action<int>? beforeNamespaces = null)
+        Func<int, string?>? runtimeHooks = null, Action<int>? beforeNamespaces = null, IReadOnlyList<int>? stdio = null)
     {
         int preserve = config.PreserveFds;
         int initFd = 3 + preserve, fifoFd = initFd + 1;
@@ -82,6 +82,12 @@ public static class InitLauncher
             int childHigh = SyscallException.Check(Libc.fcntl(childFd, Libc.F_DUPFD_CLOEXEC, high), "fcntl(F_DUPFD)");
             toClose.Add(childHigh);
             var fdMap = new List<(int, int)>();
+            for (int i = 0; i < (stdio?.Count ?? 0); i++)
+            {
+                int stdHigh = SyscallException.Check(Libc.fcntl(stdio![i], Libc.F_DUPFD_CLOEXEC, high), "fcntl(F_DUPFD)");
+                toClose.Add(stdHigh);
+                fdMap.Add((stdHigh, i));
+            }
             for (int fd = 3; fd < 3 + preserve; fd++) fdMap.Add((fd, fd));
             fdMap.Add((childHigh, initFd));
             if (fifoPathFd >= 0)

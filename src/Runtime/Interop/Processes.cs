@@ -72,6 +72,11 @@ public static partial class ProcessCalls
     [LibraryImport(Libc.Name, SetLastError = true)]
     public static partial int setrlimit(int resource, in RLimit limit);
 
+    [LibraryImport(Libc.Name, SetLastError = true)]
+    public static partial int getrlimit(int resource, out RLimit limit);
+
+    public const int RLIMIT_NOFILE = 7;
+
     public static int setresuid(uint r, uint e, uint s) => (int)Libc.syscall(SyscallNumbers.setresuid, r, e, s, 0, 0);
     public static int setresgid(uint r, uint e, uint s) => (int)Libc.syscall(SyscallNumbers.setresgid, r, e, s, 0, 0);
 

@@ -10,48 +10,63 @@ public static class SealedExecutable
     /// native stage the init needs.</summary>
     public static string SourcePath { get; set; } = "/proc/self/exe";
 
-    static Thread? _prefetch;
-    static int _prefetched = -1;
-    static Exception? _prefetchError;
+    /// <summary>A copy being made on another thread; its own result, so concurrent creates (the
+    /// daemon) never take each other's copy.</summary>
+    sealed class Job
+    {
+        public readonly Thread Thread;
+        public int Fd = -1;
+        public Exception? Error;
+
+        public Job()
+        {
+            Thread = new Thread(() =>
+            {
+                try { Fd = Create(); }
+                catch (Exception e) { Error = e; }
+            }) { IsBackground = true, Name = "sealed exe copy" };
+            Thread.Start();
+        }
+    }
+
+    static readonly Lock Gate = new();
+    static Job? _prefetch;
+    static int _kept = -1;
 
     /// <summary>Starts the copy on another thread: it is kernel work (sendfile) that can overlap
     /// with reading and checking config.json on this one. Take collects it.</summary>
-    static readonly Lock Gate = new();
-
     public static void Prefetch()
     {
-        lock (Gate) StartPrefetch();
-    }
-
-    static void StartPrefetch()
-    {
-        if (_prefetch is not null) return;
-        _prefetch = new Thread(() =>
+        lock (Gate)
         {
-            try { _prefetched = Create(); }
-            catch (Exception e) { _prefetchError = e; }
-        }) { IsBackground = true, Name = "sealed exe copy" };
-        _prefetch.Start();
+            if (_kept < 0) _prefetch ??= new Job();
+        }
     }
 
-    /// <summary>The prefetched copy (made now if none was started); the caller owns the fd.</summary>
+    /// <summary>For a process that starts many containers (the daemon): one copy, made now and kept;
+    /// each Take is a dup of it. Sharing is safe: the seals forbid any write, for good.</summary>
+    public static void Keep()
+    {
+        lock (Gate)
+        {
+            if (_kept < 0) _kept = Create();
+        }
+    }
+
+    /// <summary>The prefetched (or kept) copy, made now if there is none; the caller owns the fd.</summary>
     public static int Take()
     {
-        Thread? pending;
+        Job? job;
         lock (Gate)
         {
-            pending = _prefetch;
+            if (_kept >= 0) return SyscallException.Check(Libc.fcntl(_kept, Libc.F_DUPFD_CLOEXEC, 3), "fcntl(F_DUPFD)", "the kept sealed copy of rlrun");
+            job = _prefetch;
             _prefetch = null;
         }
-        if (pending is null) return Create();
-        pending.Join();
-        lock (Gate)
-        {
-            if (_prefetchError is { } e) { _prefetchError = null; throw e; }
-            int fd = _prefetched;
-            _prefetched = -1;
-            return fd;
-        }
+        if (job is null) return Create();
+        job.Thread.Join();
+        if (job.Error is { } e) throw e;
+        return job.Fd;
     }
 
     public static int Create()
