@@ -14,7 +14,7 @@ public sealed record SupervisionOptions(RestartBackoff Backoff, TimeSpan StopTim
 /// <summary>One supervised container. Each lifecycle state is a behaviour (Become); the restart
 /// policy is applied to every exit that no Stop asked for; the backoff timer goes through the actor
 /// system's scheduler, so tests drive the clock. After every transition the state is written to
-/// supervision.json, published as <see cref="ContainerStateChanged"/> and told to the parent as a
+/// its record (ROOT/.supervised/ID.json), published as <see cref="ContainerStateChanged"/> and told to the parent as a
 /// <see cref="ContainerSnapshot"/>.</summary>
 public sealed class ContainerActor : ReceiveActor, IWithTimers
 {
@@ -362,7 +362,9 @@ public sealed class ContainerActor : ReceiveActor, IWithTimers
         var delay = _backoff.DelayFor(_backoffStep);
         _backoffStep++;
         // The timer before the events: whoever reacts to ContainerRestarting finds it scheduled.
-        Timers.StartSingleTimer(RestartTimer, RestartDue.Instance, delay);
+        // No delay: no timer either (the scheduler's tick would add up to 10 ms).
+        if (delay <= TimeSpan.Zero) Self.Tell(RestartDue.Instance);
+        else Timers.StartSingleTimer(RestartTimer, RestartDue.Instance, delay);
         Enter(LifecycleState.Restarting);
         Publish(new ContainerRestarting(_id, _restartCount + 1, delay));
     }
@@ -500,6 +502,7 @@ public sealed class ContainerActor : ReceiveActor, IWithTimers
             _ => Deleted,
         });
         if (to != LifecycleState.Deleted) SaveRecord();
+        else RemoveRecord();
         if (from != to) Publish(new ContainerStateChanged(_id, from, to));
         Context.Parent.Tell(Snapshot());
     }
@@ -519,7 +522,16 @@ public sealed class ContainerActor : ReceiveActor, IWithTimers
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            _log.Warning("container {0}: cannot write {1}: {2}", _id, SupervisionStore.FileName, e.Message);
+            _log.Warning("container {0}: cannot write {1}: {2}", _id, _store.PathOf(_id), e.Message);
+        }
+    }
+
+    void RemoveRecord()
+    {
+        try { _store.Remove(_id); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _log.Warning("container {0}: cannot remove {1}: {2}", _id, _store.PathOf(_id), e.Message);
         }
     }
 

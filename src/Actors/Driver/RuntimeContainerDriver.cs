@@ -3,15 +3,31 @@ using Rlrun.Runtime.State;
 
 namespace Rlrun.Actors;
 
+/// <summary>Where a supervised container's stdin, stdout and stderr go (the daemon: its log pipes).
+/// Open gives three fds, which the driver closes once the init has its copies.</summary>
+public interface IContainerStdio
+{
+    int[] Open(string id);
+}
+
 /// <summary>The driver over the Runtime library, for the daemon and `rlrun run --restart`.</summary>
-public sealed class RuntimeContainerDriver(StateStore store, Action<string>? debug = null, Action<string>? warn = null) : IContainerDriver
+public sealed class RuntimeContainerDriver(StateStore store, Action<string>? debug = null, Action<string>? warn = null,
+    IContainerStdio? stdio = null) : IContainerDriver
 {
     public StateStore Store { get; } = store;
 
     public InitProcess CreateAndStart(ContainerSpec spec)
     {
-        var state = new ContainerRun(Store, debug, warn).StartDetached(spec.ToCreateOptions());
-        return new InitProcess(state.Pid, state.InitStartTime);
+        int[]? fds = stdio?.Open(spec.Id);
+        try
+        {
+            var state = new ContainerRun(Store, debug, warn).StartDetached(spec.ToCreateOptions() with { Stdio = fds });
+            return new InitProcess(state.Pid, state.InitStartTime);
+        }
+        finally
+        {
+            foreach (int fd in fds ?? []) Rlrun.Runtime.Interop.Libc.close(fd);
+        }
     }
 
     public void Signal(string id, int signal, bool all) => new ContainerKill(Store).Kill(id, signal, all);

@@ -2,9 +2,8 @@ using System.Text.Json.Serialization;
 
 namespace Rlrun.Actors;
 
-/// <summary>supervision.json, next to state.json in the container's state directory: what the
-/// supervisor must remember across its own restart. ADAPTER: ContainerState has no supervision
-/// fields yet; these belong there (restartCount, lastExitCode, manuallyStopped, restartPolicy).</summary>
+/// <summary>A supervised container's record (&lt;root&gt;/.supervised/ID.json): what the supervisor
+/// must remember across its own restart, and across the container's re-creation on each restart.</summary>
 public sealed record SupervisionRecord
 {
     public required ContainerSpec Spec { get; init; }

@@ -2,45 +2,38 @@ using System.Text.Json;
 
 namespace Rlrun.Actors;
 
-/// <summary>Reads and writes supervision.json in each container's state directory
-/// (&lt;root&gt;/&lt;id&gt;/, the runtime's StateStore layout). Written atomically: a temporary file,
-/// fsync, rename, so a crash leaves the old record or the new one, never half of one. The file lives
-/// and dies with the state directory: a delete removes it, a restart writes it again.
-/// ADAPTER: belongs in Rlrun.Runtime.State once ContainerState carries these fields.</summary>
+/// <summary>Reads and writes the supervision records: &lt;root&gt;/.supervised/&lt;id&gt;.json, beside the
+/// runtime's container directories but not in them, because a restart deletes the container's
+/// directory and creates it again: a daemon killed in between must still find the record. The
+/// runtime's store ignores the directory (it has no state.json). Written atomically: a temporary
+/// file, fsync, rename, so a crash leaves the old record or the new one, never half of one.</summary>
 public sealed class SupervisionStore(string stateRoot)
 {
-    public const string FileName = "supervision.json";
+    public const string DirName = ".supervised";
 
     public string Root { get; } = stateRoot;
 
-    public string PathOf(string id) => Path.Join(Root, id, FileName);
+    public string Dir => Path.Join(Root, DirName);
 
-    /// <summary>False when the container has no state directory (never started, or deleted):
-    /// there is nothing to attach the record to.</summary>
-    public bool Save(SupervisionRecord record)
+    public string PathOf(string id) => Path.Join(Dir, id + ".json");
+
+    public void Save(SupervisionRecord record)
     {
-        string dir = Path.Join(Root, record.Spec.Id);
-        if (!Directory.Exists(dir)) return false;
-        string tmp = Path.Join(dir, $".{FileName}.{Environment.ProcessId}.tmp");
+        Directory.CreateDirectory(Dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        string tmp = Path.Join(Dir, $".{record.Spec.Id}.{Environment.ProcessId}.tmp");
         byte[] data = JsonSerializer.SerializeToUtf8Bytes(record, SupervisionJsonContext.Default.SupervisionRecord);
-        try
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
+        options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var file = new FileStream(tmp, options))
         {
-            var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
-            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            using (var file = new FileStream(tmp, options))
-            {
-                file.Write(data);
-                file.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, Path.Join(dir, FileName), overwrite: true);
-            return true;
+            file.Write(data);
+            file.Flush(flushToDisk: true);
         }
-        catch (DirectoryNotFoundException)
-        {
-            // Deleted under us (a `rlrun delete` from outside): no directory, no record.
-            return false;
-        }
+        File.Move(tmp, PathOf(record.Spec.Id), overwrite: true);
     }
+
+    /// <summary>The container is no longer supervised (deleted).</summary>
+    public void Remove(string id) => File.Delete(PathOf(id));
 
     /// <summary>null when the container has no record.</summary>
     /// <exception cref="IOException">the record is unreadable or corrupt (the message names the file)</exception>
@@ -61,14 +54,14 @@ public sealed class SupervisionStore(string stateRoot)
         catch (JsonException e) { throw new IOException($"{path}: corrupt supervision record: {e.Message}"); }
     }
 
-    /// <summary>Every readable record under the root, by ID; unreadable ones are reported to warn and skipped.</summary>
+    /// <summary>Every readable record, by ID; unreadable ones are reported to warn and skipped.</summary>
     public List<SupervisionRecord> LoadAll(Action<string>? warn = null)
     {
         var result = new List<SupervisionRecord>();
-        if (!Directory.Exists(Root)) return result;
-        foreach (string dir in Directory.EnumerateDirectories(Root).Order(StringComparer.Ordinal))
+        if (!Directory.Exists(Dir)) return result;
+        foreach (string file in Directory.EnumerateFiles(Dir, "*.json").Order(StringComparer.Ordinal))
         {
-            string id = Path.GetFileName(dir);
+            string id = Path.GetFileNameWithoutExtension(file);
             try
             {
                 if (Load(id) is { } record) result.Add(record);

@@ -8,7 +8,7 @@ namespace Rlrun.ActorTests.Supervision;
 
 public sealed class SupervisionRecordTests(ITestOutputHelper output) : ActorTest(output)
 {
-    JsonElement ReadJson(string id) => JsonDocument.Parse(File.ReadAllText(Path.Join(StateRoot, id, "supervision.json"))).RootElement;
+    JsonElement ReadJson(string id) => JsonDocument.Parse(File.ReadAllText(Path.Join(StateRoot, ".supervised", id + ".json"))).RootElement;
 
     [Fact]
     public void The_restart_count_and_last_exit_are_written_next_to_state_json()
@@ -82,9 +82,8 @@ public sealed class SupervisionStoreTests : IDisposable
     public void A_saved_record_reads_back_the_same()
     {
         var store = new SupervisionStore(_root.Path);
-        Directory.CreateDirectory(Path.Join(_root.Path, "web"));
 
-        Assert.True(store.Save(Record("web")));
+        store.Save(Record("web"));
 
         Assert.Equal(Record("web"), store.Load("web"));
         if (!OperatingSystem.IsWindows())
@@ -92,21 +91,25 @@ public sealed class SupervisionStoreTests : IDisposable
     }
 
     [Fact]
-    public void No_state_directory_means_no_record()
+    public void A_record_outlives_the_container_directory_and_is_not_a_container_to_the_runtime()
     {
         var store = new SupervisionStore(_root.Path);
-        Assert.False(store.Save(Record("gone")));
+        store.Save(Record("web"));
+
+        Assert.False(Directory.Exists(Path.Join(_root.Path, "web")));
+        Assert.Equal(Record("web"), store.Load("web"));
+        Assert.Empty(new Rlrun.Runtime.State.StateStore(_root.Path).Ids());
+        store.Remove("web");
         Assert.Null(store.Load("gone"));
-        Assert.False(Directory.Exists(Path.Join(_root.Path, "gone")));
+        Assert.Null(store.Load("web"));
     }
 
     [Fact]
     public void A_corrupt_record_is_an_error_naming_the_file_and_LoadAll_skips_it()
     {
         var store = new SupervisionStore(_root.Path);
-        Directory.CreateDirectory(Path.Join(_root.Path, "bad"));
-        Directory.CreateDirectory(Path.Join(_root.Path, "good"));
         Directory.CreateDirectory(Path.Join(_root.Path, "plain")); // a container nobody supervises
+        Directory.CreateDirectory(store.Dir);
         File.WriteAllText(store.PathOf("bad"), "{ not json");
         store.Save(Record("good"));
 
@@ -123,7 +126,6 @@ public sealed class SupervisionStoreTests : IDisposable
     public void A_record_with_an_unknown_policy_is_refused()
     {
         var store = new SupervisionStore(_root.Path);
-        Directory.CreateDirectory(Path.Join(_root.Path, "web"));
         store.Save(Record("web") with { Policy = "sometimes" });
 
         var e = Assert.Throws<IOException>(() => store.Load("web"));

@@ -6,7 +6,7 @@ using Rlrun.Runtime.State;
 namespace Rlrun.ActorTests.Support;
 
 /// <summary>A driver that records every call and plays the runtime's part: CreateAndStart claims
-/// &lt;root&gt;/&lt;id&gt;/ as the StateStore does (so supervision.json has its directory), Delete
+/// &lt;root&gt;/&lt;id&gt;/ as the StateStore does (as the runtime leaves it), Delete
 /// removes it, and each init's exit is a task the test completes (or a rule completes).</summary>
 public sealed class FakeContainerDriver(string stateRoot) : IContainerDriver
 {
