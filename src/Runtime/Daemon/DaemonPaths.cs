@@ -1,0 +1,21 @@
+namespace Rlrun.Runtime.Daemon;
+
+/// <summary>Where a state root's daemon is found: its socket and lock in the root, and the records
+/// of the containers it supervises in ROOT/.supervised (so with the default root the socket is
+/// $XDG_RUNTIME_DIR/rlrun/daemon.sock).</summary>
+public static class DaemonPaths
+{
+    public const string SupervisedDir = ".supervised";
+
+    public static string Socket(string root) => Path.Join(root, "daemon.sock");
+
+    public static string Lock(string root) => Path.Join(root, "daemon.lock");
+
+    public static string Record(string root, string id) => Path.Join(root, SupervisedDir, id + ".json");
+
+    /// <summary>A container the daemon supervises: its lifecycle commands go through the daemon.</summary>
+    public static bool IsSupervised(string root, string id) => File.Exists(Record(root, id));
+
+    /// <summary>The daemon's own output when started on demand: $XDG_STATE_HOME/rlrun/daemon.log.</summary>
+    public static string Log() => Path.Join(Path.GetDirectoryName(Logs.LogPaths.Dir())!, "daemon.log");
+}
