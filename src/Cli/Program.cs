@@ -13,7 +13,7 @@ public static partial class Program
         new KillCommand(), new DeleteCommand(), new ListCommand(), new ExecCommand(), new PsCommand(),
         new FeaturesCommand(), new CheckpointCommand("checkpoint"), new CheckpointCommand("restore"),
         new PauseCommand(pause: true), new PauseCommand(pause: false), new EventsCommand(), new UpdateCommand(),
-        new CheckCommand(), new GenerateCommand(), new LogsCommand(),
+        new CheckCommand(), new GenerateCommand(), new DaemonCommand(), new StopCommand(), new LogsCommand(),
     ];
 
     static readonly Flag[] GlobalFlags =

@@ -41,7 +41,7 @@ public sealed class RlrunSettings(IConfiguration config)
     public int LogMaxFiles => int.TryParse(config["logs:max_files"], out int n) && n > 0 ? n : 3;
 
     TimeSpan Duration(string key, TimeSpan fallback) =>
-        config[key] is { } v ? Commands.EventsCommand.Duration(v) : fallback;
+        config[key] is { } v ? Commands.EventsCommand.Duration(v, $"{key.Replace(':', '.')} (rlrun.json, or RLRUN_{key.Replace(":", "__").ToUpperInvariant()})", allowZero: true) : fallback;
 
     long Size(string key, long fallback) =>
         config[key] is { } v ? Commands.UpdateCommand.Bytes(v, key) : fallback;

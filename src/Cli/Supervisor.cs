@@ -11,19 +11,27 @@ static class Supervisor
         Environment.GetEnvironmentVariable("RLRUN_SUPERVISOR")
         ?? Path.Join(Path.GetDirectoryName(Environment.ProcessPath ?? "/proc/self/exe") ?? ".", "rlrun-supervisor");
 
+    /// <summary>Our environment for rlrun-supervisor, with RLRUN_EXE: the rlrun its containers run a copy of.</summary>
+    public static List<string> ChildEnvironment()
+    {
+        var env = System.Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .Where(e => (string)e.Key != "RLRUN_EXE").Select(e => $"{e.Key}={e.Value}").ToList();
+        env.Add($"RLRUN_EXE={System.Environment.ProcessPath}");
+        return env;
+    }
+
+    /// <summary>`rlrun daemon`: becomes rlrun-supervisor daemon (same PID: LISTEN_PID stays true).</summary>
+    public static int ExecDaemon(CommandContext ctx) => ExecSupervisor([.. DaemonClient.DaemonArgv(ctx)]);
+
     public static int Exec(CommandContext ctx, CreateOptions o, string policy, bool detach)
     {
-        if (detach)
-            throw new NotSupportedException("run -d --restart needs the per-user daemon (rlrun daemon), which is not there yet: run it in the foreground (e.g. as a systemd user service)");
+        if (detach) return RunDetached(ctx, o, policy);
         if (o.ConsoleSocket is not null || o.PreserveFds > 0)
             throw new NotSupportedException("run --restart: --console-socket and --preserve-fds cannot be handed to a restarted container");
-        string path = PathOf();
-        if (FileCalls.access(path, FileCalls.X_OK) != 0)
-            throw new FileNotFoundException($"run --restart needs {path} (installed beside rlrun by make install)");
         var s = ctx.Settings;
         var argv = new List<string>
         {
-            path, "run", "--root", ctx.Root, "--cgroup-manager", ctx.CgroupManager, "--restart", policy,
+            "run", "--root", ctx.Root, "--cgroup-manager", ctx.CgroupManager, "--restart", policy,
             "--restart-delay", s.RestartInitialDelay.TotalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--restart-max-delay", s.RestartMaxDelay.TotalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--restart-reset-after", s.RestartResetAfter.TotalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -33,11 +41,32 @@ static class Supervisor
         if (o.NoPivot) argv.Add("--no-pivot");
         if (o.Debug) argv.Add("--debug");
         argv.Add(o.Id);
-        var env = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
-            .Where(e => (string)e.Key != "RLRUN_EXE").Select(e => $"{e.Key}={e.Value}").ToList();
-        env.Add($"RLRUN_EXE={Environment.ProcessPath}");
-        using var a = new NativeStringArray(argv);
-        using var e = new NativeStringArray(env);
+        return ExecSupervisor(argv);
+    }
+
+    /// <summary>run -d --restart: the daemon supervises it (started on demand).</summary>
+    static int RunDetached(CommandContext ctx, CreateOptions o, string policy)
+    {
+        if (o.ConsoleSocket is not null || o.PreserveFds > 0)
+            throw new NotSupportedException("run -d --restart: --console-socket and --preserve-fds cannot be handed to a restarted container");
+        var s = ctx.Settings;
+        DaemonClient.Must(ctx, new Runtime.Daemon.DaemonRequest
+        {
+            Op = "run", Id = o.Id, Bundle = Path.GetFullPath(o.Bundle), Restart = policy, CgroupManager = ctx.CgroupManager,
+            PidFile = o.PidFile is { } p ? Path.GetFullPath(p) : null, NoPivot = o.NoPivot, Debug = o.Debug,
+            RestartDelayMs = s.RestartInitialDelay.TotalMilliseconds, RestartMaxDelayMs = s.RestartMaxDelay.TotalMilliseconds,
+            RestartResetAfterMs = s.RestartResetAfter.TotalMilliseconds,
+        });
+        return 0;
+    }
+
+    static int ExecSupervisor(List<string> args)
+    {
+        string path = PathOf();
+        if (FileCalls.access(path, FileCalls.X_OK) != 0)
+            throw new FileNotFoundException($"{args[0]} needs {path} (installed beside rlrun by make install)");
+        using var a = new NativeStringArray([path, .. args]);
+        using var e = new NativeStringArray(ChildEnvironment());
         unsafe { ProcessCalls.execve(path, a.Pointer, e.Pointer); }
         throw new SyscallException("exec", Libc.LastErrno, path);
     }

@@ -13,6 +13,7 @@ public static class ForegroundRun
     public static int Run(string[] args)
     {
         var o = RunArgs.Parse(args);
+        Rlrun.Runtime.Process.SealedExecutable.Keep(); // one copy for every restart
         var store = new StateStore(o.Root);
         var said = new HashSet<string>();
         var driver = new RuntimeContainerDriver(store, o.Debug ? d => Console.Error.WriteLine($"rlrun: debug: {d}") : null,

@@ -6,6 +6,8 @@ namespace Rlrun.Supervisor;
 /// It takes the same global flags as rlrun and is not meant to be called by hand.</summary>
 public static class Program
 {
+    public static string Version => typeof(Program).Assembly.GetName().Version?.ToString(3) ?? "0";
+
     public static int Main(string[] args)
     {
         // The containers run a sealed copy of rlrun (which has the native stage), not of us.
@@ -16,7 +18,8 @@ public static class Program
             return args switch
             {
                 ["run", .. var rest] => ForegroundRun.Run(rest),
-                _ => Fail("usage: rlrun-supervisor run [flags] ID (rlrun run --restart=POLICY starts it)"),
+                ["daemon", .. var rest] => Daemon.DaemonHost.Run(rest),
+                _ => Fail("usage: rlrun-supervisor run [flags] ID | daemon [flags] (rlrun run --restart=POLICY and rlrun daemon start it)"),
             };
         }
         catch (Exception e) when (e is not OutOfMemoryException)

@@ -2,7 +2,8 @@ using Rlrun.Runtime.Container;
 
 namespace Rlrun.Cli.Commands;
 
-/// <summary>`delete [--force] ID`.</summary>
+/// <summary>`delete [--force] ID`. A supervised container is deleted by its daemon, which then
+/// forgets it (deleted behind its back, it would be restarted) and removes its logs.</summary>
 public sealed class DeleteCommand : ICommand
 {
     public string Name => "delete";
@@ -12,7 +13,13 @@ public sealed class DeleteCommand : ICommand
 
     public int Run(CommandContext ctx, ParsedArgs args)
     {
-        new ContainerDelete(ctx.Store, ctx.Log.Warn).Delete(CommandArgs.SingleId(args, Name), args.Bool("force"));
+        string id = CommandArgs.SingleId(args, Name);
+        if (Runtime.Daemon.DaemonPaths.IsSupervised(ctx.Root, id))
+        {
+            DaemonClient.Must(ctx, new Runtime.Daemon.DaemonRequest { Op = "delete", Id = id, Force = args.Bool("force") });
+            return 0;
+        }
+        new ContainerDelete(ctx.Store, ctx.Log.Warn).Delete(id, args.Bool("force"));
         return 0;
     }
 }

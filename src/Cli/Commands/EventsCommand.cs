@@ -53,13 +53,14 @@ public sealed class EventsCommand : ICommand
         Console.WriteLine(System.Text.Encoding.UTF8.GetString(ms.ToArray()));
     }
 
-    public static TimeSpan Duration(string text)
+    /// <param name="name">the flag or setting the value came from, for the error</param>
+    public static TimeSpan Duration(string text, string name = "--interval", bool allowZero = false)
     {
         (string unit, double scale)[] units = [("ms", 1), ("s", 1000), ("m", 60000), ("h", 3600000)];
         foreach (var (unit, scale) in units)
-            if (text.EndsWith(unit) && double.TryParse(text[..^unit.Length], System.Globalization.CultureInfo.InvariantCulture, out double v) && v > 0
-                && !(unit == "s" && text.EndsWith("ms")))
+            if (text.EndsWith(unit) && double.TryParse(text[..^unit.Length], System.Globalization.CultureInfo.InvariantCulture, out double v)
+                && (v > 0 || (allowZero && v == 0)) && !(unit == "s" && text.EndsWith("ms")))
                 return TimeSpan.FromMilliseconds(v * scale);
-        throw new UsageException($"invalid --interval \"{text}\": a duration such as 500ms, 5s or 1m");
+        throw new UsageException($"invalid {name} \"{text}\": a duration such as 500ms, 5s or 1m{(allowZero ? " (0ms: none)" : "")}");
     }
 }

@@ -20,7 +20,14 @@ public sealed class RunCommand : ICommand
     {
         var options = CreateFlags.Options(ctx, args, Name);
         string policy = args.Value("restart") ?? ctx.Settings.RestartPolicy;
+        // Checked here too, so a bad value starts no supervisor or daemon (they check it again).
+        if (!IsPolicy(policy))
+            throw new UsageException($"invalid --restart \"{policy}\" (or restart.policy in {RlrunSettings.ConfigFile()}): no, on-failure[:MAX], always or unless-stopped");
         if (policy != "no") return Supervisor.Exec(ctx, options, policy, args.Bool("detach"));
         return new ContainerRun(ctx.Store, ctx.Log.Debug, ctx.WarnOnce).Run(options, args.Bool("detach"), args.Bool("keep"));
     }
+
+    static bool IsPolicy(string p) =>
+        p is "no" or "always" or "unless-stopped" or "on-failure"
+        || (p.StartsWith("on-failure:") && p.Length is > 11 and < 21 && p[11..].All(char.IsAsciiDigit));
 }

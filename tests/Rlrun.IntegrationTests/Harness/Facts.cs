@@ -47,3 +47,12 @@ public sealed class UserTheoryAttribute : TheoryAttribute
         if (!Host.Unprivileged) Skip = "requires an unprivileged user: the tests run as root and RLRUN_TEST_USER is not set";
     }
 }
+
+/// <summary>A test that needs two uids: the test process as root, rlrun as the test user.</summary>
+public sealed class TwoUidFactAttribute : FactAttribute
+{
+    public TwoUidFactAttribute()
+    {
+        if (!Host.SwitchesUser) Skip = "requires root switching to RLRUN_TEST_USER: the test process and rlrun have the same uid here";
+    }
+}

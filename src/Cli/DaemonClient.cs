@@ -1,0 +1,139 @@
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Rlrun.Runtime.Daemon;
+using Rlrun.Runtime.Interop;
+
+namespace Rlrun.Cli;
+
+/// <summary>rlrun's side of the daemon's control socket (docs/daemon-protocol.md). When no daemon
+/// answers, one is started: through systemd when rlrun.socket is installed for the default root,
+/// else spawned here, detached in its own session, its output in $XDG_STATE_HOME/rlrun/daemon.log.</summary>
+static class DaemonClient
+{
+    static readonly TimeSpan StartPatience = TimeSpan.FromSeconds(10);
+
+    public static DaemonResponse Call(CommandContext ctx, DaemonRequest request, bool startIfNeeded = true)
+    {
+        string path = DaemonPaths.Socket(ctx.Root);
+        var socket = TryConnect(path);
+        if (socket is null && startIfNeeded)
+        {
+            StartDaemon(ctx);
+            var deadline = DateTime.UtcNow + StartPatience;
+            while ((socket = TryConnect(path)) is null)
+            {
+                if (DateTime.UtcNow > deadline)
+                    throw new IOException($"the rlrun daemon did not come up on {path} within {StartPatience.TotalSeconds:0}s (see {DaemonPaths.Log()})");
+                Thread.Sleep(10);
+            }
+        }
+        if (socket is null) throw new IOException($"no rlrun daemon answers on {path}");
+        using (socket)
+        {
+            var bytes = JsonSerializer.SerializeToUtf8Bytes(request, DaemonJsonContext.Default.DaemonRequest);
+            socket.Send([.. bytes, (byte)'\n']);
+            var line = new List<byte>();
+            var buf = new byte[4096];
+            while (true)
+            {
+                int n = socket.Receive(buf);
+                if (n <= 0) throw new IOException($"the rlrun daemon on {path} closed the connection without an answer");
+                int nl = Array.IndexOf(buf, (byte)'\n', 0, n);
+                line.AddRange(buf.AsSpan(0, nl < 0 ? n : nl).ToArray());
+                if (nl >= 0) break;
+            }
+            return JsonSerializer.Deserialize(Encoding.UTF8.GetString(line.ToArray()), DaemonJsonContext.Default.DaemonResponse)
+                   ?? throw new IOException($"the rlrun daemon on {path} sent an empty answer");
+        }
+    }
+
+    /// <summary>Call, and an error answer becomes an exception with the daemon's message.</summary>
+    public static DaemonResponse Must(CommandContext ctx, DaemonRequest request)
+    {
+        var r = Call(ctx, request);
+        if (!r.Ok) throw new DaemonException(r.Error ?? "the daemon gave no reason");
+        return r;
+    }
+
+    static Socket? TryConnect(string path)
+    {
+        if (!File.Exists(path)) return null;
+        var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            s.Connect(new UnixDomainSocketEndPoint(path));
+            return s;
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.AddressNotAvailable or SocketError.AccessDenied)
+        {
+            s.Dispose();
+            if (e.SocketErrorCode == SocketError.AccessDenied) throw new IOException($"{path}: {e.Message}");
+            return null;
+        }
+    }
+
+    static void StartDaemon(CommandContext ctx)
+    {
+        if (ctx.Root == Path.GetFullPath(Runtime.State.StateStore.DefaultRoot()) && SocketUnitInstalled() && StartSocketUnit(ctx)) return;
+        string exe = Supervisor.PathOf();
+        if (FileCalls.access(exe, FileCalls.X_OK) != 0)
+            throw new FileNotFoundException($"the rlrun daemon needs {exe} (installed beside rlrun by make install)");
+        string log = DaemonPaths.Log();
+        Directory.CreateDirectory(Path.GetDirectoryName(log)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        int devNull = SyscallException.Check(Libc.open("/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC, 0), "open", "/dev/null");
+        int logFd = SyscallException.Check(Libc.open(log, Libc.O_WRONLY | Libc.O_CREAT | 0x400 /* O_APPEND */ | Libc.O_CLOEXEC, 0x180), "open", log);
+        try
+        {
+            ctx.Log.Debug($"starting the rlrun daemon for {ctx.Root}: {exe} (log {log})");
+            int pid = SpawnCalls.Spawn(exe, [exe, .. DaemonArgv(ctx)], Supervisor.ChildEnvironment(),
+                [(devNull, 0), (logFd, 1), (logFd, 2)], newSession: true);
+            ctx.Log.Debug($"rlrun daemon pid {pid}");
+        }
+        finally
+        {
+            Libc.close(devNull);
+            Libc.close(logFd);
+        }
+    }
+
+    /// <summary>rlrun-supervisor's arguments for the daemon of this context's root and settings.</summary>
+    public static List<string> DaemonArgv(CommandContext ctx)
+    {
+        var s = ctx.Settings;
+        string Ms(TimeSpan t) => t.TotalMilliseconds.ToString(CultureInfo.InvariantCulture);
+        var argv = new List<string>
+        {
+            "daemon", "--root", ctx.Root, "--cgroup-manager", ctx.CgroupManager,
+            "--restart-delay", Ms(s.RestartInitialDelay), "--restart-max-delay", Ms(s.RestartMaxDelay),
+            "--restart-reset-after", Ms(s.RestartResetAfter),
+            "--log-max-size", s.LogMaxSize.ToString(CultureInfo.InvariantCulture),
+            "--log-max-files", s.LogMaxFiles.ToString(CultureInfo.InvariantCulture),
+        };
+        if (ctx.Log.DebugEnabled) argv.Add("--debug");
+        return argv;
+    }
+
+    /// <summary>rlrun.socket where systemd --user looks for units (make install puts it in one).</summary>
+    static bool SocketUnitInstalled()
+    {
+        string home = Environment.GetEnvironmentVariable("HOME") ?? "/nonexistent";
+        string config = Environment.GetEnvironmentVariable("XDG_CONFIG_HOME") is { Length: > 0 } c ? c : Path.Join(home, ".config");
+        string data = Environment.GetEnvironmentVariable("XDG_DATA_HOME") is { Length: > 0 } d ? d : Path.Join(home, ".local/share");
+        return new[] { config, data, "/etc", "/usr/local/lib", "/usr/lib" }
+            .Any(dir => File.Exists(Path.Join(dir, "systemd/user/rlrun.socket")));
+    }
+
+    /// <summary>systemctl --user start rlrun.socket; false when that did not work (no user manager).</summary>
+    static bool StartSocketUnit(CommandContext ctx)
+    {
+        string? systemctl = Runtime.Host.ToolLookup.Find("systemctl");
+        if (systemctl is null) return false;
+        var r = Runtime.Host.BoundedCommand.Run(systemctl, [systemctl, "--user", "start", "rlrun.socket"], Supervisor.ChildEnvironment(), TimeSpan.FromSeconds(5));
+        ctx.Log.Debug($"systemctl --user start rlrun.socket: exit {r.ExitCode} {r.Stderr.Trim()}");
+        return r.ExitCode == 0 && !r.TimedOut;
+    }
+}
+
+sealed class DaemonException(string message) : Exception(message);

@@ -1,0 +1,132 @@
+using System.Runtime.InteropServices;
+using Akka.Actor;
+using Rlrun.Actors;
+using Rlrun.Runtime.Daemon;
+using Rlrun.Runtime.Interop;
+using Rlrun.Runtime.State;
+using Rlrun.Systemd;
+
+namespace Rlrun.Supervisor.Daemon;
+
+/// <summary>`rlrun daemon`: the per-user supervisor of one state root. One instance per root (a
+/// lock file); it adopts what a previous daemon supervised, serves the control socket, captures
+/// the containers' output, reaps orphans, and tells systemd READY=1 and STATUS=. SIGTERM stops the
+/// daemon, not the containers: the next daemon adopts them.</summary>
+public static class DaemonHost
+{
+    public static int Run(string[] args)
+    {
+        var o = DaemonArgs.Parse(args);
+        Directory.CreateDirectory(o.Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        using var daemonLock = TakeLock(o.Root);
+        if (daemonLock is null)
+        {
+            Say($"another daemon already serves {o.Root}");
+            return 1;
+        }
+        // Ours to use, not the containers' to inherit (the runtime passes NOTIFY_SOCKET and LISTEN_FDS on).
+        string? notify = Environment.GetEnvironmentVariable(SdNotify.EnvVar);
+        Environment.SetEnvironmentVariable(SdNotify.EnvVar, null);
+        using var socket = ControlSocket.Open(DaemonPaths.Socket(o.Root));
+        OrphanReaper.BecomeSubreaper();
+        RaiseFileLimit();
+        // One sealed copy of rlrun for the daemon's life: no 6 MiB copy per start, and no copies
+        // of concurrent creates mixed up.
+        Rlrun.Runtime.Process.SealedExecutable.Keep();
+
+        var said = new HashSet<string>();
+        Action<string> warn = w => { lock (said) if (said.Add(w)) Say($"warning: {w}"); };
+        var store = new StateStore(o.Root);
+        var supervision = new SupervisionStore(o.Root);
+        var pumps = new LogPumps(supervision.Dir, o.LogMaxSize, o.LogMaxFiles, warn);
+        var driver = new RuntimeContainerDriver(store, o.Debug ? d => Say($"debug: {d}") : null, warn, pumps);
+        using var system = ActorSystemFactory.Create(settings: new ActorSystemSettings { Log = l => Say($"{l.Level}: {l.Source}: {l.Message}") });
+        var supervisor = system.ActorOf(ContainerSupervisor.Props(driver, supervision, SupervisionOptions.Default with { Backoff = o.Backoff }), "supervisor");
+
+        var states = new Dictionary<string, LifecycleState>(StringComparer.Ordinal);
+        void OnEvent(IContainerEvent e)
+        {
+            switch (e)
+            {
+                case ContainerExited x: pumps.Flush(x.Id); break;
+                case ContainerStateChanged { To: LifecycleState.Deleted } d:
+                    pumps.Detach(d.Id, deleteLogs: true);
+                    states.Remove(d.Id);
+                    break;
+                case ContainerStateChanged c: states[c.Id] = c.To; break;
+                default: return;
+            }
+            if (notify is not null) TryNotify(() => SdNotify.Status(StatusLine(states), notify));
+        }
+        var listener = system.ActorOf(Props.CreateBy(new EventListener.Producer(OnEvent)), "events");
+        system.EventStream.Subscribe(listener, typeof(IContainerEvent));
+
+        // Capture first, so what adopted containers wrote while no daemon ran is read out.
+        foreach (var record in supervision.LoadAll(warn))
+        {
+            try { pumps.Attach(record.Spec.Id); }
+            catch (Exception e) when (e is IOException or SyscallException) { warn($"container {record.Spec.Id}: log capture: {e.Message}"); }
+        }
+        var adopted = supervisor.Ask<ContainersAdopted>(AdoptAll.Instance, TimeSpan.FromSeconds(60)).GetAwaiter().GetResult();
+        foreach (string w in adopted.Warnings) warn(w);
+
+        var handler = new RequestHandler(supervisor, o, () => states.Count);
+        socket.Serve(handler.Handle, warn);
+        new OrphanReaper().Start(TimeSpan.FromSeconds(2));
+        Say($"serving {socket.Path}{(socket.Activated ? " (socket activation)" : "")}, pid {Environment.ProcessId}, adopted {adopted.Ids.Count} container(s)");
+        if (notify is not null) TryNotify(() => SdNotify.Ready($"serving {socket.Path}; adopted {adopted.Ids.Count} container(s)", notify));
+
+        var stop = new ManualResetEventSlim();
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Set(); });
+        using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Set(); });
+        using var hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => c.Cancel = true);
+        stop.Wait();
+        if (notify is not null) TryNotify(() => SdNotify.Stopping(notify));
+        Say("stopping; the containers keep running and the next daemon adopts them");
+        socket.Dispose();
+        system.Terminate().Wait(TimeSpan.FromSeconds(5));
+        return 0;
+    }
+
+    /// <summary>Four fds per container (two FIFOs, the log, the pidfd): a soft limit of 1024 would
+    /// stop the daemon near 250 containers. Raised to the hard limit, which is ours to take.</summary>
+    static void RaiseFileLimit()
+    {
+        if (ProcessCalls.getrlimit(ProcessCalls.RLIMIT_NOFILE, out var l) != 0 || l.cur >= l.max) return;
+        var raised = new ProcessCalls.RLimit { cur = l.max, max = l.max };
+        if (ProcessCalls.setrlimit(ProcessCalls.RLIMIT_NOFILE, in raised) != 0) Say($"warning: cannot raise RLIMIT_NOFILE to {l.max}: {Libc.StrError(Libc.LastErrno)}");
+    }
+
+    static string StatusLine(Dictionary<string, LifecycleState> states) =>
+        $"supervising {states.Count} container(s), {states.Values.Count(s => s == LifecycleState.Running)} running";
+
+    static void TryNotify(Action send)
+    {
+        try { send(); }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or ArgumentException) { Say($"warning: sd_notify: {e.Message}"); }
+    }
+
+    /// <summary>flock on ROOT/daemon.lock, held for the daemon's life; null when another holds it.</summary>
+    static StateLock? TakeLock(string root)
+    {
+        string path = DaemonPaths.Lock(root);
+        int fd = SyscallException.Check(Libc.open(path, Libc.O_RDWR | Libc.O_CREAT | Libc.O_CLOEXEC, 0x180), "open", path);
+        if (FileCalls.flock(fd, FileCalls.LOCK_EX | FileCalls.LOCK_NB) == 0) return new StateLock(fd);
+        Libc.close(fd);
+        return null;
+    }
+
+    static void Say(string line) => Console.Error.WriteLine($"{DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} rlrun-daemon[{Environment.ProcessId}]: {line}");
+
+    sealed class EventListener : ReceiveActor
+    {
+        public EventListener(Action<IContainerEvent> handle) => Receive<IContainerEvent>(handle);
+
+        public sealed class Producer(Action<IContainerEvent> handle) : IIndirectActorProducer
+        {
+            public Type ActorType => typeof(EventListener);
+            public ActorBase Produce() => new EventListener(handle);
+            public void Release(ActorBase actor) { }
+        }
+    }
+}
