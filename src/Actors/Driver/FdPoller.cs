@@ -67,6 +67,7 @@ public sealed class FdPoller
     {
         var fds = new ProcessCalls.PollFd[16];
         var handlers = new Readable[16];
+        byte* drain = stackalloc byte[64];
         while (true)
         {
             int n;
@@ -91,8 +92,7 @@ public sealed class FdPoller
             if (rc < 0) continue; // EINTR
             if (fds[0].revents != 0)
             {
-                byte* buf = stackalloc byte[64];
-                while (Libc.read(_wakeRead, buf, 64) > 0) { }
+                while (Libc.read(_wakeRead, drain, 64) > 0) { }
             }
             lock (_dispatch)
             {
