@@ -20,18 +20,10 @@ self=$(readlink -f "${BASH_SOURCE[0]}")
 
 die() { echo "startup.sh: error: $*" >&2; exit 1; }
 log() { echo "startup.sh: $*" >&2; }
+. "$(dirname "$self")/lib.sh"
 
 N=${1:-20}
 [[ $N =~ ^[1-9][0-9]*$ ]] || die "usage: $0 [N]  (N = positive iteration count)"
-
-find_runc() {
-    command -v runc 2>/dev/null && return
-    local p
-    for p in /usr/sbin/runc /sbin/runc /usr/bin/runc; do
-        [ -x "$p" ] && { echo "$p"; return; }
-    done
-    return 1
-}
 
 # ---------------------------------------------------------------- inner phase
 # Runs as the benchmarking (unprivileged) user. $1 = work dir it may write to.
@@ -161,22 +153,13 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 # Root: install what is missing, then re-run ourselves as the unprivileged user.
-missing=()
-find_runc >/dev/null || missing+=(runc)
-command -v jq >/dev/null || missing+=(jq)
-{ [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; } || missing+=(busybox-static)
-if [ ${#missing[@]} -gt 0 ]; then
-    log "installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    if ! apt-get install -y --no-install-recommends "${missing[@]}" >&2; then
-        apt-get update >&2
-        apt-get install -y --no-install-recommends "${missing[@]}" >&2
-    fi
-fi
+mapfile -t missing < <(missing_packages)
+install_missing "${missing[@]}"
 uid=$("$repo/scripts/ensure-user.sh" "$BENCH_USER")
 gid=$(id -g "$BENCH_USER")
 home=$(getent passwd "$BENCH_USER" | cut -d: -f6)
 cp "$self" "$work/startup.sh"
+cp "$(dirname "$self")/lib.sh" "$work/lib.sh"
 chown -R "$uid:$gid" "$work"
 
 cd /   # the caller's cwd may be unreachable for the bench user (e.g. /root/...)
