@@ -25,7 +25,7 @@ public sealed class EventsCommand : ICommand
         var query = new ContainerQuery(ctx.Store);
         var state = query.State(id);
         if (state.Status == ContainerStatus.Stopped) throw new InvalidOperationException($"container {id} is not running");
-        if (state.Cgroup is not { } cg) throw new InvalidOperationException($"container {id} has no cgroup (created with the cgroup manager disabled): no events to read");
+        var cg = ContainerCgroups.Required(state, "read events of");
         if (args.Bool("stats")) { Print("stats", id, cg.Path); return 0; }
         ulong ooms = CgroupStats.OomKills(cg.Path);
         var nextStats = DateTime.UtcNow;

@@ -19,3 +19,14 @@ public interface ICgroupManager
     /// <summary>Kills what is left in it and removes it; quiet when it is already gone.</summary>
     void Destroy(ContainerCgroup cgroup);
 }
+
+public static class ContainerCgroups
+{
+    /// <summary>The cgroup a command needs (pause, resume, update, events), or the one error for a
+    /// container without one: made with the cgroup manager disabled, or none could be had.</summary>
+    public static ContainerCgroup Required(State.ContainerState state, string command)
+    {
+        if (state.Cgroup is { } cg && CgroupControl.Exists(cg.Path)) return cg;
+        throw new InvalidOperationException($"cannot {command} container {state.Id}: it has no cgroup (it was created with the cgroup manager disabled, or none could be made)");
+    }
+}

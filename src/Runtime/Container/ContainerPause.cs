@@ -13,8 +13,7 @@ public sealed class ContainerPause(StateStore store)
         var state = store.Load(id);
         string verb = paused ? "pause" : "resume";
         string status = ContainerStatus.Of(state, store);
-        if (state.Cgroup is not { } cg || !CgroupControl.Exists(cg.Path))
-            throw new InvalidOperationException($"cannot {verb} container {id}: it has no cgroup (it was created with the cgroup manager disabled)");
+        var cg = ContainerCgroups.Required(state, verb);
         if (paused && status != ContainerStatus.Running) throw new InvalidOperationException($"cannot pause container {id}: it is {status}");
         if (!paused && status != ContainerStatus.Paused) throw new InvalidOperationException($"cannot resume container {id}: it is {status}, not paused");
         CgroupControl.SetFrozen(cg.Path, paused);

@@ -14,8 +14,7 @@ public sealed class ContainerUpdate(StateStore store)
         using var _ = store.Lock(id);
         var state = store.Load(id);
         if (ContainerStatus.Of(state, store) == ContainerStatus.Stopped) throw new InvalidOperationException($"cannot update container {id}: it is stopped");
-        if (state.Cgroup is not { } cg || !CgroupControl.Exists(cg.Path))
-            throw new InvalidOperationException($"cannot update container {id}: it has no cgroup (it was created with the cgroup manager disabled)");
+        var cg = ContainerCgroups.Required(state, "update");
         CgroupControl.WriteResources(cg.Path, resources);
         if (CgroupManagers.For(cg) is ICgroupUpdater updater) updater.Update(cg, resources);
     }
