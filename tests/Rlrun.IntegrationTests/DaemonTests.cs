@@ -206,6 +206,34 @@ public sealed class DaemonTests : IDisposable
     }
 
     [UserFact]
+    public void Without_a_daemon_to_be_had_run_d_says_why_and_delete_still_works()
+    {
+        var noSupervisor = new KeyValuePair<string, string>[] { new("RLRUN_SUPERVISOR", "/nonexistent/rlrun-supervisor") };
+        var b = _s.NewBundle(["/bin/busybox", "sh", "-c", Scripts.TrapLoop]);
+        string refused = NewId("d-nosup");
+        var r = Rl(["run", "-d", "--restart", "always", "--bundle", b.Path, refused], noSupervisor);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("/nonexistent/rlrun-supervisor", r.Stderr);
+        Assert.False(Directory.Exists(_s.StateDir(refused)), "state dir left behind");
+
+        string id = NewId("d-orphaned");
+        Assert.Equal(0, Rl(["run", "-d", "--restart", "always", "--bundle", b.Path, id]).ExitCode);
+        int init = RunningPid(id);
+        int daemon = DaemonPid()!.Value;
+        Host.Signal(daemon, 9);
+        WaitFor(() => Host.ProcessGone(daemon), "the daemon to go");
+
+        var delete = Rl(["delete", "--force", id], noSupervisor);
+        Assert.True(delete.ExitCode == 0, delete.ToString());
+        Assert.Contains("deleting " + id + " without the daemon", delete.Stderr);
+        WaitFor(() => Host.ProcessGone(init), "the container init to go");
+        Assert.False(Directory.Exists(_s.StateDir(id)), "state dir left behind");
+        Assert.False(File.Exists(RecordPath(id)), "record left behind");
+        Assert.False(File.Exists(Path.Join(_s.StateRoot, ".supervised", id + ".stdout")), "FIFO left behind");
+        Assert.False(File.Exists(LogPath(id)), "log left behind");
+    }
+
+    [UserFact]
     public void Logs_rotate_at_the_configured_size_and_keep_the_configured_number_of_files()
     {
         var b = _s.NewBundle(["/bin/busybox", "sh", "-c", "i=0; while [ $i -lt 300 ]; do i=$((i+1)); echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; done; echo done; exec sleep 60"]);

@@ -16,6 +16,14 @@ public static class DaemonPaths
     /// <summary>A container the daemon supervises: its lifecycle commands go through the daemon.</summary>
     public static bool IsSupervised(string root, string id) => File.Exists(Record(root, id));
 
+    /// <summary>What a daemon keeps of a container, for a delete made without one: its record and
+    /// output FIFOs, and its logs.</summary>
+    public static void Forget(string root, string id)
+    {
+        foreach (string suffix in new[] { ".json", ".stdout", ".stderr" }) File.Delete(Path.Join(root, SupervisedDir, id + suffix));
+        Logs.LogPaths.Remove(id);
+    }
+
     /// <summary>The daemon's own output when started on demand: $XDG_STATE_HOME/rlrun/daemon.log.</summary>
     public static string Log() => Path.Join(Path.GetDirectoryName(Logs.LogPaths.Dir())!, "daemon.log");
 }
