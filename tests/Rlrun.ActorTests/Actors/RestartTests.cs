@@ -34,6 +34,24 @@ public sealed class RestartTests(ITestOutputHelper output) : ActorTest(output)
     }
 
     [Fact]
+    public void A_zero_backoff_restarts_at_once_without_waiting_for_the_clock()
+    {
+        var actor = Sys.ActorOf(ContainerActor.Props("now", Driver, Store, Options));
+        Ask(actor, new Create(Spec("now"), RestartPolicy.Always, new RestartBackoff(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromSeconds(30))));
+        ExpectState("now", LifecycleState.Creating, LifecycleState.Created);
+        Ask(actor, new Start("now"));
+        ExpectState("now", LifecycleState.Created, LifecycleState.Running);
+
+        Driver.Exit("now", 1);
+        ExpectEvent(new ContainerExited("now", 1));
+        ExpectState("now", LifecycleState.Running, LifecycleState.Restarting);
+        ExpectEvent(new ContainerRestarting("now", 1, TimeSpan.Zero));
+        // The test scheduler's clock is not advanced: no timer stands between the exit and the start.
+        ExpectState("now", LifecycleState.Restarting, LifecycleState.Running);
+        Assert.Equal(2, Driver.Starts("now"));
+    }
+
+    [Fact]
     public void A_restart_deletes_the_old_state_and_creates_the_same_id_from_the_same_bundle()
     {
         Running("web", RestartPolicy.Always);
