@@ -298,9 +298,12 @@ public sealed class DaemonTests : IDisposable
 
         using var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         s.Connect(new UnixDomainSocketEndPoint(SocketPath)); // root passes the 0600 mode; the uid check does not
-        s.Send(Encoding.UTF8.GetBytes("{\"op\":\"list\"}\n"));
+        // The refusal comes at once, before any request, and the daemon hangs up (a request
+        // sent now could meet a closed socket).
+        s.ReceiveTimeout = 20000;
         var buf = new byte[4096];
         string answer = Encoding.UTF8.GetString(buf, 0, s.Receive(buf));
+        Assert.Equal(0, s.Receive(buf));
 
         Assert.Contains("\"ok\":false", answer);
         Assert.Contains($"permission denied: the daemon serves uid {Host.Uid}, and the peer", answer);
