@@ -108,6 +108,7 @@ public sealed class DaemonTests : IDisposable
         Assert.Equal(1, record["lastExitCode"]!.GetValue<int>());
         Assert.Equal("stopped", _s.Status(id));
 
+        WaitFor(() => Count(Rl(["logs", id]).Stderr, "oops") == 4, "the last run's output in the log");
         var logs = Rl(["logs", id]);
         Assert.True(logs.ExitCode == 0, logs.ToString());
         Assert.Equal(4, Count(logs.Stdout, "started"));
@@ -146,7 +147,8 @@ public sealed class DaemonTests : IDisposable
         int third = RunningPid(id);
         Assert.NotEqual(second, third);
         Assert.Equal(0, Record(id)!["restartCount"]!.GetValue<int>());
-        Assert.Equal(3, Count(Rl(["logs", id]).Stdout, "started"));
+        // The log is written as the daemon drains the output: wait for it.
+        WaitFor(() => Count(Rl(["logs", id]).Stdout, "started") == 3, "three starts in the log", () => Rl(["logs", id]).Stdout);
     }
 
     [UserFact]
@@ -175,8 +177,10 @@ public sealed class DaemonTests : IDisposable
         WaitFor(() => Record(id)?["restartCount"]?.GetValue<int>() == 1, "the record of the restart", () => Record(id)?.ToJsonString() ?? "");
         Assert.Null(Record(id)!["lastExitCode"]); // not its parent: how it ended is unknown, a failure to the policy
 
-        var numbers = File.ReadAllLines(LogPath(id)).Select(l => l.Split(' ', 4)).Where(f => f.Length == 4 && f[3].StartsWith('n'))
+        List<int> Numbers() => File.ReadAllLines(LogPath(id)).Select(l => l.Split(' ', 4)).Where(f => f.Length == 4 && f[3].StartsWith('n'))
             .Select(f => int.Parse(f[3][1..])).ToList();
+        WaitFor(() => Numbers().IndexOf(1, 1) > 0, "the restarted run's first line in the log");
+        var numbers = Numbers();
         int restartAt = numbers.IndexOf(1, 1);
         Assert.True(restartAt > 10, $"expected the first run's numbers, then a restart from n1: {string.Join(',', numbers.Take(60))}");
         Assert.Equal(Enumerable.Range(1, restartAt), numbers.Take(restartAt)); // nothing lost while no daemon ran
@@ -202,7 +206,7 @@ public sealed class DaemonTests : IDisposable
         WaitFor(() => _s.Status(id) == "running" && _s.State(id)["pid"]!.GetValue<int>() != init, "the restart by the next daemon", () => next.Stderr);
         WaitFor(() => Record(id)?["restartCount"]?.GetValue<int>() == 1, "the record of the restart", () => Record(id)?.ToJsonString() ?? "");
         Assert.Null(Record(id)!["lastExitCode"]);
-        Assert.Equal(2, Count(Rl(["logs", id]).Stdout, "started"));
+        WaitFor(() => Count(Rl(["logs", id]).Stdout, "started") == 2, "two starts in the log", () => Rl(["logs", id]).Stdout);
     }
 
     [UserFact]
@@ -283,7 +287,7 @@ public sealed class DaemonTests : IDisposable
         var b = _s.NewBundle(["/bin/busybox", "sh", "-c", "echo env: $LISTEN_FDS $NOTIFY_SOCKET; ls /proc/self/fd | tr '\\n' ' '; echo; exec sleep 60"]);
         string id = NewId("d-activated");
         Assert.Equal(0, Rl(["run", "-d", "--restart", "always", "--bundle", b.Path, id]).ExitCode);
-        WaitFor(() => Rl(["logs", id]).Stdout.Contains("env:"), "the container's output");
+        WaitFor(() => Rl(["logs", id]).Stdout.Split('\n').Length > 2, "the container's two lines of output");
         var lines = Rl(["logs", id]).Stdout.Split('\n');
         Assert.Equal("env:", lines[0].Trim());
         Assert.Equal("0 1 2 3", lines[1].Trim()); // 3: ls's own directory fd

@@ -85,9 +85,11 @@ public sealed class SystemdDaemonTests : IDisposable
         _ids.Add(id);
         Ok(Rl("run", "-d", "--restart", "always", "--bundle", b.Path, id), "run -d --restart always");
 
-        var service = M.Show("rlrun.service", "ActiveState", "MainPID", "Type");
-        Assert.Equal("active", service["ActiveState"]);
-        Assert.Equal("notify", service["Type"]); // active only after READY=1
+        // Type=notify: active once READY=1 has arrived, which may be just after the answer to run.
+        WaitFor(() => M.Show("rlrun.service", "ActiveState")["ActiveState"] == "active", "rlrun.service to be active",
+            () => M.Show("rlrun.service", "ActiveState")["ActiveState"]);
+        var service = M.Show("rlrun.service", "MainPID", "Type");
+        Assert.Equal("notify", service["Type"]);
         var ping = Rl("daemon", "--ping");
         Ok(ping, "daemon --ping");
         Assert.Contains($"pid {service["MainPID"]},", ping.Stdout);
@@ -109,7 +111,7 @@ public sealed class SystemdDaemonTests : IDisposable
 
         // The next connection activates a new daemon, which adopts the container and restarts it when it dies.
         Ok(Rl("daemon", "--ping"), "daemon --ping after the stop");
-        Assert.Equal("active", M.Show("rlrun.service", "ActiveState")["ActiveState"]);
+        WaitFor(() => M.Show("rlrun.service", "ActiveState")["ActiveState"] == "active", "rlrun.service to be active again");
         Host.Signal(init, 9);
         WaitFor(() => Rl("state", id) is { ExitCode: 0 } r && JsonNode.Parse(r.Stdout)!["pid"]!.GetValue<int>() != init
                       && JsonNode.Parse(r.Stdout)!["status"]!.GetValue<string>() == "running", "the adopted container's restart");
