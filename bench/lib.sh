@@ -29,3 +29,17 @@ missing_packages() {
     command -v jq >/dev/null || echo jq
     { [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; } || echo busybox-static
 }
+
+# run_forwarding CMD...: runs the inner (unprivileged) phase in the background, forwards
+# INT/TERM to it as TERM (so it deletes its containers before the caller removes its work dir),
+# and exits with its status.
+run_forwarding() {
+    "$@" &
+    local child=$! rc=0
+    trap 'kill -TERM "$child" 2>/dev/null || true' INT TERM
+    while :; do
+        wait "$child" && rc=0 || rc=$?
+        kill -0 "$child" 2>/dev/null || break
+    done
+    exit "$rc"
+}

@@ -175,14 +175,4 @@ if ! "${as_user[@]}" test -x "$RLRUN"; then
     RLRUN=$work/rlrun
 fi
 log "running as $BENCH_USER (uid $uid)"
-# Run in the background and forward INT/TERM as TERM, so the inner run can
-# delete its containers before we remove $work.
-"${as_user[@]}" RLBENCH_INNER="$work" RLRUN="$RLRUN" bash "$work/startup.sh" "$N" &
-child=$!
-trap 'kill -TERM "$child" 2>/dev/null || true' INT TERM
-rc=0
-while :; do
-    wait "$child" && rc=0 || rc=$?
-    kill -0 "$child" 2>/dev/null || break
-done
-exit "$rc"
+run_forwarding "${as_user[@]}" RLBENCH_INNER="$work" RLRUN="$RLRUN" bash "$work/startup.sh" "$N"

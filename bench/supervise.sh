@@ -487,14 +487,4 @@ as_user=(setpriv --reuid="$uid" --regid="$gid" --init-groups
     env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$home" LANG=C.UTF-8
     SUPERVISE_ITER="$ITER" SUPERVISE_PARALLEL="$PAR" SUPERVISE_SETTLE="$SETTLE" SUPERVISE_DAEMON_ENV="$DAEMON_ENV")
 log "running as $BENCH_USER (uid $uid), work dir $work"
-# In the background, INT/TERM forwarded as TERM, so the inner run deletes its containers and
-# stops its daemon before we remove $work.
-"${as_user[@]}" RLBENCH_INNER="$work" RLRUN="$work/bin/rlrun" bash "$work/supervise.sh" "$MAX" &
-child=$!
-trap 'kill -TERM "$child" 2>/dev/null || true' INT TERM
-rc=0
-while :; do
-    wait "$child" && rc=0 || rc=$?
-    kill -0 "$child" 2>/dev/null || break
-done
-exit "$rc"
+run_forwarding "${as_user[@]}" RLBENCH_INNER="$work" RLRUN="$work/bin/rlrun" bash "$work/supervise.sh" "$MAX"
