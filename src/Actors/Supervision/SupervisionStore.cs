@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Rlrun.Runtime.Daemon;
 
 namespace Rlrun.Actors;
 
@@ -9,13 +10,11 @@ namespace Rlrun.Actors;
 /// file, fsync, rename, so a crash leaves the old record or the new one, never half of one.</summary>
 public sealed class SupervisionStore(string stateRoot)
 {
-    public const string DirName = ".supervised";
-
     public string Root { get; } = stateRoot;
 
-    public string Dir => Path.Join(Root, DirName);
+    public string Dir => Path.Join(Root, DaemonPaths.SupervisedDir);
 
-    public string PathOf(string id) => Path.Join(Dir, id + ".json");
+    public string PathOf(string id) => DaemonPaths.Record(Root, id);
 
     public void Save(SupervisionRecord record)
     {

@@ -13,6 +13,10 @@ public static class DaemonPaths
 
     public static string Record(string root, string id) => Path.Join(root, SupervisedDir, id + ".json");
 
+    /// <summary>The FIFOs that are the container's stdout and stderr (the daemon's LogPumps).</summary>
+    public static (string Stdout, string Stderr) OutputFifos(string root, string id) =>
+        (Path.Join(root, SupervisedDir, id + ".stdout"), Path.Join(root, SupervisedDir, id + ".stderr"));
+
     /// <summary>A container the daemon supervises: its lifecycle commands go through the daemon.</summary>
     public static bool IsSupervised(string root, string id) => File.Exists(Record(root, id));
 
@@ -20,7 +24,8 @@ public static class DaemonPaths
     /// output FIFOs, and its logs.</summary>
     public static void Forget(string root, string id)
     {
-        foreach (string suffix in new[] { ".json", ".stdout", ".stderr" }) File.Delete(Path.Join(root, SupervisedDir, id + suffix));
+        var (stdout, stderr) = OutputFifos(root, id);
+        foreach (string file in new[] { Record(root, id), stdout, stderr }) File.Delete(file);
         Logs.LogPaths.Remove(id);
     }
 

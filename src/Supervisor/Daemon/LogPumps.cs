@@ -9,7 +9,7 @@ namespace Rlrun.Supervisor.Daemon;
 /// with a reader in the container itself never raises SIGPIPE, so a container outlives a killed
 /// daemon (it blocks once the pipe buffer is full), and the next daemon opens the same FIFOs and
 /// drains what was written meanwhile. The daemon reads them on the shared poller into ID.log.</summary>
-public sealed class LogPumps(string supervisedDir, long maxSize, int maxFiles, Action<string> warn, FdPoller? poller = null) : IContainerStdio
+public sealed class LogPumps(string root, long maxSize, int maxFiles, Action<string> warn, FdPoller? poller = null) : IContainerStdio
 {
     readonly FdPoller _poller = poller ?? FdPoller.Shared;
     readonly Dictionary<string, Pump> _pumps = new(StringComparer.Ordinal);
@@ -46,7 +46,7 @@ public sealed class LogPumps(string supervisedDir, long maxSize, int maxFiles, A
         lock (_pumps)
         {
             if (_pumps.TryGetValue(id, out var pump)) return pump;
-            pump = new Pump(id, supervisedDir, new ContainerLogWriter(LogPaths.For(id), maxSize, maxFiles), warn);
+            pump = new Pump(id, root, new ContainerLogWriter(LogPaths.For(id), maxSize, maxFiles), warn);
             _pumps[id] = pump;
             _poller.Add(pump.Out.Fd, (fd, _) => pump.Drain(pump.Out, Buffer));
             _poller.Add(pump.Err.Fd, (fd, _) => pump.Drain(pump.Err, Buffer));
@@ -85,12 +85,13 @@ public sealed class LogPumps(string supervisedDir, long maxSize, int maxFiles, A
         public Stream Out { get; }
         public Stream Err { get; }
 
-        public Pump(string id, string dir, ContainerLogWriter writer, Action<string> warn)
+        public Pump(string id, string root, ContainerLogWriter writer, Action<string> warn)
         {
             (_id, _writer, _warn) = (id, writer, warn);
-            Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            Out = OpenFifo(LogStream.Stdout, Path.Join(dir, id + ".stdout"));
-            Err = OpenFifo(LogStream.Stderr, Path.Join(dir, id + ".stderr"));
+            var (stdout, stderr) = Rlrun.Runtime.Daemon.DaemonPaths.OutputFifos(root, id);
+            Directory.CreateDirectory(Path.GetDirectoryName(stdout)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            Out = OpenFifo(LogStream.Stdout, stdout);
+            Err = OpenFifo(LogStream.Stderr, stderr);
         }
 
         static Stream OpenFifo(LogStream kind, string path)
