@@ -38,25 +38,29 @@ public static class DaemonHost
         Action<string> warn = w => { lock (said) if (said.Add(w)) Say($"warning: {w}"); };
         var store = new StateStore(o.Root);
         var supervision = new SupervisionStore(o.Root);
-        var pumps = new LogPumps(supervision.Dir, o.LogMaxSize, o.LogMaxFiles, warn);
+        var pumps = new LogPumps(o.Root, o.LogMaxSize, o.LogMaxFiles, warn);
         var driver = new RuntimeContainerDriver(store, o.Debug ? d => Say($"debug: {d}") : null, warn, pumps);
         using var system = ActorSystemFactory.Create(settings: new ActorSystemSettings { Log = l => Say($"{l.Level}: {l.Source}: {l.Message}") });
         var supervisor = system.ActorOf(ContainerSupervisor.Props(driver, supervision, SupervisionOptions.Default with { Backoff = o.Backoff }), "supervisor");
 
         var states = new Dictionary<string, LifecycleState>(StringComparer.Ordinal);
+        // Written here, on the event listener; read by the connection threads that answer ping.
         void OnEvent(IContainerEvent e)
         {
+            string status;
             switch (e)
             {
-                case ContainerExited x: pumps.Flush(x.Id); break;
+                case ContainerExited x: pumps.Flush(x.Id); return;
                 case ContainerStateChanged { To: LifecycleState.Deleted } d:
                     pumps.Detach(d.Id, deleteLogs: true);
-                    states.Remove(d.Id);
+                    lock (states) { states.Remove(d.Id); status = StatusLine(states); }
                     break;
-                case ContainerStateChanged c: states[c.Id] = c.To; break;
+                case ContainerStateChanged c:
+                    lock (states) { states[c.Id] = c.To; status = StatusLine(states); }
+                    break;
                 default: return;
             }
-            if (notify is not null) TryNotify(() => SdNotify.Status(StatusLine(states), notify));
+            if (notify is not null) TryNotify(() => SdNotify.Status(status, notify));
         }
         var listener = system.ActorOf(Props.CreateBy(new EventListener.Producer(OnEvent)), "events");
         system.EventStream.Subscribe(listener, typeof(IContainerEvent));
@@ -70,7 +74,7 @@ public static class DaemonHost
         var adopted = supervisor.Ask<ContainersAdopted>(AdoptAll.Instance, TimeSpan.FromSeconds(60)).GetAwaiter().GetResult();
         foreach (string w in adopted.Warnings) warn(w);
 
-        var handler = new RequestHandler(supervisor, o, () => states.Count);
+        var handler = new RequestHandler(supervisor, o, () => { lock (states) return states.Count; });
         socket.Serve(handler.Handle, warn);
         new OrphanReaper().Start(TimeSpan.FromSeconds(2));
         Say($"serving {socket.Path}{(socket.Activated ? " (socket activation)" : "")}, pid {Environment.ProcessId}, adopted {adopted.Ids.Count} container(s)");

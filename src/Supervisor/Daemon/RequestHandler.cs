@@ -29,7 +29,6 @@ public sealed class RequestHandler(IActorRef supervisor, DaemonArgs options, Fun
                 _ => new DaemonResponse { Error = $"unknown op \"{r.Op}\" (ping, run, start, stop, kill, delete, status, list)" },
             };
         }
-        catch (AggregateException e) when (e.InnerException is { } inner) { return new DaemonResponse { Error = inner.Message }; }
         catch (Exception e) when (e is ContainerCommandException or AskTimeoutException or ArgumentException)
         {
             return new DaemonResponse { Error = e.Message };
