@@ -264,7 +264,7 @@ static void run_stage1(void)
 	join_namespaces(&p, 1);
 	if (p.new_user) {
 		if (unshare(CLONE_NEWUSER) < 0)
-			fail("unshare user namespace");
+			fail("unshare user namespace"); /* UserNamespaceRefusal.Stage1Prefix */
 		request_maps();
 	}
 	if (p.new_user || joins(&p, CLONE_NEWUSER))
