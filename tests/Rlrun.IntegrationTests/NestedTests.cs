@@ -184,4 +184,48 @@ public sealed class NestedTests : IDisposable
         Assert.True(nested is not null && nested.Contains("CAP_SETFCAP"), $"no failing nested check naming CAP_SETFCAP in:\n{r.Stdout}");
         AssertNothingLeft();
     }
+
+    /// <summary>An outer container that leaves no user namespaces to make: its seccomp profile
+    /// refuses unshare with CLONE_NEWUSER (as container engines' default profiles do without
+    /// CAP_SYS_ADMIN), or user.max_user_namespaces is 0 in its user namespace. The inner run fails
+    /// naming the cause, and check, which tries unshare for real, fails naming it too.</summary>
+    [SubIdTheory]
+    [InlineData("seccomp", "seccomp")]
+    [InlineData("max_user_namespaces", "user.max_user_namespaces is 0")]
+    public void An_outer_container_without_user_namespaces_to_give_is_named_by_the_inner_run_and_check(string how, string named)
+    {
+        string prepare = how == "max_user_namespaces" ? "echo 0 > /proc/sys/user/max_user_namespaces || echo SYSCTL-FAILED; " : "";
+        var outer = OuterBundle(
+            prepare + "cd /inner && rlrun run inner-c 2> /tmp/inner.err; echo INNER-RC=$?; echo ERR-BEGIN; cat /tmp/inner.err; echo ERR-END; " +
+            "rlrun check > /tmp/check.out; echo CHECK-BEGIN; cat /tmp/check.out; echo CHECK-END",
+            "echo inner ran", edit: c =>
+            {
+                if (how == "seccomp")
+                {
+                    const long CloneNewuser = 0x10000000;
+                    c["linux"]!["seccomp"] = JsonNode.Parse($$"""
+                        {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"],
+                         "syscalls": [{"names": ["unshare"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
+                                       "args": [{"index": 0, "value": {{CloneNewuser}}, "valueTwo": {{CloneNewuser}}, "op": "SCMP_CMP_MASKED_EQ"}]}]}
+                        """);
+                }
+                else
+                {
+                    // Writing a user.* sysctl of its own user namespace takes CAP_SYS_RESOURCE there.
+                    foreach (var set in new[] { "bounding", "effective", "permitted" })
+                        c["process"]!["capabilities"]![set]!.AsArray().Add("CAP_SYS_RESOURCE");
+                }
+            });
+        var r = RunOuter(outer);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.DoesNotContain("SYSCTL-FAILED", r.Stdout);
+        Assert.DoesNotContain("inner ran", r.Stdout);
+        Assert.DoesNotContain("INNER-RC=0", Lines(r.Stdout));
+        string error = string.Join('\n', Section(r.Stdout, "ERR"));
+        Assert.Contains("unshare user namespace", error);
+        Assert.Contains(named, error);
+        var nested = Section(r.Stdout, "CHECK").FirstOrDefault(l => l.StartsWith("fail nested "));
+        Assert.True(nested is not null && nested.Contains(named), $"no failing nested check naming {named} in:\n{r.Stdout}");
+        AssertNothingLeft();
+    }
 }

@@ -91,3 +91,42 @@ public class NestedContainerCheckTests
         Assert.Contains("maskedPaths", r.FixLines[0]);
     }
 }
+
+public class NestedContainerCheckProbeTests
+{
+    static readonly IReadOnlyList<IdMap> Outer = [new IdMap(0, 1001, 1), new IdMap(1, 100000, 65536)];
+
+    static NestedContainerFacts Probed(int? errno, int seccomp = 2) =>
+        new(true, new EnclosingUserNamespace(Outer, Outer, true, true, true), [], 15000, seccomp, errno);
+
+    [Fact]
+    public void A_seccomp_filter_that_allows_the_probe_is_ok()
+    {
+        Assert.Equal(CheckStatus.Ok, NestedContainerCheck.Evaluate(Probed(0)).Status);
+    }
+
+    [Fact]
+    public void A_seccomp_filter_that_refuses_the_probe_fails_naming_seccomp()
+    {
+        var r = NestedContainerCheck.Evaluate(Probed(1));
+        Assert.Equal(CheckStatus.Fail, r.Status);
+        Assert.Contains("seccomp", r.Detail);
+        Assert.Contains("CLONE_NEWUSER", r.Fix);
+    }
+
+    [Fact]
+    public void No_space_for_a_user_namespace_fails_as_max_user_namespaces()
+    {
+        var r = NestedContainerCheck.Evaluate(Probed(28, seccomp: 0));
+        Assert.Equal(CheckStatus.Fail, r.Status);
+        Assert.Contains("max_user_namespaces", r.Detail);
+    }
+
+    [Fact]
+    public void Another_errno_is_named()
+    {
+        var r = NestedContainerCheck.Evaluate(Probed(22, seccomp: 0));
+        Assert.Equal(CheckStatus.Fail, r.Status);
+        Assert.Contains("unshare(CLONE_NEWUSER) fails here: Invalid argument", r.Detail);
+    }
+}
