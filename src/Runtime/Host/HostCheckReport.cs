@@ -15,6 +15,7 @@ public sealed record HostCheckReport(IReadOnlyList<CheckResult> Checks)
         {
             Guard(KernelVersionCheck.Name, () => KernelVersionCheck.Evaluate(KernelFacts.Gather())),
             Guard(UserNamespaceCheck.Name, () => UserNamespaceCheck.Evaluate(UserNamespaceFacts.Gather(user))),
+            Guard(NestedContainerCheck.Name, () => NestedContainerCheck.Evaluate(NestedContainerFacts.Gather(user))),
             Guard("newuidmap", () => IdMapHelperCheck.Evaluate(IdMapHelperFacts.Gather("newuidmap", user))),
             Guard("newgidmap", () => IdMapHelperCheck.Evaluate(IdMapHelperFacts.Gather("newgidmap", user))),
             Guard("subuid", () => SubordinateIdCheck.Evaluate(SubordinateIdFacts.Gather("/etc/subuid", user))),
