@@ -21,6 +21,7 @@ public sealed record HostCheckReport(IReadOnlyList<CheckResult> Checks)
             Guard("subgid", () => SubordinateIdCheck.Evaluate(SubordinateIdFacts.Gather("/etc/subgid", user))),
             Guard(SystemdBusCheck.Name, () => SystemdBusCheck.Evaluate(SystemdBusFacts.Gather(user))),
             Guard(LingerCheck.Name, () => LingerCheck.Evaluate(LingerFacts.Gather(user))),
+            Guard(SupervisionSurvivalCheck.Name, () => SupervisionSurvivalCheck.Evaluate(SupervisionSurvivalFacts.Gather(user))),
         };
         checks.AddRange(Shared(() => CgroupFacts.Gather(user),
             (CgroupCheck.MountName, CgroupCheck.EvaluateMount), (CgroupCheck.DelegationName, CgroupCheck.EvaluateDelegation)));
