@@ -326,7 +326,8 @@ public sealed class DaemonTests : IDisposable
     {
         var b = _s.NewBundle(["/bin/busybox", "sleep", "60"]);
         string id = NewId("d-peer");
-        Assert.Equal(0, Rl(["run", "-d", "--restart", "always", "--bundle", b.Path, id]).ExitCode);
+        var run = Rl(["run", "-d", "--restart", "always", "--bundle", b.Path, id]);
+        Assert.True(run.ExitCode == 0, run.ToString());
 
         using var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         s.Connect(new UnixDomainSocketEndPoint(SocketPath)); // root passes the 0600 mode; the uid check does not
