@@ -8,8 +8,8 @@ using Rlrun.Runtime.Interop;
 namespace Rlrun.Cli;
 
 /// <summary>rlrun's side of the daemon's control socket (docs/daemon-protocol.md). When no daemon
-/// answers a request, or a command touches supervised containers (Revive), one is started: through systemd when rlrun.socket is installed for the default root,
-/// else spawned here, detached in its own session, its output in $XDG_STATE_HOME/rlrun/daemon.log.</summary>
+/// answers a request, or a command touches supervised containers (Revive), one is started: through
+/// systemd when rlrun.socket is installed for the default root, else spawned here, detached in its own session, its output in $XDG_STATE_HOME/rlrun/daemon.log.</summary>
 static class DaemonClient
 {
     static readonly TimeSpan StartPatience = TimeSpan.FromSeconds(10);
@@ -101,7 +101,8 @@ static class DaemonClient
     /// starts rlrun.service only at the first connection.</summary>
     static bool StartDaemon(CommandContext ctx)
     {
-        if (ctx.Root == Path.GetFullPath(Runtime.State.StateStore.DefaultRoot()) && Runtime.Host.SupervisionSurvivalFacts.FindSocketUnit() is not null && StartSocketUnit(ctx)) return true;
+        bool defaultRoot = ctx.Root == Path.GetFullPath(Runtime.State.StateStore.DefaultRoot());
+        if (defaultRoot && Runtime.Host.SupervisionSurvivalFacts.FindSocketUnit() is not null && StartSocketUnit(ctx)) return true;
         string exe = Supervisor.PathOf();
         if (FileCalls.access(exe, FileCalls.X_OK) != 0)
             throw new FileNotFoundException($"the rlrun daemon needs {exe} (installed beside rlrun by make install)");
