@@ -181,8 +181,8 @@ public sealed class ContainerActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>A container a previous daemon supervised: watch it if its init still runs; if it
-    /// stopped meanwhile, apply the policy as for an exit nobody saw (or, after a manual stop, the
-    /// daemon-restart rule: "always" starts it again, "unless-stopped" does not).</summary>
+    /// stopped meanwhile, apply the policy as for an exit nobody saw. A manual stop holds, whatever
+    /// the policy: the daemon's restart is no reason to undo it.</summary>
     void OnAdopt(Adopt a)
     {
         var r = a.Record;
@@ -227,8 +227,7 @@ public sealed class ContainerActor : ReceiveActor, IWithTimers
         else if (_manuallyStopped || r.State == LifecycleState.Stopping)
         {
             _manuallyStopped = true;
-            if (_policy.RestartsAfterDaemonRestart(manuallyStopped: true)) StartAfterDaemonRestart();
-            else Enter(LifecycleState.Stopped);
+            Enter(LifecycleState.Stopped);
         }
         else if (r.State is LifecycleState.Stopped or LifecycleState.Created)
         {
@@ -249,19 +248,6 @@ public sealed class ContainerActor : ReceiveActor, IWithTimers
             ScheduleRestartOrStop(null);
         }
         Sender.Tell(Snapshot());
-    }
-
-    void StartAfterDaemonRestart()
-    {
-        _manuallyStopped = false;
-        if (!TryLaunch(out string? error))
-        {
-            _manuallyStopped = true;
-            _lastError = error;
-            Enter(LifecycleState.Stopped);
-            return;
-        }
-        Enter(LifecycleState.Running);
     }
 
     // ---- starting -----------------------------------------------------------------------------

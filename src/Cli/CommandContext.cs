@@ -14,27 +14,11 @@ public sealed class CommandContext(string root, RuntimeLog log, string cgroupMan
     /// <summary>--cgroup-manager (or --systemd-cgroup, RLRUN_CGROUP_MANAGER): systemd, cgroupfs, disabled, auto.</summary>
     public string CgroupManager { get; } = cgroupManager;
 
-    /// <summary>A warning said once per state root, not on every create (podman creates often):
-    /// a marker file in the root remembers it was said. --debug says it every time.</summary>
+    /// <summary>A warning said once per state root (<see cref="WarnedOnce"/>); --debug says it every time.</summary>
     public void WarnOnce(string message)
     {
-        string marker = Path.Join(Root, $".warned-{StableHash(message):x8}");
-        if (File.Exists(marker)) { Log.Debug(message); return; }
-        Log.Warn(message);
-        try
-        {
-            Directory.CreateDirectory(Root);
-            File.WriteAllText(marker, message + "\n");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
-    }
-
-    // FNV-1a: string.GetHashCode differs from one process to the next.
-    static uint StableHash(string s)
-    {
-        uint h = 2166136261;
-        foreach (char c in s) { h ^= c; h *= 16777619; }
-        return h;
+        if (new WarnedOnce(Root).First(message)) Log.Warn(message);
+        else Log.Debug(message);
     }
 }
 

@@ -8,8 +8,8 @@ using Rlrun.Runtime.Interop;
 namespace Rlrun.Cli;
 
 /// <summary>rlrun's side of the daemon's control socket (docs/daemon-protocol.md). When no daemon
-/// answers, one is started: through systemd when rlrun.socket is installed for the default root,
-/// else spawned here, detached in its own session, its output in $XDG_STATE_HOME/rlrun/daemon.log.</summary>
+/// answers a request, or a command touches supervised containers (Revive), one is started: through
+/// systemd when rlrun.socket is installed for the default root, else spawned here, detached in its own session, its output in $XDG_STATE_HOME/rlrun/daemon.log.</summary>
 static class DaemonClient
 {
     static readonly TimeSpan StartPatience = TimeSpan.FromSeconds(10);
@@ -74,9 +74,35 @@ static class DaemonClient
         }
     }
 
-    static void StartDaemon(CommandContext ctx)
+    /// <summary>For a command that touches supervised containers (list; state, kill, logs of a
+    /// supervised one): when the root has supervision records and no daemon answers (killed with
+    /// -9, crashed, with no rlrun.socket to bring it back), one is started, so that an exit goes
+    /// through its policy again. Not waited for: the daemon adopts the containers on its own.</summary>
+    /// <param name="id">the container the command is about; null: any record counts</param>
+    public static void Revive(CommandContext ctx, string? id = null)
     {
-        if (ctx.Root == Path.GetFullPath(Runtime.State.StateStore.DefaultRoot()) && SocketUnitInstalled() && StartSocketUnit(ctx)) return;
+        if (id is not null && !Runtime.State.ContainerId.IsValid(id)) return; // the command itself says why
+        if (id is null ? !DaemonPaths.AnySupervised(ctx.Root) : !DaemonPaths.IsSupervised(ctx.Root, id)) return;
+        string path = DaemonPaths.Socket(ctx.Root);
+        try
+        {
+            // A daemon listens, or systemd does on its behalf (the connection then starts it).
+            using (var answered = TryConnect(path)) if (answered is not null) return;
+            ctx.Log.Debug($"supervised containers in {ctx.Root} and no daemon on {path}: starting one");
+            if (StartDaemon(ctx)) TryConnect(path)?.Dispose(); // rlrun.socket started: connect to start rlrun.service
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SyscallException or System.Net.Sockets.SocketException)
+        {
+            ctx.Log.Warn($"no rlrun daemon supervises the containers in {ctx.Root}, and none could be started: {e.Message}");
+        }
+    }
+
+    /// <summary>Starts a daemon for the context's root: true when through rlrun.socket, which
+    /// starts rlrun.service only at the first connection.</summary>
+    static bool StartDaemon(CommandContext ctx)
+    {
+        bool defaultRoot = ctx.Root == Path.GetFullPath(Runtime.State.StateStore.DefaultRoot());
+        if (defaultRoot && Runtime.Host.SupervisionSurvivalFacts.FindSocketUnit() is not null && StartSocketUnit(ctx)) return true;
         string exe = Supervisor.PathOf();
         if (FileCalls.access(exe, FileCalls.X_OK) != 0)
             throw new FileNotFoundException($"the rlrun daemon needs {exe} (installed beside rlrun by make install)");
@@ -96,6 +122,7 @@ static class DaemonClient
             Libc.close(devNull);
             Libc.close(logFd);
         }
+        return false;
     }
 
     /// <summary>rlrun-supervisor's arguments for the daemon of this context's root and settings.</summary>
@@ -113,16 +140,6 @@ static class DaemonClient
         };
         if (ctx.Log.DebugEnabled) argv.Add("--debug");
         return argv;
-    }
-
-    /// <summary>rlrun.socket where systemd --user looks for units (make install puts it in one).</summary>
-    static bool SocketUnitInstalled()
-    {
-        string home = Environment.GetEnvironmentVariable("HOME") ?? "/nonexistent";
-        string config = Environment.GetEnvironmentVariable("XDG_CONFIG_HOME") is { Length: > 0 } c ? c : Path.Join(home, ".config");
-        string data = Environment.GetEnvironmentVariable("XDG_DATA_HOME") is { Length: > 0 } d ? d : Path.Join(home, ".local/share");
-        return new[] { config, data, "/etc", "/usr/local/lib", "/usr/lib" }
-            .Any(dir => File.Exists(Path.Join(dir, "systemd/user/rlrun.socket")));
     }
 
     /// <summary>systemctl --user start rlrun.socket; false when that did not work (no user manager).</summary>

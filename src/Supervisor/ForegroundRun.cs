@@ -15,10 +15,12 @@ public static class ForegroundRun
         var o = RunArgs.Parse(args);
         Rlrun.Runtime.Process.SealedExecutable.Keep(); // one copy for every restart
         var store = new StateStore(o.Root);
-        var said = new HashSet<string>();
-        var driver = new RuntimeContainerDriver(store, o.Debug ? d => Console.Error.WriteLine($"rlrun: debug: {d}") : null,
-            w => { lock (said) if (said.Add(w)) Console.Error.WriteLine($"rlrun: warning: {w}"); }); // once, not per restart
-        var supervision = new SupervisionStore(o.Root);
+        // Once per state root, not per restart, as rlrun says them (WarnedOnce).
+        Action<string>? debug = o.Debug ? d => Console.Error.WriteLine($"rlrun: debug: {d}") : null;
+        var warnedOnce = new WarnedOnce(o.Root);
+        var driver = new RuntimeContainerDriver(store, debug,
+            w => { if (warnedOnce.First(w)) Console.Error.WriteLine($"rlrun: warning: {w}"); else debug?.Invoke(w); });
+        var supervision = new SupervisionStore(o.Root, Rlrun.Runtime.Daemon.DaemonPaths.ForegroundRecords(o.Root));
         var options = SupervisionOptions.Default with { Backoff = o.Backoff };
         using var system = ActorSystemFactory.Create();
         var supervisor = system.ActorOf(ContainerSupervisor.Props(driver, supervision, options), "supervisor");

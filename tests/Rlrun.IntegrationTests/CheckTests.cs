@@ -130,4 +130,49 @@ public sealed class CheckTests : IDisposable
         Assert.Contains("--format", r.Stderr);
         Assert.Equal("", r.Stdout);
     }
+
+    [UserFact]
+    public void Supervision_warns_without_an_enabled_rlrun_socket_and_finds_one_enabled_in_the_config_directory()
+    {
+        // Empty configuration and data homes: the rlrun.socket found, if any, is the system's.
+        string config = Path.Join(_s.Dir, "config"), data = Path.Join(_s.Dir, "data");
+        Directory.CreateDirectory(config);
+        Directory.CreateDirectory(data);
+        Host.ChownToUser(config);
+        Host.ChownToUser(data);
+        JsonObject Supervision()
+        {
+            var r = Proc.Run(Host.AsUser(Host.Binary, ["check", "--format", "json"], [.. Host.ShellEnv, new("XDG_CONFIG_HOME", config), new("XDG_DATA_HOME", data)]),
+                timeout: TimeSpan.FromSeconds(30));
+            Assert.True(r.ExitCode == 0, r.ToString());
+            return Named(JsonNode.Parse(r.Stdout)!.AsObject(), "supervision");
+        }
+        bool systemWide = new[] { "/etc", "/usr/local/lib", "/usr/lib", "/usr/local/share", "/usr/share" }
+            .Any(d => File.Exists(Path.Join(d, "systemd/user/rlrun.socket")));
+        bool lingering = Host.UserName is { } n && File.Exists(Path.Join("/var/lib/systemd/linger", n));
+
+        var before = Supervision();
+        if (!systemWide)
+        {
+            Assert.Equal("warn", before["status"]!.GetValue<string>());
+            Assert.Contains("no rlrun.socket in a systemd user unit directory", before["detail"]!.GetValue<string>());
+            Assert.Contains("systemctl --user enable --now rlrun.socket", before["fix"]!.GetValue<string>());
+        }
+
+        // What `make install PREFIX=~/.local` and `systemctl --user enable rlrun.socket` leave behind.
+        string unit = Path.Join(data, "systemd", "user", "rlrun.socket");
+        Directory.CreateDirectory(Path.GetDirectoryName(unit)!);
+        File.Copy(Path.Join(Host.RepoRoot, "packaging", "systemd", "user", "rlrun.socket"), unit);
+        Directory.CreateDirectory(Path.Join(config, "systemd", "user", "sockets.target.wants"));
+        File.CreateSymbolicLink(Path.Join(config, "systemd", "user", "sockets.target.wants", "rlrun.socket"), unit);
+        Host.ChownToUser(config);
+        Host.ChownToUser(data);
+
+        var after = Supervision();
+        string detail = after["detail"]!.GetValue<string>();
+        Assert.DoesNotContain("rlrun.socket is not enabled", detail);
+        Assert.DoesNotContain("no rlrun.socket", detail);
+        if (lingering) Assert.Equal("ok", after["status"]!.GetValue<string>());
+        else Assert.Contains("lingering is off", detail);
+    }
 }

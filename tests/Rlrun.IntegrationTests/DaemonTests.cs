@@ -82,10 +82,37 @@ public sealed class DaemonTests : IDisposable
         Assert.Fail($"timed out waiting for {what}{(detail is null ? "" : ": " + detail())}");
     }
 
+    // `state` with this test's environment: a `state` of a supervised container starts a daemon when
+    // none answers, and that daemon must log where this test looks (XDG_STATE_HOME).
+    JsonObject State(string id)
+    {
+        var r = Rl(["state", id]);
+        Assert.True(r.ExitCode == 0, $"state {id} failed: {r}");
+        return JsonNode.Parse(r.Stdout)!.AsObject();
+    }
+
+    string? Status(string id)
+    {
+        var r = Rl(["state", id]);
+        if (r.ExitCode != 0) return null;
+        try { return JsonNode.Parse(r.Stdout)?["status"]?.GetValue<string>(); }
+        catch (System.Text.Json.JsonException) { return null; }
+    }
+
+    void WaitForStatus(string id, string wanted) =>
+        WaitFor(() => Status(id) == wanted, $"container {id} to be {wanted}", () => Status(id) ?? "(state failed)");
+
+    void KillDaemon()
+    {
+        int daemon = DaemonPid()!.Value;
+        Host.Signal(daemon, 9);
+        WaitFor(() => Host.ProcessGone(daemon), "the daemon to go");
+    }
+
     int RunningPid(string id)
     {
-        _s.WaitForStatus(id, "running");
-        return _s.State(id)["pid"]!.GetValue<int>();
+        WaitForStatus(id, "running");
+        return State(id)["pid"]!.GetValue<int>();
     }
 
     static int Count(string text, string word) => text.Split('\n').Count(l => l.Trim() == word);
@@ -106,7 +133,7 @@ public sealed class DaemonTests : IDisposable
         var record = Record(id)!;
         Assert.Equal(3, record["restartCount"]!.GetValue<int>());
         Assert.Equal(1, record["lastExitCode"]!.GetValue<int>());
-        Assert.Equal("stopped", _s.Status(id));
+        Assert.Equal("stopped", Status(id));
 
         WaitFor(() => Count(Rl(["logs", id]).Stderr, "oops") == 4, "the last run's output in the log");
         var logs = Rl(["logs", id]);
@@ -131,15 +158,15 @@ public sealed class DaemonTests : IDisposable
         int first = RunningPid(id);
 
         Host.Signal(first, 9);
-        WaitFor(() => _s.Status(id) == "running" && _s.State(id)["pid"]!.GetValue<int>() != first, "a restart after kill -9");
-        int second = _s.State(id)["pid"]!.GetValue<int>();
+        WaitFor(() => Status(id) == "running" && State(id)["pid"]!.GetValue<int>() != first, "a restart after kill -9");
+        int second = State(id)["pid"]!.GetValue<int>();
         WaitFor(() => Record(id)?["restartCount"]?.GetValue<int>() == 1, "the record of the restart");
 
         var stop = Rl(["stop", id]);
         Assert.True(stop.ExitCode == 0, stop.ToString());
         Assert.True(Host.ProcessGone(second), $"init {second} still runs after stop");
         Thread.Sleep(500); // longer than the backoff: a restart would have come
-        Assert.Equal("stopped", _s.Status(id));
+        Assert.Equal("stopped", Status(id));
         Assert.True(Record(id)!["manuallyStopped"]!.GetValue<bool>());
         Assert.Equal(0, Record(id)!["lastExitCode"]!.GetValue<int>()); // the trap exits 0 on TERM
 
@@ -170,10 +197,10 @@ public sealed class DaemonTests : IDisposable
         var next = Proc.Start(RlSpec(["daemon"]));
         _procs.Add(next);
         WaitFor(() => DaemonPid() is not null, "the new daemon", () => next.Stderr);
-        Assert.Equal(init, _s.State(id)["pid"]!.GetValue<int>());
+        Assert.Equal(init, State(id)["pid"]!.GetValue<int>());
 
         Host.Signal(init, 9);
-        WaitFor(() => _s.Status(id) == "running" && _s.State(id)["pid"]!.GetValue<int>() != init, "the adopted container's restart", () => next.Stderr);
+        WaitFor(() => Status(id) == "running" && State(id)["pid"]!.GetValue<int>() != init, "the adopted container's restart", () => next.Stderr);
         WaitFor(() => Record(id)?["restartCount"]?.GetValue<int>() == 1, "the record of the restart", () => Record(id)?.ToJsonString() ?? "");
         Assert.Null(Record(id)!["lastExitCode"]); // not its parent: how it ended is unknown, a failure to the policy
 
@@ -202,8 +229,9 @@ public sealed class DaemonTests : IDisposable
         WaitFor(() => Host.ProcessGone(init), "the container to exit");
         var next = Proc.Start(RlSpec(["daemon"]));
         _procs.Add(next);
+        WaitFor(() => DaemonPid() is not null, "the new daemon", () => next.Stderr);
 
-        WaitFor(() => _s.Status(id) == "running" && _s.State(id)["pid"]!.GetValue<int>() != init, "the restart by the next daemon", () => next.Stderr);
+        WaitFor(() => Status(id) == "running" && State(id)["pid"]!.GetValue<int>() != init, "the restart by the next daemon", () => next.Stderr);
         WaitFor(() => Record(id)?["restartCount"]?.GetValue<int>() == 1, "the record of the restart", () => Record(id)?.ToJsonString() ?? "");
         Assert.Null(Record(id)!["lastExitCode"]);
         WaitFor(() => Count(Rl(["logs", id]).Stdout, "started") == 2, "two starts in the log", () => Rl(["logs", id]).Stdout);
@@ -298,20 +326,133 @@ public sealed class DaemonTests : IDisposable
     {
         var b = _s.NewBundle(["/bin/busybox", "sleep", "60"]);
         string id = NewId("d-peer");
-        Assert.Equal(0, Rl(["run", "-d", "--restart", "always", "--bundle", b.Path, id]).ExitCode);
+        var run = Rl(["run", "-d", "--restart", "always", "--bundle", b.Path, id]);
+        Assert.True(run.ExitCode == 0, run.ToString());
 
         using var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         s.Connect(new UnixDomainSocketEndPoint(SocketPath)); // root passes the 0600 mode; the uid check does not
         // The refusal comes at once, before any request, and the daemon hangs up (a request
         // sent now could meet a closed socket).
         s.ReceiveTimeout = 20000;
+        // Read to the end: the answer may come in more than one piece (its JSON, then its newline).
         var buf = new byte[4096];
-        string answer = Encoding.UTF8.GetString(buf, 0, s.Receive(buf));
-        Assert.Equal(0, s.Receive(buf));
+        var received = new List<byte>();
+        for (int n; (n = s.Receive(buf)) > 0;) received.AddRange(buf.AsSpan(0, n).ToArray());
+        string answer = Encoding.UTF8.GetString(received.ToArray());
+        Assert.EndsWith("}\n", answer);
+        Assert.Single(answer.Split('\n', StringSplitOptions.RemoveEmptyEntries)); // one answer, then the hang-up
 
         Assert.Contains("\"ok\":false", answer);
         Assert.Contains($"permission denied: the daemon serves uid {Host.Uid}, and the peer", answer);
         Assert.DoesNotContain(id, answer);
+    }
+
+    [UserFact]
+    public void A_stop_holds_across_a_daemon_killed_with_9_even_with_restart_always()
+    {
+        var b = _s.NewBundle(["/bin/busybox", "sh", "-c", "echo started; " + Scripts.TrapLoop]);
+        string id = NewId("d-stophold");
+        Assert.Equal(0, Rl(["run", "-d", "--restart", "always", "--bundle", b.Path, id]).ExitCode);
+        RunningPid(id);
+        var stop = Rl(["stop", id]);
+        Assert.True(stop.ExitCode == 0, stop.ToString());
+        KillDaemon();
+
+        // The next daemon (this list starts it) adopts the record: the stop is the user's, and holds.
+        Assert.Equal(0, Rl(["list"]).ExitCode);
+        WaitFor(() => DaemonPid() is not null, "a daemon started by list");
+        WaitFor(() => Rl(["daemon", "--ping"]).Stdout.Contains("1 container(s)"), "the new daemon to adopt the container");
+        Thread.Sleep(500); // longer than the backoff: a restart would have come
+        Assert.Equal("stopped", Status(id));
+        var record = Record(id)!;
+        Assert.Equal("Stopped", record["state"]!.GetValue<string>());
+        Assert.True(record["manuallyStopped"]!.GetValue<bool>(), record.ToJsonString());
+        Assert.Equal(1, Count(Rl(["logs", id]).Stdout, "started"));
+
+        // start is still what runs it again.
+        Assert.Equal(0, Rl(["start", id]).ExitCode);
+        RunningPid(id);
+        Assert.False(Record(id)!["manuallyStopped"]!.GetValue<bool>());
+    }
+
+    [UserFact]
+    public void After_kill_9_of_the_daemon_a_command_on_its_containers_brings_one_back_and_an_exit_is_restarted()
+    {
+        var b = _s.NewBundle(["/bin/busybox", "sh", "-c", "echo started; " + Scripts.TrapLoop]);
+        string id = NewId("d-revive");
+        Assert.Equal(0, Rl(["run", "-d", "--restart", "always", "--bundle", b.Path, id]).ExitCode);
+        int init = RunningPid(id);
+        KillDaemon();
+
+        // The container exits while no daemon runs: nobody restarts it.
+        Host.Signal(init, 9);
+        WaitFor(() => Host.ProcessGone(init), "the container init to go");
+        Thread.Sleep(300);
+        Assert.Null(DaemonPid()); // `daemon --ping` starts none
+
+        // Any command on supervised containers brings a daemon back, which applies the policy.
+        var list = Rl(["list", "--format", "json"]);
+        Assert.True(list.ExitCode == 0, list.ToString());
+        WaitFor(() => DaemonPid() is not null, "a daemon started by list");
+        WaitFor(() => Status(id) == "running" && State(id)["pid"]!.GetValue<int>() != init, "the restart by the revived daemon",
+            () => File.Exists(Path.Join(_stateHome, "rlrun", "daemon.log")) ? File.ReadAllText(Path.Join(_stateHome, "rlrun", "daemon.log")) : "(no daemon.log)");
+        WaitFor(() => Count(Rl(["logs", id]).Stdout, "started") == 2, "two starts in the log");
+
+        // kill too: the daemon it starts sees the exit the kill causes.
+        int second = State(id)["pid"]!.GetValue<int>();
+        KillDaemon();
+        Assert.Equal(0, Rl(["kill", id, "KILL"]).ExitCode);
+        WaitFor(() => Status(id) == "running" && State(id)["pid"]!.GetValue<int>() != second, "the restart after a kill with no daemon");
+    }
+
+    [UserFact]
+    public void Run_d_restart_no_is_the_daemons_with_a_log_while_a_plain_run_d_stays_runcs()
+    {
+        var b = _s.NewBundle(["/bin/busybox", "sh", "-c", "echo hello-out; echo hello-err >&2; exit 3"]);
+
+        // Plain run -d: runc's. No daemon, no record, no log; the output goes where rlrun's goes.
+        string plain = NewId("d-plain");
+        var p = Rl(["run", "-d", "--bundle", b.Path, plain]);
+        Assert.True(p.ExitCode == 0, p.ToString());
+        Assert.Null(DaemonPid());
+        Assert.False(File.Exists(RecordPath(plain)), "a plain run -d has a supervision record");
+        Assert.False(File.Exists(LogPath(plain)), "a plain run -d has a log");
+        WaitForStatus(plain, "stopped");
+
+        // run -d --restart=no: the daemon's, which keeps the output and the exit, and restarts nothing.
+        string id = NewId("d-restartno");
+        var r = Rl(["run", "-d", "--restart", "no", "--bundle", b.Path, id]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.DoesNotContain("hello", r.Stdout + r.Stderr);
+        Assert.NotNull(DaemonPid());
+        WaitFor(() => Record(id)?["state"]?.GetValue<string>() == "Stopped", "the container to stop", () => Record(id)?.ToJsonString() ?? "(no record)");
+        Assert.Equal(3, Record(id)!["lastExitCode"]!.GetValue<int>());
+        Assert.Equal(0, Record(id)!["restartCount"]!.GetValue<int>());
+        WaitFor(() => Rl(["logs", id]).Stderr.Contains("hello-err"), "the output in the log");
+        var logs = Rl(["logs", id]);
+        Assert.Equal("hello-out", logs.Stdout.Trim());
+        Assert.Equal("hello-err", logs.Stderr.Trim());
+    }
+
+    [UserFact]
+    public void A_warning_a_plain_run_said_once_for_the_state_root_is_not_said_again_by_the_daemon()
+    {
+        // Limits with --cgroup-manager disabled: a warning said once per state root, on any host.
+        const string warning = "--cgroup-manager disabled: linux.resources are not enforced";
+        var b = _s.NewBundle(["/bin/busybox", "sh", "-c", "exit 1"],
+            c => c["linux"]!["resources"] = new JsonObject { ["pids"] = new JsonObject { ["limit"] = 100 } });
+        var plain = Rl(["--cgroup-manager", "disabled", "run", "--bundle", b.Path, NewId("d-warn-plain")]);
+        Assert.Equal(1, plain.ExitCode);
+        Assert.Contains("rlrun: warning: " + warning, plain.Stderr);
+
+        // Two starts of a supervised container: neither says it again.
+        string id = NewId("d-warn");
+        Assert.Equal(0, Rl(["--cgroup-manager", "disabled", "run", "-d", "--restart", "on-failure:1", "--bundle", b.Path, id]).ExitCode);
+        WaitFor(() => Record(id)?["state"]?.GetValue<string>() == "Stopped", "the container to stop", () => Record(id)?.ToJsonString() ?? "(no record)");
+        Assert.Equal(1, Record(id)!["restartCount"]!.GetValue<int>());
+        string daemonLog = File.ReadAllText(Path.Join(_stateHome, "rlrun", "daemon.log"));
+        Assert.Contains("serving ", daemonLog);
+        Assert.DoesNotContain(warning, daemonLog);
     }
 
     [UserFact]

@@ -117,6 +117,11 @@ public sealed class LogsCommandTests : IDisposable
         string supervision = Path.Join(_root, ".supervised", id + ".json");
         Directory.CreateDirectory(Path.GetDirectoryName(supervision)!);
         File.WriteAllText(supervision, "{\"spec\": {\"id\": \"" + id + "\"}, \"policy\": \"always\", \"state\": \"Restarting\"}");
+        // A daemon listens (a stand-in): with a record and no daemon, logs would start a real one.
+        using var daemon = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        daemon.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(Path.Join(_root, "daemon.sock")));
+        daemon.Listen(8);
+        File.SetUnixFileMode(Path.Join(_root, "daemon.sock"), (UnixFileMode)0x1b6);
         Host.ChownToUser(_s.Dir);
 
         using var follow = Proc.Start(Logs("-f", "--tail", "1", id));

@@ -29,7 +29,7 @@ public sealed class SystemdDaemonTests : IDisposable
         if (ping.ExitCode == 0 && at >= 0 && int.TryParse(new string(ping.Stdout[(at + 4)..].TakeWhile(char.IsAsciiDigit).ToArray()), out int pid))
             Host.Signal(pid, Host.SIGTERM);
         foreach (string f in new[] { "rlrun.socket", "rlrun.service", "rlrun.service.d/test.conf" })
-            File.Delete(Path.Join(UnitDir, f));
+            if (File.Exists(Path.Join(UnitDir, f))) File.Delete(Path.Join(UnitDir, f)); // a test may have installed none
         if (Directory.Exists(Path.Join(UnitDir, "rlrun.service.d"))) Directory.Delete(Path.Join(UnitDir, "rlrun.service.d"));
         M.Systemctl("daemon-reload");
         _s.Dispose();
@@ -119,5 +119,63 @@ public sealed class SystemdDaemonTests : IDisposable
         Ok(Rl("delete", "--force", id), "delete through the daemon");
         Assert.True(M.UnitGone($"rlrun-{id}.scope", out var seen), $"scope left behind: {seen}");
         Assert.False(File.Exists(Path.Join(stateHome, "rlrun", "logs", id + ".log")), "log left behind");
+    }
+
+    [SystemdUserFact]
+    public void A_unit_generated_for_a_supervised_container_takes_it_over_from_the_daemon_and_restarts_it_per_its_policy()
+    {
+        // Its own state root, so its own daemon (started on demand), stopped at the end.
+        string root = _s.StateRoot;
+        ProcResult R(params string[] args) => Proc.Run(M.UserSpec(Host.Binary, ["--root", root, .. args]), timeout: TimeSpan.FromSeconds(60));
+        int Pid(string id) => JsonNode.Parse(R("state", id).Stdout)?["pid"]?.GetValue<int>() ?? 0;
+        string? Status(string id) => R("state", id) is { ExitCode: 0 } r ? JsonNode.Parse(r.Stdout)?["status"]?.GetValue<string>() : null;
+
+        var b = _s.NewBundle(["/bin/busybox", "sh", "-c", "echo up; " + Scripts.TrapLoop]);
+        string id = $"it-gen-{Guid.NewGuid().ToString("N")[..10]}";
+        string unit = $"rlrun-{id}.service";
+        string unitFile = Path.Join(UnitDir, unit);
+        try
+        {
+            Ok(R("run", "-d", "--restart", "always", "--bundle", b.Path, id), "run -d --restart always");
+            WaitFor(() => Status(id) == "running", "the supervised container to run");
+            int supervised = Pid(id);
+
+            var gen = R("generate", "systemd", "--stop-timeout", "5", id);
+            Ok(gen, "generate systemd");
+            Assert.Contains("Restart=always", gen.Stdout);
+            Directory.CreateDirectory(UnitDir);
+            File.WriteAllText(unitFile, gen.Stdout);
+            Host.ChownToUser(Path.Join(M.RuntimeDir, "systemd"));
+            Ok(M.Systemctl("daemon-reload"), "daemon-reload");
+            Ok(M.Systemctl("start", unit), $"start {unit}"); // Type=notify: back once the container runs
+
+            // Taken over: the daemon stopped it and forgot it; systemd runs it now.
+            Assert.True(Host.ProcessGone(supervised), $"the daemon's init {supervised} still runs");
+            Assert.False(File.Exists(Path.Join(root, ".supervised", id + ".json")), "the daemon still has a record of it");
+            Assert.Contains("0 container(s)", R("daemon", "--ping").Stdout);
+            Assert.Equal("running", Status(id));
+            int owned = Pid(id);
+            Assert.Equal("active", M.Show(unit, "ActiveState")["ActiveState"]);
+
+            // Restart=always, from the daemon's policy: systemd brings it back after a kill -9.
+            Host.Signal(owned, 9);
+            WaitFor(() => Status(id) == "running" && Pid(id) is int p && p != owned && p != 0, "systemd's restart of the container",
+                () => M.Show(unit, "ActiveState", "NRestarts").Aggregate("", (a, kv) => a + kv.Key + "=" + kv.Value + " "));
+            Assert.Contains("0 container(s)", R("daemon", "--ping").Stdout); // and no daemon took it back
+
+            Ok(M.Systemctl("stop", unit), $"stop {unit}");
+            Assert.Null(Status(id)); // ExecStopPost deleted it
+        }
+        finally
+        {
+            M.StopIfLoaded(unit);
+            File.Delete(unitFile);
+            M.Systemctl("daemon-reload");
+            R("delete", "--force", id);
+            var ping = R("daemon", "--ping");
+            int at = ping.Stdout.IndexOf("pid ", StringComparison.Ordinal);
+            if (ping.ExitCode == 0 && at >= 0 && int.TryParse(new string(ping.Stdout[(at + 4)..].TakeWhile(char.IsAsciiDigit).ToArray()), out int pid))
+                Host.Signal(pid, Host.SIGTERM);
+        }
     }
 }

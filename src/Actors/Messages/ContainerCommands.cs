@@ -19,7 +19,7 @@ public sealed record Create(ContainerSpec Spec, RestartPolicy Policy, RestartBac
 }
 
 /// <summary>Take over a container that a previous daemon supervised, from its supervision record:
-/// watch it if it still runs, else apply the policy's daemon-restart rule.</summary>
+/// watch it if it still runs; else a manual stop holds, and any other exit goes through the policy.</summary>
 public sealed record Adopt(SupervisionRecord Record, RestartBackoff? Backoff = null) : IContainerCommand
 {
     public string Id => Record.Spec.Id;

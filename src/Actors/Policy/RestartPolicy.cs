@@ -6,14 +6,18 @@ public enum RestartMode
     No,
     /// <summary>Restarted when it exits with a non-zero code (or an unknown one), up to MaxRetries times.</summary>
     OnFailure,
-    /// <summary>Restarted whatever the exit code; after a manual Stop only when the daemon restarts.</summary>
+    /// <summary>Restarted whatever the exit code, until a manual Stop.</summary>
     Always,
-    /// <summary>As Always, except that a manually stopped container stays stopped across a daemon restart.</summary>
+    /// <summary>The same as Always in rlrun (see <see cref="RestartPolicy"/>): accepted for docker's and podman's scripts.</summary>
     UnlessStopped,
 }
 
 /// <summary>docker's and podman's restart policies: no, on-failure[:MAX], always, unless-stopped.
-/// A manual Stop is never followed by a restart, whatever the policy.</summary>
+/// A manual Stop is never followed by a restart, whatever the policy, and it holds across a restart
+/// of the daemon too. docker's "always" brings a stopped container back when its daemon restarts,
+/// which for docker means a boot; rlrun's daemon restarts after a crash or on any command that needs
+/// it, and its records live in $XDG_RUNTIME_DIR, which a boot empties: there "always" bringing a
+/// stopped container back would only undo the user's stop. So always and unless-stopped are one.</summary>
 public sealed record RestartPolicy(RestartMode Mode, int? MaxRetries = null)
 {
     public static readonly RestartPolicy No = new(RestartMode.No);
@@ -74,15 +78,6 @@ public sealed record RestartPolicy(RestartMode Mode, int? MaxRetries = null)
     {
         RestartMode.Always or RestartMode.UnlessStopped => true,
         RestartMode.OnFailure => IsFailure(exitCode) && (MaxRetries is not { } max || restartCount < max),
-        _ => false,
-    };
-
-    /// <summary>Whether a container found stopped when the daemon starts again is started: docker's
-    /// rule, where "always" brings back even a manually stopped one and "unless-stopped" does not.</summary>
-    public bool RestartsAfterDaemonRestart(bool manuallyStopped) => Mode switch
-    {
-        RestartMode.Always => true,
-        RestartMode.UnlessStopped => !manuallyStopped,
         _ => false,
     };
 

@@ -8,13 +8,15 @@ namespace Rlrun.Actors;
 /// directory and creates it again: a daemon killed in between must still find the record. The
 /// runtime's store ignores the directory (it has no state.json). Written atomically: a temporary
 /// file, fsync, rename, so a crash leaves the old record or the new one, never half of one.</summary>
-public sealed class SupervisionStore(string stateRoot)
+public sealed class SupervisionStore(string stateRoot, string? dir = null)
 {
     public string Root { get; } = stateRoot;
 
-    public string Dir => Path.Join(Root, DaemonPaths.SupervisedDir);
+    /// <summary>ROOT/.supervised, the daemon's; another directory for a supervisor whose records
+    /// no daemon may adopt (the foreground `run --restart`).</summary>
+    public string Dir { get; } = dir ?? Path.Join(stateRoot, DaemonPaths.SupervisedDir);
 
-    public string PathOf(string id) => DaemonPaths.Record(Root, id);
+    public string PathOf(string id) => Path.Join(Dir, id + ".json");
 
     public void Save(SupervisionRecord record)
     {

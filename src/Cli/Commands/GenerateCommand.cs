@@ -5,7 +5,11 @@ namespace Rlrun.Cli.Commands;
 
 /// <summary>`generate systemd [--restart P] [--stop-timeout S] ID`: a systemd user unit that runs
 /// the container (its bundle and state root as they are now) in the foreground, Type=notify with
-/// rlrun reporting READY=1 once the container's process runs, restarted per the policy by systemd.</summary>
+/// rlrun reporting READY=1 once the container's process runs, restarted per the policy by systemd.
+/// The unit owns the container, as podman's do. For a container the daemon supervises, the policy
+/// is the daemon's (unless --restart says otherwise), and the unit takes the container over when it
+/// starts: it stops it through the daemon and deletes it there (the daemon forgets it, and its
+/// log), then runs it itself. Two supervisors of one container would restart it against each other.</summary>
 public sealed class GenerateCommand : ICommand
 {
     public string Name => "generate";
@@ -25,7 +29,9 @@ public sealed class GenerateCommand : ICommand
         if (args.Positional is not [var id]) throw new UsageException("usage: rlrun generate systemd [flags] <container-id>");
         var state = new ContainerQuery(ctx.Store).State(id);
         int stop = args.Int("stop-timeout", 10);
-        Console.Write(Unit(id, state.Bundle, ctx.Root, Environment.ProcessPath ?? "rlrun", args.Value("restart") ?? "on-failure", stop));
+        var supervised = Runtime.Daemon.SupervisedSpec.Read(ctx.Root, id);
+        string policy = args.Value("restart") ?? supervised?.Policy ?? "on-failure";
+        Console.Write(Unit(id, supervised?.Bundle ?? state.Bundle, ctx.Root, Environment.ProcessPath ?? "rlrun", policy, stop, supervised));
         return 0;
     }
 
@@ -43,21 +49,29 @@ public sealed class GenerateCommand : ICommand
         };
     }
 
-    public static string Unit(string id, string bundle, string root, string rlrun, string policy, int stopTimeout)
+    public static string Unit(string id, string bundle, string root, string rlrun, string policy, int stopTimeout,
+        Runtime.Daemon.SupervisedSpec? supervised = null)
     {
         var (restart, burst) = RestartOf(policy);
         string rl = $"{rlrun} --root {root}";
         var u = new StringBuilder();
         u.Append($"# rlrun-{id}.service, written by `rlrun generate systemd {id}`.\n");
         u.Append($"# Install: copy to ~/.config/systemd/user/, then systemctl --user daemon-reload && systemctl --user enable --now rlrun-{id}\n");
+        if (supervised is not null)
+        {
+            u.Append($"# {id} is supervised by the rlrun daemon (restart {supervised.Policy}). This unit takes it over when it\n");
+            u.Append("# starts: ExecStartPre stops it through the daemon and deletes it there (the daemon forgets it, and\n");
+            u.Append($"# its log: the output goes to the journal from then on); systemd then runs it with Restart={restart}.\n");
+        }
         u.Append("[Unit]\n");
         u.Append($"Description=rlrun container {id}\n");
         if (burst is int b) u.Append($"StartLimitIntervalSec=infinity\nStartLimitBurst={b}\n");
         u.Append("\n[Service]\n");
         u.Append("Type=notify\nNotifyAccess=all\n");
         u.Append("Environment=RLRUN_SDNOTIFY=ready\n");
+        if (supervised is not null) u.Append($"ExecStartPre=-{rl} stop -t {stopTimeout} {id}\n");
         u.Append($"ExecStartPre=-{rl} delete --force {id}\n");
-        u.Append($"ExecStart={rl} run --bundle {bundle} {id}\n");
+        u.Append($"ExecStart={rl} run --bundle {bundle}{(supervised?.NoPivot == true ? " --no-pivot" : "")} {id}\n");
         u.Append($"ExecStop={rl} kill {id} TERM\n");
         u.Append($"ExecStopPost=-{rl} delete --force {id}\n");
         u.Append($"Restart={restart}\n");

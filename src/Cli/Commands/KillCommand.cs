@@ -16,6 +16,8 @@ public sealed class KillCommand : ICommand
         if (args.Positional.Count == 0) throw new UsageException("\"kill\" requires a container id");
         if (args.Positional.Count > 2) throw new UsageException($"unexpected argument \"{args.Positional[2]}\"");
         int signal = SignalParser.Parse(args.Positional.Count > 1 ? args.Positional[1] : "SIGTERM");
+        // The exit this causes goes through the restart policy: a daemon must be there to see it.
+        DaemonClient.Revive(ctx, args.Positional[0]);
         new ContainerKill(ctx.Store).Kill(args.Positional[0], signal, args.Bool("all"));
         return 0;
     }

@@ -21,6 +21,7 @@ public sealed class ListCommand : ICommand
     {
         string format = args.Value("format") ?? "table";
         if (format is not ("table" or "json")) throw new UsageException($"invalid --format \"{format}\": table or json");
+        DaemonClient.Revive(ctx);
         var states = new ContainerQuery(ctx.Store).List();
         if (args.Bool("quiet")) { foreach (var s in states) Console.WriteLine(s.Id); return 0; }
         if (format == "json")

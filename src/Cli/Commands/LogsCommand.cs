@@ -27,6 +27,7 @@ public sealed class LogsCommand : ICommand
         string id = CommandArgs.SingleId(args, Name);
         var since = args.Value("since") is { } s ? Since(s, DateTimeOffset.UtcNow) : (DateTimeOffset?)null;
         int? tail = args.Value("tail") is { } t ? Tail(t) : null;
+        DaemonClient.Revive(ctx, id); // the output waits in its FIFOs for a daemon to drain it
         string path = LogPaths.For(id);
         if (!LogPaths.Exists(path))
             throw new FileNotFoundException($"container \"{id}\" has no log file ({path}): only containers run by the rlrun daemon (run -d --restart) have logs");

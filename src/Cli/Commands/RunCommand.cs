@@ -13,7 +13,7 @@ public sealed class RunCommand : ICommand
         .. CreateFlags.Common,
         new(["detach", "d"], false, "detach from the container's process"),
         new(["keep"], false, "keep the container's state after it exits"),
-        new(["restart"], true, "supervise: no, on-failure[:MAX], always, unless-stopped (default: rlrun.json's restart.policy, else no)"),
+        new(["restart"], true, "supervise: no, on-failure[:MAX], always, unless-stopped (default: rlrun.json's restart.policy, else no); with -d, any value (no too) hands the container to the daemon, which keeps its log"),
     ];
 
     public int Run(CommandContext ctx, ParsedArgs args)
@@ -23,8 +23,13 @@ public sealed class RunCommand : ICommand
         // Checked here too, so a bad value starts no supervisor or daemon (they check it again).
         if (!IsPolicy(policy))
             throw new UsageException($"invalid --restart \"{policy}\" (or restart.policy in {RlrunSettings.ConfigFile()}): no, on-failure[:MAX], always or unless-stopped");
-        if (policy != "no") return Supervisor.Exec(ctx, options, policy, args.Bool("detach"));
-        return new ContainerRun(ctx.Store, ctx.Log.Debug, ctx.WarnOnce).Run(options, args.Bool("detach"), args.Bool("keep"));
+        bool detach = args.Bool("detach");
+        // runc has no --restart: whoever gives one, "no" included, asks for rlrun's supervision. Detached,
+        // that is the daemon, which keeps the output in a log; a plain `run -d` stays runc's (the
+        // output goes where rlrun's goes). In the foreground, --restart=no has nothing to supervise.
+        bool explicitRestart = args.Value("restart") is not null;
+        if (policy != "no" || (detach && explicitRestart)) return Supervisor.Exec(ctx, options, policy, detach);
+        return new ContainerRun(ctx.Store, ctx.Log.Debug, ctx.WarnOnce).Run(options, detach, args.Bool("keep"));
     }
 
     static bool IsPolicy(string p) =>

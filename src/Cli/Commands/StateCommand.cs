@@ -14,7 +14,9 @@ public sealed class StateCommand : ICommand
 
     public int Run(CommandContext ctx, ParsedArgs args)
     {
-        var state = new ContainerQuery(ctx.Store).State(CommandArgs.SingleId(args, Name));
+        string id = CommandArgs.SingleId(args, Name);
+        DaemonClient.Revive(ctx, id);
+        var state = new ContainerQuery(ctx.Store).State(id);
         Console.WriteLine(JsonSerializer.Serialize(state, StateJsonContext.Default.ContainerState));
         return 0;
     }

@@ -7,6 +7,10 @@ public static class DaemonPaths
 {
     public const string SupervisedDir = ".supervised";
 
+    /// <summary>The records of foreground `run --restart` supervisors: apart, so that no daemon
+    /// adopts (and supervises a second time) a container whose supervisor is alive.</summary>
+    public static string ForegroundRecords(string root) => Path.Join(root, ".supervised-foreground");
+
     public static string Socket(string root) => Path.Join(root, "daemon.sock");
 
     public static string Lock(string root) => Path.Join(root, "daemon.lock");
@@ -19,6 +23,14 @@ public static class DaemonPaths
 
     /// <summary>A container the daemon supervises: its lifecycle commands go through the daemon.</summary>
     public static bool IsSupervised(string root, string id) => File.Exists(Record(root, id));
+
+    /// <summary>Whether any container has a daemon's record under this root.</summary>
+    public static bool AnySupervised(string root)
+    {
+        string dir = Path.Join(root, SupervisedDir);
+        try { return Directory.Exists(dir) && Directory.EnumerateFiles(dir, "*.json").Any(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+    }
 
     /// <summary>What a daemon keeps of a container, for a delete made without one: its record and
     /// output FIFOs, and its logs.</summary>

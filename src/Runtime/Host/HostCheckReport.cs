@@ -24,6 +24,7 @@ public sealed record HostCheckReport(IReadOnlyList<CheckResult> Checks)
         checks.AddRange(Shared(() => SystemdBusFacts.Gather(user),
             (SystemdBusCheck.Name, SystemdBusCheck.Evaluate), (ContextCheck.Name, bus => ContextCheck.Evaluate(ContextFacts.Gather(user, bus)))));
         checks.Add(Guard(LingerCheck.Name, () => LingerCheck.Evaluate(LingerFacts.Gather(user))));
+        checks.Add(Guard(SupervisionSurvivalCheck.Name, () => SupervisionSurvivalCheck.Evaluate(SupervisionSurvivalFacts.Gather(user))));
         checks.AddRange(Shared(() => CgroupFacts.Gather(user),
             (CgroupCheck.MountName, CgroupCheck.EvaluateMount), (CgroupCheck.DelegationName, CgroupCheck.EvaluateDelegation)));
         checks.Add(Guard(OverlayCheck.Name, () => OverlayCheck.Evaluate(OverlayProbe.Gather(user))));

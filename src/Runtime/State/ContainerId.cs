@@ -5,6 +5,12 @@ public static class ContainerId
 {
     public const int MaxLength = 1024;
 
+    public static bool IsValid(string id)
+    {
+        try { Validate(id); return true; }
+        catch (ArgumentException) { return false; }
+    }
+
     public static void Validate(string id)
     {
         if (string.IsNullOrEmpty(id)) throw new ArgumentException("container id cannot be empty");

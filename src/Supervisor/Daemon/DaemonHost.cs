@@ -39,7 +39,12 @@ public static class DaemonHost
         var store = new StateStore(o.Root);
         var supervision = new SupervisionStore(o.Root);
         var pumps = new LogPumps(o.Root, o.LogMaxSize, o.LogMaxFiles, warn);
-        var driver = new RuntimeContainerDriver(store, o.Debug ? d => Say($"debug: {d}") : null, warn, pumps);
+        // The runtime's warnings (no cgroup, say) are said once per state root, as rlrun says them:
+        // a restart, or a plain `run` before, has said them already.
+        Action<string>? debug = o.Debug ? d => Say($"debug: {d}") : null;
+        var warnedOnce = new WarnedOnce(o.Root);
+        Action<string> warnOnce = w => { if (warnedOnce.First(w)) warn(w); else debug?.Invoke(w); };
+        var driver = new RuntimeContainerDriver(store, debug, warnOnce, pumps);
         using var system = ActorSystemFactory.Create(settings: new ActorSystemSettings { Log = l => Say($"{l.Level}: {l.Source}: {l.Message}") });
         var supervisor = system.ActorOf(ContainerSupervisor.Props(driver, supervision, SupervisionOptions.Default with { Backoff = o.Backoff }), "supervisor");
 

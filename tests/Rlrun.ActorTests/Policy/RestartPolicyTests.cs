@@ -55,18 +55,6 @@ public sealed class RestartPolicyTests
     {
         Assert.Equal(restart, RestartPolicy.Parse(policy).RestartsAfterExit(exitCode, restarts));
     }
-
-    [Theory]
-    [InlineData("always", true, true)]
-    [InlineData("always", false, true)]
-    [InlineData("unless-stopped", true, false)]
-    [InlineData("unless-stopped", false, true)]
-    [InlineData("on-failure", false, false)]
-    [InlineData("no", false, false)]
-    public void Decides_restarts_after_a_daemon_restart(string policy, bool manuallyStopped, bool restart)
-    {
-        Assert.Equal(restart, RestartPolicy.Parse(policy).RestartsAfterDaemonRestart(manuallyStopped));
-    }
 }
 
 public sealed class RestartBackoffTests
