@@ -10,7 +10,7 @@ SUPERVISOR := artifacts/rlrun-supervisor
 DOTNET ?= dotnet
 SOURCES := $(shell find src -name '*.cs' -o -name '*.csproj' -o -name '*.c') Directory.Build.props
 
-.PHONY: build native demo test unit-test integration-test bench bench-supervise install clean
+.PHONY: build native demo test unit-test integration-test bench bench-contexts bench-supervise install clean
 
 build: $(BIN) $(SUPERVISOR)
 
@@ -42,6 +42,10 @@ test: build
 
 bench: build
 	./bench/startup.sh
+
+# Startup from su (outside the user manager's tree) and as a service of the manager (scopes), as root.
+bench-contexts: build
+	./bench/contexts.sh
 
 # The daemon: RSS with 1, 100 and 1000 idle containers, restart latency (about a minute).
 bench-supervise: build

@@ -68,7 +68,8 @@ bench() {
     # w_run/w_create RT ID: one timed iteration; set t0/t1 ($EPOCHREALTIME).
     rt_cmd() { # rt args...
         local rt=$1; shift
-        if ! "${BIN[$rt]}" --root "${ROOT[$rt]}" "$@" </dev/null >/dev/null 2>>"$errlog"; then
+        # shellcheck disable=SC2086 # RLBENCH_GLOBAL_FLAGS: words for both runtimes (bench/contexts.sh)
+        if ! "${BIN[$rt]}" --root "${ROOT[$rt]}" ${RLBENCH_GLOBAL_FLAGS:-} "$@" </dev/null >/dev/null 2>>"$errlog"; then
             echo "startup.sh: error: '$rt $*' failed; stderr:" >&2
             tail -n 20 "$errlog" >&2
             exit 1
@@ -174,5 +175,12 @@ if ! "${as_user[@]}" test -x "$RLRUN"; then
     chown "$uid:$gid" "$work/rlrun"
     RLRUN=$work/rlrun
 fi
-log "running as $BENCH_USER (uid $uid)"
-run_forwarding "${as_user[@]}" RLBENCH_INNER="$work" RLRUN="$RLRUN" bash "$work/startup.sh" "$N"
+log "running as $BENCH_USER (uid $uid)${RLBENCH_LAUNCH:+, launched by $RLBENCH_LAUNCH}${RLBENCH_GLOBAL_FLAGS:+, flags $RLBENCH_GLOBAL_FLAGS}"
+inner=(RLBENCH_INNER="$work" RLRUN="$RLRUN" RLBENCH_GLOBAL_FLAGS="${RLBENCH_GLOBAL_FLAGS:-}" bash "$work/startup.sh" "$N")
+case ${RLBENCH_LAUNCH:-setpriv} in
+setpriv) run_forwarding "${as_user[@]}" "${inner[@]}" ;;
+# A service of the user's manager (bench/contexts.sh starts it): inside its tree, where scopes work.
+manager) run_forwarding "${as_user[@]}" DBUS_SESSION_BUS_ADDRESS="unix:path=/run/user/$uid/bus" \
+    systemd-run --user --pipe --wait --quiet --collect -E HOME="$home" /usr/bin/env "${inner[@]}" ;;
+*) die "RLBENCH_LAUNCH=$RLBENCH_LAUNCH: setpriv or manager" ;;
+esac
