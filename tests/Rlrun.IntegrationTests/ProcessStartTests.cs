@@ -102,6 +102,29 @@ public sealed class ProcessStartTests : IDisposable
         Assert.Contains($"rc={exitCode}", r.Stdout);
     }
 
+    /// <summary>A command that forwards nothing keeps what the shell ignored, as runc's does: the
+    /// native constructor had to make SIGINT default before the runtime started, and gives it back.</summary>
+    [UserFact]
+    public void A_create_started_in_the_background_by_a_shell_still_ignores_SIGINT()
+    {
+        // A createRuntime hook that sleeps holds create open long enough to be signalled.
+        var b = _s.NewBundle(["true"], c => c["hooks"] = new JsonObject
+        {
+            ["createRuntime"] = new JsonArray(new JsonObject { ["path"] = "/bin/sleep", ["args"] = new JsonArray("sleep", "2") }),
+        });
+        string id = _s.NewId("bgcreate");
+        string script = $"'{Host.Binary}' --root '{_s.StateRoot}' create --bundle '{b.Path}' {id} & echo pid=$!; wait $!; echo rc=$?";
+        using var shell = Proc.Start(Host.AsUser("/bin/sh", ["-c", script], Host.ShellEnv));
+        if (!shell.WaitForStdout("pid=", TimeSpan.FromSeconds(10)))
+            Assert.Fail($"the shell never started create: {shell.Wait(TimeSpan.FromSeconds(1))}");
+        int pid = int.Parse(shell.Stdout.Split('\n').First(l => l.StartsWith("pid="))[4..]);
+        Thread.Sleep(700); // inside the hook
+        Host.Signal(pid, 2);
+        var r = shell.Wait(TimeSpan.FromSeconds(20));
+        Assert.True(r.Stdout.Contains("rc=0") && !r.TimedOut, $"create died of an ignored SIGINT: {r}");
+        Assert.Equal("created", _s.Status(id));
+    }
+
     // -------- 3. HOME --------
 
     [UserFact]
