@@ -102,6 +102,20 @@ public sealed class ProcessStartTests : IDisposable
         Assert.Contains($"rc={exitCode}", r.Stdout);
     }
 
+    [UserFact]
+    public void An_exec_started_in_the_background_by_a_shell_forwards_SIGINT()
+    {
+        var (id, _, _) = _s.RunDetached("bgexec");
+        string script = $"'{Host.Binary}' --root '{_s.StateRoot}' exec {id} sh -c \"trap 'echo got-INT; exit 43' INT; echo ready; while :; do sleep 0.1; done\" & echo pid=$!; wait $!; echo rc=$?";
+        using var shell = Proc.Start(Host.AsUser("/bin/sh", ["-c", script], Host.ShellEnv));
+        if (!shell.WaitForStdout("ready", TimeSpan.FromSeconds(15)))
+            Assert.Fail($"the exec'd process never said ready: {shell.Wait(TimeSpan.FromSeconds(1))}");
+        int pid = int.Parse(shell.Stdout.Split('\n').First(l => l.StartsWith("pid="))[4..]);
+        Host.Signal(pid, 2);
+        var r = shell.Wait(TimeSpan.FromSeconds(15));
+        Assert.True(!r.TimedOut && r.Stdout.Contains("got-INT") && r.Stdout.Contains("rc=43"), $"kill -INT of a backgrounded rlrun exec was lost: {r}");
+    }
+
     /// <summary>A command that forwards nothing keeps what the shell ignored, as runc's does: the
     /// native constructor had to make SIGINT default before the runtime started, and gives it back.</summary>
     [UserFact]
