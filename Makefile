@@ -16,10 +16,15 @@ build: $(BIN) $(SUPERVISOR)
 
 native: $(NATIVE_LIB)
 
-$(NATIVE_LIB): src/Native/nsstage.c
+NATIVE_SOURCES := src/Native/nsstage.c src/Native/signals.c
+
+$(NATIVE_LIB): $(NATIVE_SOURCES)
 	@mkdir -p artifacts/native
-	$(CC) -O2 -Wall -Wextra -Werror -fPIC -c $< -o artifacts/native/nsstage.o
-	ar rcs $@ artifacts/native/nsstage.o
+	rm -f $@
+	for c in $(NATIVE_SOURCES); do \
+		$(CC) -O2 -Wall -Wextra -Werror -fPIC -c $$c -o artifacts/native/$$(basename $$c .c).o || exit 1; \
+	done
+	ar rcs $@ $(patsubst src/Native/%.c,artifacts/native/%.o,$(NATIVE_SOURCES))
 
 # flock: two builds at once in one tree would share obj/ and break each other.
 $(BIN): $(NATIVE_LIB) $(SOURCES)

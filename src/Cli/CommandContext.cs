@@ -30,4 +30,8 @@ public interface ICommand
     string Summary { get; }
     IReadOnlyList<Flag> Flags { get; }
     int Run(CommandContext ctx, ParsedArgs args);
+
+    /// <summary>Whether rlrun stays to forward signals to the container's process (a foreground
+    /// run or exec): then it forwards them whatever dispositions it inherited.</summary>
+    bool ForwardsSignals(ParsedArgs args) => false;
 }

@@ -61,6 +61,7 @@ public static partial class Program
         {
             var parsed = ArgParser.Parse(rest.Skip(1).ToList(), [.. command.Flags, new Flag(["help", "h"], false, "show help")]);
             if (parsed.Bool("help")) { PrintCommandHelp(command); return 0; }
+            InheritedSignals.Settle(command.ForwardsSignals(parsed));
             var settings = RlrunSettings.Load(new Dictionary<string, string?>
             {
                 ["root"] = global.Value("root"),

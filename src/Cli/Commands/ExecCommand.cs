@@ -28,6 +28,8 @@ public sealed class ExecCommand : ICommand
         new(["cgroup"], true, "accepted for runc compatibility"),
     ];
 
+    public bool ForwardsSignals(ParsedArgs args) => !args.Bool("detach");
+
     public int Run(CommandContext ctx, ParsedArgs args)
     {
         if (args.Positional.Count == 0) throw new UsageException("\"exec\" requires a container id");

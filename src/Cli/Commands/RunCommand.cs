@@ -16,6 +16,8 @@ public sealed class RunCommand : ICommand
         new(["restart"], true, "supervise: no, on-failure[:MAX], always, unless-stopped (default: rlrun.json's restart.policy, else no); with -d, any value (no too) hands the container to the daemon, which keeps its log"),
     ];
 
+    public bool ForwardsSignals(ParsedArgs args) => !args.Bool("detach");
+
     public int Run(CommandContext ctx, ParsedArgs args)
     {
         var options = CreateFlags.Options(ctx, args, Name);

@@ -8,7 +8,9 @@ namespace Rlrun.Runtime.Container;
 /// proxied and SIGWINCH resizes it. Wait returns the exit code, 128+N for signal N.</summary>
 public sealed class ForegroundProcess : IDisposable
 {
-    static readonly int[] Forwarded = [1, 2, 3, 10, 12, 15, 28]; // HUP INT QUIT USR1 USR2 TERM WINCH
+    /// <summary>HUP INT QUIT USR1 USR2 TERM WINCH. rlrun makes them default before it registers
+    /// (InheritedSignals), since .NET installs no handler over an inherited SIG_IGN.</summary>
+    public static readonly int[] Forwarded = [1, 2, 3, 10, 12, 15, 28];
     const int SIGWINCH = 28;
 
     readonly int _pid;

@@ -68,8 +68,13 @@ public sealed class ContainerInit(InitChannel channel, ISyscalls sys)
         _setgroupsAllowed = File.ReadAllText("/proc/self/setgroups").Trim() != "deny";
         // Modes we ask for (devices 0666, dirs 0755) are the modes we get, whatever rlrun's caller had.
         FileCalls.umask(0);
+        // runc's init leads a session of its own (a terminal's does so in ContainerConsole): a signal
+        // to the caller's process group (conmon's, a shell's) does not reach the container.
+        if (!process.Terminal) SyscallException.Check(ProcessCalls.setsid(), "setsid");
         if (!_config.Exec) SetUpContainer(spec, process);
         else if (process.Terminal) ContainerConsole.SetUp(channel, process, bindConsole: false);
+        // Inside the container's root now: its /etc/passwd names the user's home.
+        process.Env = HomeDirectory.WithHome(process.Env, process.User.Uid, () => HomeDirectory.ReadPasswd());
 
         sys.Chdir(process.Cwd);
         if (Directory.GetCurrentDirectory() is not { } cwd || !cwd.StartsWith('/'))
@@ -206,7 +211,8 @@ public sealed class ContainerInit(InitChannel channel, ISyscalls sys)
         // With no_new_privs, as late as possible: the fewest of our own syscalls pass through it.
         if (_seccomp is not null) LoadSeccomp();
         SetLateRlimits(process);
-        unsafe { ProcessCalls.execve(executable, argv.Pointer, envp.Pointer); }
-        throw new SyscallException("exec", Libc.LastErrno, executable);
+        int errno;
+        unsafe { errno = SignalDispositions.ExecClean(executable, argv.Pointer, envp.Pointer); }
+        throw new SyscallException("exec", errno, executable);
     }
 }
