@@ -1,3 +1,5 @@
+using Rlrun.Runtime.Cgroups;
+
 namespace Rlrun.Runtime.Rootfs;
 
 /// <summary>The facts about the container that change how mounts are made.</summary>
@@ -6,9 +8,12 @@ namespace Rlrun.Runtime.Rootfs;
 /// <param name="NewNetworkNamespace">sysfs can be mounted only by the owner of the network namespace</param>
 /// <param name="NewIpcNamespace">mqueue likewise for the IPC namespace</param>
 /// <param name="NewCgroupNamespace">cgroup2 is mounted fresh only in a cgroup namespace of ours</param>
+/// <param name="CgroupV1">the host's cgroup v1 hierarchies (none on a cgroup v2 only host): a "cgroup"
+/// mount shows these, as runc's does</param>
 public sealed record MountContext(
     string BundlePath,
     bool InUserNamespace,
     bool NewNetworkNamespace,
     bool NewIpcNamespace,
-    bool NewCgroupNamespace);
+    bool NewCgroupNamespace,
+    IReadOnlyList<CgroupV1Hierarchy>? CgroupV1 = null);

@@ -10,9 +10,18 @@ public static class MountPlanner
     public static List<MountStep> Plan(IEnumerable<SpecMount> mounts, MountContext ctx, Func<string, bool> isFile)
     {
         var steps = new List<MountStep>();
-        foreach (var m in mounts) steps.Add(PlanOne(m, ctx, isFile));
+        foreach (var m in mounts)
+        {
+            if (IsCgroupV1Layout(m, ctx)) steps.AddRange(CgroupV1Mounts.Plan(m.Destination, MountOptions.Parse(m.Options, m.Type), ctx.NewCgroupNamespace, ctx.CgroupV1!));
+            else steps.Add(PlanOne(m, ctx, isFile));
+        }
         return steps;
     }
+
+    /// <summary>A "cgroup" mount (not "cgroup2", not a bind) on a host with v1 hierarchies: runc shows
+    /// those, in a tmpfs, rather than the cgroup2 tree (see CgroupV1Mounts).</summary>
+    public static bool IsCgroupV1Layout(SpecMount m, MountContext ctx) =>
+        m.Type == "cgroup" && ctx.CgroupV1 is { Count: > 0 } && !MountOptions.Parse(m.Options, m.Type).Bind;
 
     public static MountStep PlanOne(SpecMount m, MountContext ctx, Func<string, bool> isFile)
     {
@@ -37,7 +46,7 @@ public static class MountPlanner
             case "mqueue":
                 return Fs(m, o) with { Fallback = HostBind(dest, "/dev/mqueue", o, "mqueue refused: bound /dev/mqueue", readOnly: false) };
             case "cgroup" or "cgroup2":
-                // cgroup v2 only: a fresh cgroup2 mount shows the container's own cgroup as the root.
+                // A cgroup v2 only host, or "cgroup2" asked for: a fresh cgroup2 mount shows the container's own cgroup as the root.
                 var cg = new MountStep(dest, "cgroup2", "cgroup2", o.Flags, null, Propagation: o.Propagation);
                 return ctx.NewCgroupNamespace
                     ? cg with { Fallback = HostBind(dest, "/sys/fs/cgroup", o, "cgroup2 refused: bound /sys/fs/cgroup read-only") }
