@@ -41,9 +41,11 @@ public static class MountPlanner
                 return HostBind(dest, "/sys", o, "sysfs refused without a network namespace of our own: bound /sys read-only");
             case "sysfs":
                 return Fs(m, o) with { Fallback = HostBind(dest, "/sys", o, "sysfs refused: bound /sys read-only") };
-            case "mqueue" when !ctx.NewIpcNamespace && ctx.InUserNamespace:
-                return HostBind(dest, "/dev/mqueue", o, "mqueue refused without an IPC namespace of our own: bound /dev/mqueue", readOnly: false);
             case "mqueue":
+                // Whoever owns the IPC namespace's user namespace may mount mqueue: in a new IPC namespace,
+                // and in one joined from a pod's other container, it is a fresh mount, as with runc. The
+                // host's /dev/mqueue is bound only where the kernel refuses (the host's IPC namespace seen
+                // from a user namespace), and only if there is one (the executor checks).
                 return Fs(m, o) with { Fallback = HostBind(dest, "/dev/mqueue", o, "mqueue refused: bound /dev/mqueue", readOnly: false) };
             case "cgroup" or "cgroup2":
                 // A cgroup v2 only host, or "cgroup2" asked for: a fresh cgroup2 mount shows the container's own cgroup as the root.

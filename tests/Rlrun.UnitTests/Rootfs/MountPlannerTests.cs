@@ -92,14 +92,20 @@ public class MountPlannerTests
         Assert.Equal(HostBindFlags, fallback.Flags & HostBindFlags);
     }
 
-    [Fact]
-    public void Mqueue_without_an_ipc_namespace_in_a_user_namespace_is_a_writable_bind()
+    /// <summary>An IPC namespace that is not new may be a pod's, joined by path: its owner may mount
+    /// mqueue there, so it is mounted fresh (as runc does); the bind is only the fallback.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Mqueue_without_a_new_ipc_namespace_is_still_mounted_fresh_with_a_writable_bind_fallback(bool userNs)
     {
-        var step = PlanOne(DefaultMount("/dev/mqueue"), Ctx(ipc: false));
-        Assert.True(step.Bind);
-        Assert.Equal("/dev/mqueue", step.Source);
-        Assert.Equal(0UL, step.Flags & MS_RDONLY);
-        Assert.Null(step.Fallback);
+        var step = PlanOne(DefaultMount("/dev/mqueue"), Ctx(userNs: userNs, ipc: false));
+        Assert.False(step.Bind);
+        Assert.Equal("mqueue", step.FsType);
+        var fallback = step.Fallback!;
+        Assert.True(fallback.Bind);
+        Assert.Equal("/dev/mqueue", fallback.Source);
+        Assert.Equal(0UL, fallback.Flags & MS_RDONLY);
     }
 
     [Fact]
