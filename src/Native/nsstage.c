@@ -264,7 +264,7 @@ static void run_stage1(void)
 	join_namespaces(&p, 1);
 	if (p.new_user) {
 		if (unshare(CLONE_NEWUSER) < 0)
-			fail("unshare user namespace");
+			fail("unshare user namespace"); /* UserNamespaceRefusal.Stage1Prefix */
 		request_maps();
 	}
 	if (p.new_user || joins(&p, CLONE_NEWUSER))
@@ -293,6 +293,10 @@ static void run_stage1(void)
 __attribute__((constructor))
 static void rlrun_nsstage(void)
 {
+	/* `rlrun check` inside a container: may a process here make a user namespace?
+	 * Exit status 0, or unshare's errno (seccomp, max_user_namespaces...). */
+	if (getenv("_RLRUN_PROBE_USERNS"))
+		_exit(unshare(CLONE_NEWUSER) < 0 ? errno : 0);
 	const char *env = getenv("_RLRUN_INITFD");
 	if (!env || !*env)
 		return;

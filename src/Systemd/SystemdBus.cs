@@ -143,13 +143,21 @@ public sealed unsafe class SystemdBus : IDisposable
     /// and reads the manager's Version. Never throws; reason says why not (or the version).
     /// </summary>
     public static bool IsManagerReachable(BusKind kind, TimeSpan timeout, out string reason) =>
-        Probe(() => Open(kind), timeout, out reason);
+        Probe(() => Open(kind), timeout, (bus, left) => $"systemd {bus.GetManagerVersion(left)} on {bus.Description}", out reason) is not null;
 
     /// <summary>As <see cref="IsManagerReachable(BusKind, TimeSpan, out string)"/>, at an address.</summary>
     public static bool IsManagerReachable(string address, bool busClient, TimeSpan timeout, out string reason) =>
-        Probe(() => OpenAddress(address, busClient), timeout, out reason);
+        Probe(() => OpenAddress(address, busClient), timeout, (bus, left) => $"systemd {bus.GetManagerVersion(left)} on {bus.Description}", out reason) is not null;
 
-    private static bool Probe(Func<SystemdBus> open, TimeSpan timeout, out string reason)
+    /// <summary>The manager's own cgroup (its ControlGroup property: "/user.slice/user-1000.slice/
+    /// user@1000.service" for a user manager, "" or "/" for the system manager), or null when no
+    /// manager answers within <paramref name="timeout"/> (reason says why). Never throws.</summary>
+    public static string? ManagerControlGroup(BusKind kind, TimeSpan timeout, out string reason) =>
+        Probe(() => Open(kind), timeout, (bus, left) => bus.GetProperty(ManagerPath, ManagerInterface, "ControlGroup", left).AsString(), out reason);
+
+    /// <summary>Connects, waits (bounded) until ready, then asks query with the time left (never
+    /// zero: sd-bus reads 0 as its default). Null when any of it fails; reason says why.</summary>
+    private static string? Probe(Func<SystemdBus> open, TimeSpan timeout, Func<SystemdBus, TimeSpan, string> query, out string reason)
     {
         try
         {
@@ -157,14 +165,14 @@ public sealed unsafe class SystemdBus : IDisposable
             using var bus = open();
             bus.WaitReady(timeout);
             var left = timeout - sw.Elapsed;
-            var version = bus.GetManagerVersion(left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
-            reason = $"systemd {version} on {bus.Description}";
-            return true;
+            string answer = query(bus, left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
+            reason = answer;
+            return answer;
         }
         catch (Exception e) when (e is SystemdException or DllNotFoundException or EntryPointNotFoundException or InvalidCastException)
         {
             reason = e is DllNotFoundException ? $"{SdBus.Lib} cannot be loaded: {e.Message}" : e.Message;
-            return false;
+            return null;
         }
     }
 

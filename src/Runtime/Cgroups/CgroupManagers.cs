@@ -3,16 +3,17 @@ using Rlrun.Runtime.Spec;
 namespace Rlrun.Runtime.Cgroups;
 
 /// <summary>Picks the cgroup manager: the one asked for (--cgroup-manager, --systemd-cgroup), else
-/// systemd when a user manager answers, else cgroupfs when our cgroup is delegated, else none.
-/// The systemd manager lives in src/Systemd and is registered by the CLI.</summary>
+/// systemd when a manager answers and can move this process into a scope, else cgroupfs when our
+/// cgroup is delegated, else none. The systemd manager lives in src/Systemd and is registered by
+/// the CLI.</summary>
 public static class CgroupManagers
 {
     public const string Systemd = "systemd", Cgroupfs = "cgroupfs", Disabled = "disabled", Auto = "auto";
 
-    static Func<ICgroupManager?>? _systemd;
+    static Func<IScopeCgroupManager?>? _systemd;
 
     /// <summary>The systemd manager's factory: returns null when no manager answers on the bus.</summary>
-    public static void RegisterSystemd(Func<ICgroupManager?> factory) => _systemd = factory;
+    public static void RegisterSystemd(Func<IScopeCgroupManager?> factory) => _systemd = factory;
 
     public static bool IsKnown(string name) => name is Systemd or Cgroupfs or Disabled or Auto;
 
@@ -23,33 +24,68 @@ public static class CgroupManagers
         switch (choice)
         {
             case Systemd:
-                return _systemd?.Invoke() ?? throw new CgroupException("--cgroup-manager systemd: no systemd manager answers on the bus (is systemd --user running, and DBUS_SESSION_BUS_ADDRESS or $XDG_RUNTIME_DIR/bus set?)");
+                var asked = _systemd?.Invoke() ?? throw new CgroupException("--cgroup-manager systemd: no systemd manager answers on the bus (is systemd --user running, and DBUS_SESSION_BUS_ADDRESS or $XDG_RUNTIME_DIR/bus set?)");
+                if (asked.Reach is { Reachable: false } no)
+                    throw new CgroupException($"--cgroup-manager systemd: {no.Why}; run rlrun inside the manager's tree instead: {no.Fix}");
+                return asked;
             case Cgroupfs:
                 return CgroupfsManager.Detect() ?? throw new CgroupException($"--cgroup-manager cgroupfs: {WhyNoCgroupfs()}");
             case Disabled:
                 if (wantsLimits) warn("--cgroup-manager disabled: linux.resources are not enforced");
                 return new DisabledCgroupManager();
         }
-        if (_systemd?.Invoke() is { } systemd) return systemd;
+        var systemd = _systemd?.Invoke();
+        ScopeReach? reach = systemd?.Reach;
+        if (systemd is not null && reach!.Reachable)
+            return new ScopeOrFallback(systemd, why => Fallback(why, ScopeReachability.RunInManager, wantsLimits, warn));
+        string noSystemd = reach is { Reachable: false } ? reach.Why! : "no systemd user manager answers";
+        return Fallback(noSystemd, reach?.Fix, wantsLimits, warn);
+    }
+
+    /// <summary>Without a scope: cgroupfs where our cgroup is delegated, else no cgroup (an error
+    /// when config.json asks for limits), said in one warning with what to run instead.</summary>
+    static ICgroupManager Fallback(string noSystemd, string? fix, bool wantsLimits, Action<string> warn)
+    {
         if (CgroupfsManager.Detect() is { } fs) return fs;
         string why = WhyNoCgroupfs();
+        string instead = fix is null ? "" : $"; for a cgroup, run: {fix}";
         if (wantsLimits)
-            throw new CgroupException($"linux.resources asks for limits, but no cgroup can be made: no systemd user manager answers, and {why}; pass --cgroup-manager disabled to run without the limits");
-        warn($"running without a cgroup: no systemd user manager answers, and {why}");
+            throw new CgroupException($"linux.resources asks for limits, but no cgroup can be made: {noSystemd}, and {why}{instead}; or pass --cgroup-manager disabled to run without the limits");
+        warn($"running without a cgroup: {noSystemd}, and {why}{instead}");
         return new DisabledCgroupManager();
+    }
+
+    /// <summary>Auto mode's systemd manager: a scope whose job fails (the manager or its policy
+    /// refused the move) is said once and the container gets the fallback instead.</summary>
+    sealed class ScopeOrFallback(IScopeCgroupManager systemd, Func<string, ICgroupManager> fallback) : ICgroupManager
+    {
+        public string Name => systemd.Name;
+
+        public ContainerCgroup? Create(string id, int pid, SpecResources? resources, string? cgroupsPath, OciSpec spec)
+        {
+            try { return systemd.Create(id, pid, resources, cgroupsPath, spec); }
+            catch (ScopeFailedException)
+            {
+                // No ID or job in the words: the warning is said once per state root, not per container.
+                return fallback("the systemd manager failed to move the container into a transient scope (its start job failed: see journalctl --user)")
+                    .Create(id, pid, resources, cgroupsPath, spec);
+            }
+        }
+
+        public void Destroy(ContainerCgroup cgroup) => For(cgroup).Destroy(cgroup);
     }
 
     static string WhyNoCgroupfs()
     {
         var mount = CgroupV2.MountPoint();
         if (mount is null) return "cgroup v2 is not mounted (cgroup v1 is not supported)";
-        return $"the cgroup {Path.Join(mount, CgroupV2.OwnPath() ?? "?")} is not delegated to uid {Interop.ProcessCalls.geteuid()}";
+        return $"the cgroup {Path.Join(mount, CgroupV2.OwnPath() ?? "?").TrimEnd('/')} is not delegated to uid {Interop.ProcessCalls.geteuid()}";
     }
 
     /// <summary>The manager that made an existing container's cgroup, to remove it.</summary>
     public static ICgroupManager For(ContainerCgroup cgroup) => cgroup.Manager switch
     {
-        Systemd => _systemd?.Invoke() ?? new CgroupfsRemover(),
+        Systemd => (ICgroupManager?)_systemd?.Invoke() ?? new CgroupfsRemover(),
         _ => new CgroupfsRemover(),
     };
 

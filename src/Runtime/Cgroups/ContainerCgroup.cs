@@ -4,7 +4,7 @@ namespace Rlrun.Runtime.Cgroups;
 /// directory in the cgroup2 mount, and for systemd the scope unit.</summary>
 public sealed record ContainerCgroup(string Manager, string Path, string? Unit = null);
 
-public sealed class CgroupException(string message) : Exception(message);
+public class CgroupException(string message) : Exception(message);
 
 /// <summary>Makes and removes container cgroups: cgroupfs, systemd, or none (src/Systemd has the
 /// systemd one). Each puts a process in before it runs user code: stage 1, before it unshares the

@@ -14,7 +14,7 @@ public static class CallerInfo
         bool helpers = IdMapWriter.FindHelper("newuidmap") is not null && IdMapWriter.FindHelper("newgidmap") is not null;
         var subUids = needRanges && euid != 0 ? SubordinateIds.Read("/etc/subuid", name, euid) : [];
         var subGids = needRanges && euid != 0 ? SubordinateIds.Read("/etc/subgid", name, euid) : [];
-        return new Caller(euid, egid, name, foreign, subUids, subGids, helpers);
+        return new Caller(euid, egid, name, foreign, subUids, subGids, helpers, foreign ? EnclosingUserNamespace.Read() : null);
     }
 
     /// <summary>The initial user namespace maps all 2^32-1 IDs onto themselves.</summary>

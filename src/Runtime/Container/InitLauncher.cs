@@ -146,7 +146,10 @@ public static class InitLauncher
                 case FrameType.Pid:
                     return int.Parse(Encoding.ASCII.GetString(payload));
                 case FrameType.Error:
-                    throw new InitFailedException(Encoding.UTF8.GetString(payload));
+                    string error = Encoding.UTF8.GetString(payload);
+                    if (error.StartsWith(UserNamespaceRefusal.Stage1Prefix))
+                        error = UserNamespaceRefusal.Explain(error, UserNamespaceLimits.Gather(CallerInfo.InForeignUserNamespace()));
+                    throw new InitFailedException(error);
                 default:
                     throw new InitFailedException($"container init: unexpected frame {type} during namespace setup");
             }

@@ -9,7 +9,7 @@ namespace Rlrun.Runtime.Host;
 public sealed record CgroupFacts(CheckUser User, string? MountPoint, bool HasV1Hierarchies, string? OwnPath,
     IReadOnlySet<string> RootControllers,
     string? DelegationRoot, IReadOnlySet<string> DelegatedControllers, IReadOnlySet<string> DelegatedSubtreeControl,
-    string? UserService, IReadOnlySet<string> UserServiceControllers)
+    string? UserService, IReadOnlySet<string> UserServiceControllers, bool SystemdIsPid1 = true)
 {
     public static CgroupFacts Gather(CheckUser user)
     {
@@ -28,7 +28,7 @@ public sealed record CgroupFacts(CheckUser User, string? MountPoint, bool HasV1H
         return new(user, mount, v1, own, CgroupV2.Controllers(mount),
             delegation, delegation is null ? none : CgroupV2.Controllers(delegation),
             delegation is null ? none : CgroupV2.Controllers(delegation, "cgroup.subtree_control"),
-            hasService ? service : null, hasService ? CgroupV2.Controllers(service) : none);
+            hasService ? service : null, hasService ? CgroupV2.Controllers(service) : none, ScopeReachFacts.Pid1IsSystemd());
     }
 
     /// <summary>Whether mountinfo has a cgroup (v1) hierarchy with a controller or a name.</summary>
@@ -82,8 +82,10 @@ public static class CgroupCheck
         else
         {
             string own = f.OwnPath is null or "/" ? f.MountPoint : Path.Join(f.MountPoint, f.OwnPath);
-            return CheckResult.Warn(DelegationName,
-                $"no cgroup is delegated to {f.User.Display}: {own} is not writable, and there is no user@{f.User.Uid}.service cgroup: containers run without a cgroup",
+            string what = $"no cgroup is delegated to {f.User.Display}: {own} is not writable, and there is no user@{f.User.Uid}.service cgroup: containers run without a cgroup";
+            // No systemd as PID 1: no logind, and no system manager to move a scope's process.
+            if (!f.SystemdIsPid1) return CheckResult.Warn(DelegationName, what, ContextCheck.RootDelegationFix(f.User, f.MountPoint));
+            return CheckResult.Warn(DelegationName, what,
                 $"loginctl enable-linger {f.User.Display}   # systemd then runs user@{f.User.Uid}.service with a delegated cgroup\n" +
                 $"or: run rlrun in a delegated cgroup: systemd-run --user --scope -p Delegate=yes rlrun ...");
         }

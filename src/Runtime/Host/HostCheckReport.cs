@@ -15,13 +15,15 @@ public sealed record HostCheckReport(IReadOnlyList<CheckResult> Checks)
         {
             Guard(KernelVersionCheck.Name, () => KernelVersionCheck.Evaluate(KernelFacts.Gather())),
             Guard(UserNamespaceCheck.Name, () => UserNamespaceCheck.Evaluate(UserNamespaceFacts.Gather(user))),
+            Guard(NestedContainerCheck.Name, () => NestedContainerCheck.Evaluate(NestedContainerFacts.Gather(user))),
             Guard("newuidmap", () => IdMapHelperCheck.Evaluate(IdMapHelperFacts.Gather("newuidmap", user))),
             Guard("newgidmap", () => IdMapHelperCheck.Evaluate(IdMapHelperFacts.Gather("newgidmap", user))),
             Guard("subuid", () => SubordinateIdCheck.Evaluate(SubordinateIdFacts.Gather("/etc/subuid", user))),
             Guard("subgid", () => SubordinateIdCheck.Evaluate(SubordinateIdFacts.Gather("/etc/subgid", user))),
-            Guard(SystemdBusCheck.Name, () => SystemdBusCheck.Evaluate(SystemdBusFacts.Gather(user))),
-            Guard(LingerCheck.Name, () => LingerCheck.Evaluate(LingerFacts.Gather(user))),
         };
+        checks.AddRange(Shared(() => SystemdBusFacts.Gather(user),
+            (SystemdBusCheck.Name, SystemdBusCheck.Evaluate), (ContextCheck.Name, bus => ContextCheck.Evaluate(ContextFacts.Gather(user, bus)))));
+        checks.Add(Guard(LingerCheck.Name, () => LingerCheck.Evaluate(LingerFacts.Gather(user))));
         checks.AddRange(Shared(() => CgroupFacts.Gather(user),
             (CgroupCheck.MountName, CgroupCheck.EvaluateMount), (CgroupCheck.DelegationName, CgroupCheck.EvaluateDelegation)));
         checks.Add(Guard(OverlayCheck.Name, () => OverlayCheck.Evaluate(OverlayProbe.Gather(user))));

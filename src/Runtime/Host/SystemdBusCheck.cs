@@ -6,7 +6,7 @@ public sealed record BusProbe(string What, UnixSocketAddress? Address, string? E
 
 /// <summary>The sockets a systemd manager is reached by, in the order rlrun tries them, and what
 /// connecting to each did.</summary>
-public sealed record SystemdBusFacts(CheckUser User, string? RuntimeDir, IReadOnlyList<BusProbe> Probes)
+public sealed record SystemdBusFacts(CheckUser User, string? RuntimeDir, IReadOnlyList<BusProbe> Probes, bool SystemdIsPid1 = true)
 {
     public const string SystemBusSocket = "/run/dbus/system_bus_socket";
     public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(1);
@@ -17,7 +17,7 @@ public sealed record SystemdBusFacts(CheckUser User, string? RuntimeDir, IReadOn
         var probes = Candidates(user.IsRoot, Env("DBUS_SESSION_BUS_ADDRESS"), Env("DBUS_SYSTEM_BUS_ADDRESS"), runtimeDir)
             .Select(p => p.Address is null ? p : p with { Error = UnixSocketCalls.TryConnect(p.Address, ConnectTimeout) })
             .ToList();
-        return new SystemdBusFacts(user, runtimeDir, probes);
+        return new SystemdBusFacts(user, runtimeDir, probes, Cgroups.ScopeReachFacts.Pid1IsSystemd());
     }
 
     static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
@@ -75,6 +75,9 @@ public static class SystemdBusCheck
             return CheckResult.Warn(Name, $"XDG_RUNTIME_DIR and DBUS_SESSION_BUS_ADDRESS are unset, so no user manager can be found: {Consequence}",
                 $"export XDG_RUNTIME_DIR=/run/user/{f.User.Uid}   # pam_systemd sets it in a login session");
         string user = f.User.Display;
+        if (!f.SystemdIsPid1)
+            return CheckResult.Warn(Name, $"no systemd user manager reachable: {string.Join("; ", f.Probes.Select(Describe))}; systemd is not PID 1 here, so no logind starts one: {Consequence}",
+                "nothing needed for containers without limits; for cgroups see the \"context\" check (a cgroup root delegates to you)");
         return CheckResult.Warn(Name, $"no systemd user manager reachable: {string.Join("; ", f.Probes.Select(Describe))}: {Consequence}",
             $"loginctl enable-linger {user}\n" +
             $"or: log in as {user} through a PAM session (ssh, login, machinectl shell {user}@): pam_systemd starts systemd --user\n" +

@@ -2,9 +2,11 @@ using Rlrun.Runtime.Spec;
 
 namespace Rlrun.Runtime.IdMapping;
 
-/// <summary>The facts about the caller that decide the ID mapping.</summary>
+/// <summary>The facts about the caller that decide the ID mapping.
+/// Enclosing: the user namespace rlrun runs in, when InForeignUserNamespace (rlrun inside a container).</summary>
 public sealed record Caller(uint Euid, uint Egid, string? UserName, bool InForeignUserNamespace,
-    IReadOnlyList<SubordinateRange> SubUids, IReadOnlyList<SubordinateRange> SubGids, bool HelpersPresent);
+    IReadOnlyList<SubordinateRange> SubUids, IReadOnlyList<SubordinateRange> SubGids, bool HelpersPresent,
+    EnclosingUserNamespace? Enclosing = null);
 
 /// <summary>Decides the user namespace and its maps (DESIGN.md, "Rootless decisions").</summary>
 public static class IdMapPlanner
@@ -34,6 +36,8 @@ public static class IdMapPlanner
         if (uids.Count == 0 || gids.Count == 0)
             throw new SpecError("config.json: field linux.uidMappings/gidMappings: give both or neither");
 
+        if (caller.Euid == 0 && caller.InForeignUserNamespace && caller.Enclosing is { } enclosing)
+            NestedMaps.EnsureWritable(uids, gids, enclosing);
         // A real root writes any maps itself; so does a user whose maps name only their own IDs.
         if (caller.Euid == 0 || (IsOnly(uids, caller.Euid) && IsOnly(gids, caller.Egid)))
             return Direct(uids, gids, "config.json's mappings, written directly");
@@ -44,7 +48,7 @@ public static class IdMapPlanner
 
     static bool IsOnly(List<IdMap> maps, uint id) => maps.Count == 1 && maps[0].HostId == id && maps[0].Size == 1;
 
-    static UserNamespacePlan Direct(IReadOnlyList<IdMap> uids, IReadOnlyList<IdMap> gids, string note) =>
+    internal static UserNamespacePlan Direct(IReadOnlyList<IdMap> uids, IReadOnlyList<IdMap> gids, string note) =>
         // Without a helper an unprivileged writer must deny setgroups before writing gid_map.
         new(true, uids, gids, UseHelpers: false, SetgroupsAllowed: gids.Count != 1 || gids[0].Size != 1, note);
 
@@ -53,6 +57,11 @@ public static class IdMapPlanner
     {
         if (caller.Euid == 0 && !caller.InForeignUserNamespace)
             return Direct([new IdMap(0, 0, uint.MaxValue)], [new IdMap(0, 0, uint.MaxValue)], $"{why}: identity maps as root");
+        if (caller.Euid == 0 && caller.InForeignUserNamespace && caller.Enclosing is { } enclosing)
+        {
+            var (uids, gids, note) = NestedMaps.Default(enclosing);
+            return Direct(uids, gids, $"{why}: {note}");
+        }
         var own = (new IdMap(0, caller.Euid, 1), new IdMap(0, caller.Egid, 1));
         if (caller.SubUids.Count > 0 && caller.SubGids.Count > 0 && caller.HelpersPresent)
         {

@@ -8,8 +8,9 @@ public sealed class SyscallException : Exception
     public int Errno { get; }
     public string Call { get; }
 
-    public SyscallException(string call, int errno, string? subject = null)
-        : base(Format(call, errno, subject))
+    /// <param name="why">what the errno means here, when rlrun knows: appended after it</param>
+    public SyscallException(string call, int errno, string? subject = null, string? why = null)
+        : base(Format(call, errno, subject) + (why is null ? "" : $": {why}"))
     {
         Call = call;
         Errno = errno;

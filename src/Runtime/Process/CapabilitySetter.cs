@@ -5,8 +5,10 @@ using static Rlrun.Runtime.Interop.ProcessCalls;
 namespace Rlrun.Runtime.Process;
 
 /// <summary>Applies process.capabilities in runc's order: the bounding set is dropped while we are
-/// still root; the other four sets are set after the user switch (kept across it by KEEPCAPS).</summary>
-public sealed class CapabilitySetter(SpecCapabilities caps, Action<string>? warn = null)
+/// still root; the other four sets are set after the user switch (kept across it by KEEPCAPS).
+/// An ambient capability that cannot be raised goes to debug, as runc ignores it: `runc spec
+/// --rootless` lists ambient capabilities with no inheritable set, so every run would warn.</summary>
+public sealed class CapabilitySetter(SpecCapabilities caps, Action<string>? warn = null, Action<string>? debug = null)
 {
     readonly int _lastCap = Capabilities.LastCap();
     readonly List<string> _unknown = [];
@@ -33,9 +35,9 @@ public sealed class CapabilitySetter(SpecCapabilities caps, Action<string>? warn
         for (int cap = 0; cap <= _lastCap; cap++)
         {
             if ((ambient & (1UL << cap)) == 0) continue;
-            // Ambient needs the cap in both permitted and inheritable; runc warns and goes on.
+            // Ambient needs the cap in both permitted and inheritable; runc goes on silently.
             if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (ulong)cap, 0, 0) < 0)
-                warn?.Invoke($"cannot raise ambient capability {Capabilities.Names[cap]}: {Libc.StrError(Libc.LastErrno)}");
+                debug?.Invoke($"cannot raise ambient capability {Capabilities.Names[cap]}: {Libc.StrError(Libc.LastErrno)}");
         }
         foreach (var name in _unknown) warn?.Invoke($"unknown capability {name} ignored (not known to this kernel)");
     }

@@ -188,7 +188,9 @@ public sealed class ContainerInit(InitChannel channel, ISyscalls sys)
         FileCalls.umask((int)(process.User.Umask ?? 0x12)); // 0022 unless process.user.umask says otherwise
         // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the caps go (runc's order).
         if (_seccomp is not null && !process.NoNewPrivileges) LoadSeccomp();
-        var caps = process.Capabilities is { } c ? new CapabilitySetter(c, w => StdErr($"rlrun init: warning: {w}")) : null;
+        var caps = process.Capabilities is { } c
+            ? new CapabilitySetter(c, w => StdErr($"rlrun init: warning: {w}"), d => { if (_config.Debug) StdErr($"rlrun init: debug: {d}"); })
+            : null;
         caps?.DropBounding();
         SyscallException.Check(ProcessCalls.prctl(ProcessCalls.PR_SET_KEEPCAPS, 1, 0, 0, 0), "prctl(PR_SET_KEEPCAPS)");
         UserSwitch.Apply(process.User, _setgroupsAllowed);

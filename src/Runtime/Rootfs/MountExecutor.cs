@@ -51,7 +51,8 @@ public sealed class MountExecutor(ISyscalls sys, string rootfs, Action<string>? 
         }
         catch (SyscallException e)
         {
-            throw new SyscallException($"mount {step.Source ?? step.FsType} ({step.FsType ?? "bind"}) on", e.Errno, step.Destination);
+            string? why = step.FsType == "proc" && e.Errno == Libc.EPERM ? ProcOvermounts.Explain(ProcOvermounts.Read()) : null;
+            throw new SyscallException($"mount {step.Source ?? step.FsType} ({step.FsType ?? "bind"}) on", e.Errno, step.Destination, why);
         }
     }
 

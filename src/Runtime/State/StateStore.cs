@@ -13,27 +13,43 @@ public sealed class StateStore(string root)
 
     public string DirOf(string id) => Path.Join(Root, id);
 
-    /// <summary>The default root: $XDG_RUNTIME_DIR/rlrun, else /run/rlrun for root.</summary>
-    public static string DefaultRoot()
+    /// <summary>The default root: $XDG_RUNTIME_DIR/rlrun; without it (su, sudo -u, cron, a root
+    /// service's child) /run/rlrun for root, /run/user/UID/rlrun where that exists, else
+    /// $TMPDIR/rlrun-UID (checked to be ours when it is made: see <see cref="CreateDir"/>).</summary>
+    public static string DefaultRoot() =>
+        DefaultRoot(Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR"), ProcessCalls.geteuid(), Directory.Exists, Path.GetTempPath());
+
+    public static string DefaultRoot(string? xdgRuntimeDir, uint euid, Func<string, bool> dirExists, string tmp)
     {
-        var xdg = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
-        if (!string.IsNullOrEmpty(xdg)) return Path.Join(xdg, "rlrun");
-        uint euid = ProcessCalls.geteuid();
+        if (!string.IsNullOrEmpty(xdgRuntimeDir)) return Path.Join(xdgRuntimeDir, "rlrun");
         if (euid == 0) return "/run/rlrun";
         string runUser = $"/run/user/{euid}";
-        return Directory.Exists(runUser) ? Path.Join(runUser, "rlrun") : Path.Join(Path.GetTempPath(), $"rlrun-{euid}");
+        return dirExists(runUser) ? Path.Join(runUser, "rlrun") : Path.Join(tmp, $"rlrun-{euid}");
     }
 
-    /// <summary>Claims the ID: the mkdir is atomic, so two creates of one ID cannot both succeed.</summary>
+    /// <summary>Claims the ID: the mkdir is atomic, so two creates of one ID cannot both succeed.
+    /// The root must be ours: in a shared directory such as /tmp another user could have made it
+    /// first, and would then see and change our containers' state.</summary>
     public void CreateDir(string id)
     {
         Directory.CreateDirectory(Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        VerifyRootOwner();
         string dir = DirOf(id);
         if (Libc.mkdir(dir, 0x1c0) < 0)
         {
             if (Libc.LastErrno == Libc.EEXIST) throw new ContainerExistsException(id);
             throw new SyscallException("mkdir", Libc.LastErrno, dir);
         }
+    }
+
+    void VerifyRootOwner()
+    {
+        uint euid = ProcessCalls.geteuid();
+        if (FileCalls.lstat(Root, out var st) != 0) throw new SyscallException("lstat", Libc.LastErrno, Root);
+        if ((st.st_mode & FileCalls.S_IFMT) == FileCalls.S_IFLNK)
+            throw new IOException($"state root {Root} is a symbolic link: pass --root DIR (or set XDG_RUNTIME_DIR) to a directory of your own");
+        if (st.st_uid != euid)
+            throw new IOException($"state root {Root} belongs to uid {st.st_uid}, not to you (uid {euid}): pass --root DIR (or set XDG_RUNTIME_DIR) to a directory of your own");
     }
 
     public bool Exists(string id) => File.Exists(Path.Join(DirOf(id), StateFile));

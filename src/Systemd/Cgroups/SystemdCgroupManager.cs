@@ -6,19 +6,26 @@ namespace Rlrun.Systemd.Cgroups;
 /// <summary>runc's --systemd-cgroup path: the container's cgroup is a transient scope of the user's
 /// (or, for root, the system's) manager, with Delegate=yes and the resources as unit properties;
 /// the same resources are also written to the scope's files, which the delegation lets us do.</summary>
-public sealed class SystemdCgroupManager(BusKind kind, Action<string>? warn = null) : ICgroupManager, ICgroupUpdater
+public sealed class SystemdCgroupManager(BusKind kind, Action<string>? warn = null, string? managerCgroup = null) : IScopeCgroupManager, ICgroupUpdater
 {
     public string Name => CgroupManagers.Systemd;
 
     static readonly TimeSpan JobTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>Whether the manager can move this process into a scope: asked with its own
+    /// cgroup (read when it was connected), ours, and whether systemd runs as PID 1.</summary>
+    public ScopeReach Reach => ScopeReachability.Decide(new ScopeReachFacts(CgroupV2.OwnPath(), managerCgroup,
+        kind == BusKind.System, ScopeReachFacts.Pid1IsSystemd(), Rlrun.Runtime.Interop.ProcessCalls.geteuid()));
+
     /// <summary>A manager when one answers on the bus, else null. The socket is looked for first,
-    /// so a host without one pays for no library load (every create in auto mode asks).</summary>
+    /// so a host without one pays for no library load (every create in auto mode asks). The one
+    /// call made is the read of the manager's ControlGroup, which <see cref="Reach"/> needs.</summary>
     public static SystemdCgroupManager? TryConnect(Action<string>? warn = null)
     {
         var kind = SystemdBus.ResolveAuto();
         if (!BusSocketExists(kind)) return null;
-        return SystemdBus.IsManagerReachable(kind, TimeSpan.FromMilliseconds(500), out _) ? new SystemdCgroupManager(kind, warn) : null;
+        string? cgroup = SystemdBus.ManagerControlGroup(kind, TimeSpan.FromMilliseconds(500), out _);
+        return cgroup is null ? null : new SystemdCgroupManager(kind, warn, cgroup);
     }
 
     static bool BusSocketExists(BusKind kind)
@@ -91,7 +98,12 @@ public sealed class SystemdCgroupManager(BusKind kind, Action<string>? warn = nu
 
         using var bus = SystemdBus.Open(kind);
         try { TransientScope.Start(bus, unit, props, JobTimeout, warn); }
-        catch (SystemdException e) { throw new CgroupException($"systemd: start {unit}: {e.Message}"); }
+        catch (SystemdException e)
+        {
+            // A failed job leaves a failed unit behind until it is reset (or collected).
+            StopQuietly(bus, unit);
+            throw new ScopeFailedException($"systemd: start {unit}: {e.Message}");
+        }
         try
         {
             string controlGroup = bus.GetUnitPropertyString(unit, "ControlGroup");

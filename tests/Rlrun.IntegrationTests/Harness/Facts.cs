@@ -56,3 +56,14 @@ public sealed class TwoUidFactAttribute : FactAttribute
         if (!Host.SwitchesUser) Skip = "requires root switching to RLRUN_TEST_USER: the test process and rlrun have the same uid here";
     }
 }
+
+/// <summary>SubIdFact for theories.</summary>
+public sealed class SubIdTheoryAttribute : TheoryAttribute
+{
+    public SubIdTheoryAttribute()
+    {
+        if (!Host.Unprivileged) Skip = "requires an unprivileged user: the tests run as root and RLRUN_TEST_USER is not set";
+        else if (Host.SubUid is null || Host.SubGid is null)
+            Skip = $"requires a range for {Host.UserName ?? Host.Uid.ToString()} in /etc/subuid and /etc/subgid (scripts/ensure-user.sh adds one)";
+    }
+}

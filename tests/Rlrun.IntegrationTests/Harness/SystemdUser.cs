@@ -12,10 +12,10 @@ namespace Rlrun.IntegrationTests.Harness;
 /// no manager can be started for the test user.
 ///
 /// Unlike the systemd suite it starts the manager when the first of its tests RUNS, not when the
-/// tests are discovered: while a manager answers on $XDG_RUNTIME_DIR/bus, rlrun's auto mode picks
-/// the systemd cgroup manager for every container of the test user, and the other integration
-/// tests (run outside the manager's tree, where a scope cannot take their processes in) would
-/// fail. The collection below runs after the parallel ones, alone, and stops the manager at its end.
+/// tests are discovered, so that the other integration tests keep running with no manager (the
+/// "no user manager" context); with one, rlrun's auto mode sees they run outside the manager's
+/// tree and falls back (LaunchContextTests). The collection below runs after the parallel ones,
+/// alone, and stops the manager at its end.
 /// </summary>
 public sealed class SystemdUser
 {

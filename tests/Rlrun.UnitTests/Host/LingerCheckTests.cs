@@ -28,3 +28,15 @@ public class LingerCheckTests
         Assert.Equal(CheckStatus.Warn, LingerCheck.Evaluate(new LingerFacts(new CheckUser(1500, 1500, null), false)).Status);
     }
 }
+
+public class LingerCheckWithoutSystemdTests
+{
+    [Fact]
+    public void Without_systemd_as_pid1_it_suggests_no_loginctl()
+    {
+        var r = LingerCheck.Evaluate(new LingerFacts(new CheckUser(1000, 1000, "alice"), false, SystemdIsPid1: false));
+        Assert.Equal(CheckStatus.Warn, r.Status);
+        Assert.DoesNotContain("loginctl", r.Fix);
+        Assert.Contains("@reboot rlrun daemon", r.Fix);
+    }
+}

@@ -94,6 +94,17 @@ public class SystemdBusCheckTests
     }
 
     [Fact]
+    public void Without_systemd_as_pid1_no_loginctl_or_systemctl_is_suggested()
+    {
+        var r = SystemdBusCheck.Evaluate(new SystemdBusFacts(Alice, "/run/user/1000",
+            [new BusProbe("session bus", new UnixSocketAddress("/run/user/1000/bus", false), "No such file or directory")], SystemdIsPid1: false));
+        Assert.Equal(CheckStatus.Warn, r.Status);
+        Assert.Contains("not PID 1", r.Detail);
+        Assert.DoesNotContain("loginctl", r.Fix);
+        Assert.DoesNotContain("systemctl", r.Fix);
+    }
+
+    [Fact]
     public void Root_without_a_system_bus_warns()
     {
         var r = SystemdBusCheck.Evaluate(new SystemdBusFacts(Root, null,

@@ -157,3 +157,34 @@ public class StateStoreTests : IDisposable
         _store.CreateDir("web"); // the id is free again
     }
 }
+
+/// <summary>Where state goes when rlrun is started without XDG_RUNTIME_DIR (su, sudo -u, cron).</summary>
+public class DefaultStateRootTests
+{
+    [Fact]
+    public void Xdg_runtime_dir_wins() =>
+        Assert.Equal("/run/user/1000/rlrun", Rlrun.Runtime.State.StateStore.DefaultRoot("/run/user/1000", 1000, _ => false, "/tmp"));
+
+    [Fact]
+    public void Without_it_run_user_uid_when_it_exists_else_tmp()
+    {
+        Assert.Equal("/run/user/1000/rlrun", Rlrun.Runtime.State.StateStore.DefaultRoot(null, 1000, d => d == "/run/user/1000", "/tmp"));
+        Assert.Equal("/tmp/rlrun-1000", Rlrun.Runtime.State.StateStore.DefaultRoot("", 1000, _ => false, "/tmp"));
+        Assert.Equal("/run/rlrun", Rlrun.Runtime.State.StateStore.DefaultRoot(null, 0, _ => true, "/tmp"));
+    }
+}
+
+public class StateRootOwnerTests
+{
+    [Fact]
+    public void A_state_root_that_is_a_symlink_is_refused_and_nothing_is_made()
+    {
+        using var dir = new TempDir();
+        string real = dir.Join("real"), link = dir.Join("root");
+        Directory.CreateDirectory(real);
+        File.CreateSymbolicLink(link, real);
+        var e = Assert.Throws<IOException>(() => new StateStore(link).CreateDir("c1"));
+        Assert.Contains($"state root {link} is a symbolic link", e.Message);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(real));
+    }
+}
