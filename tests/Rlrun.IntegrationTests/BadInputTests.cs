@@ -141,6 +141,26 @@ public sealed class BadInputTests : IDisposable
         Assert.False(Directory.Exists(_s.StateDir(id)), "run left its state dir");
     }
 
+    /// <summary>With NOTIFY_SOCKET, the container's socket is ROOT/ID/notify/notify.sock: longer than
+    /// sun_path's 108 bytes for a long ID, so rlrun binds it through /proc/self/fd.</summary>
+    [UserFact]
+    public void Id_of_241_characters_runs_with_a_notify_socket()
+    {
+        string hostSocket = Path.Join(_s.Dir, "notify-host.sock");
+        using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Unspecified);
+        listener.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(hostSocket));
+        File.SetUnixFileMode(hostSocket, (UnixFileMode)0x1b6);
+        var b = _s.NewBundle(["sh", "-c", "test -S \"$NOTIFY_SOCKET\" && echo socket"]);
+        string id = _s.NewId("longnotify");
+        id += new string('x', 241 - id.Length);
+
+        var r = Proc.Run(Host.AsUser(Host.Binary, ["--root", _s.StateRoot, "run", "--bundle", b.Path, id],
+            [.. Host.ShellEnv, new("NOTIFY_SOCKET", hostSocket)]));
+
+        Assert.True(r.ExitCode == 0 && !r.TimedOut, r.ToString());
+        Assert.Equal("socket\n", r.Stdout);
+    }
+
     [UserFact]
     public void Duplicate_id_fails_and_leaves_the_existing_container_alone()
     {
