@@ -51,6 +51,29 @@ public sealed class FeaturesAndSpecTests : IDisposable
         Assert.Contains("not supported", r.Stderr);
     }
 
+    /// <summary>Every flag runc 1.1.5's checkpoint and restore take is accepted, with its value:
+    /// the answer is "not supported", with the exit code of a bare call, never "flag provided but not defined".</summary>
+    [Theory]
+    [InlineData("checkpoint", new[] { "--image-path", "/tmp/img", "--work-path=/tmp/work", "--parent-path", "../prev", "--leave-running",
+        "--tcp-established", "--ext-unix-sk", "--shell-job", "--lazy-pages", "--status-fd", "7", "--page-server", "127.0.0.1:27",
+        "--file-locks", "--pre-dump", "--manage-cgroups-mode", "soft", "--empty-ns", "network", "--empty-ns", "ipc", "--auto-dedup" })]
+    [InlineData("restore", new[] { "--console-socket", "/tmp/c.sock", "--image-path", "/tmp/img", "--work-path", "/tmp/work",
+        "--tcp-established", "--ext-unix-sk", "--shell-job", "--file-locks", "--manage-cgroups-mode=full", "--bundle", "/tmp/b",
+        "-b", "/tmp/b", "--detach", "-d", "--pid-file", "/tmp/pid", "--no-subreaper", "--no-pivot", "--empty-ns", "network",
+        "--auto-dedup", "--lazy-pages", "--lsm-profile", "apparmor:x", "--lsm-mount-context", "system_u:object_r:x" })]
+    public void Checkpoint_and_restore_take_runcs_flags_and_say_not_supported(string command, string[] flags)
+    {
+        var bare = _s.Rl(command, "some-container");
+        string[] argv = [command, .. flags, "some-container"];
+        var r = _s.Rl(argv);
+        Assert.False(r.TimedOut, r.ToString());
+        Assert.DoesNotContain("not defined", r.Stderr);
+        Assert.DoesNotContain("needs an argument", r.Stderr);
+        Assert.Contains("not supported", r.Stderr);
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Equal(bare.ExitCode, r.ExitCode);
+    }
+
     /// <summary>systemd socket activation as runc passes it on: LISTEN_FDS fds from 3 go into the
     /// container, with LISTEN_FDS=N and LISTEN_PID=1 (the container's process) in its env.</summary>
     [UserFact]

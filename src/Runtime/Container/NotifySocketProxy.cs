@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
+using Rlrun.Runtime.Interop;
 using Rlrun.Runtime.Spec;
 
 namespace Rlrun.Runtime.Container;
@@ -53,10 +54,14 @@ public sealed class NotifySocketProxy : IDisposable
     public static NotifySocketProxy? Listen(string stateDir)
     {
         if (RlrunReports || HostSocket is not { } target || !Directory.Exists(DirFor(stateDir))) return null;
-        string path = Path.Join(DirFor(stateDir), "notify.sock");
+        string dir = DirFor(stateDir), path = Path.Join(dir, "notify.sock");
         File.Delete(path);
         var s = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
-        s.Bind(new UnixDomainSocketEndPoint(path));
+        // Bound through /proc/self/fd: ROOT/ID/notify/notify.sock outgrows sun_path's 108 bytes with a long ID.
+        int dirFd = SyscallException.Check(Libc.open(dir, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0), "open", dir);
+        try { s.Bind(new UnixDomainSocketEndPoint($"/proc/self/fd/{dirFd}/notify.sock")); }
+        catch { s.Dispose(); throw; }
+        finally { Libc.close(dirFd); }
         File.SetUnixFileMode(path, (UnixFileMode)0x1b6);
         return new NotifySocketProxy(s, target);
     }

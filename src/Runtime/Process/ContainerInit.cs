@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Rlrun.Runtime.Cgroups;
 using Rlrun.Runtime.Interop;
 using Rlrun.Runtime.Rootfs;
 using Rlrun.Runtime.Seccomp;
@@ -115,7 +116,7 @@ public sealed class ContainerInit(InitChannel channel, ISyscalls sys)
     void SetUpContainer(OciSpec spec, SpecProcess process)
     {
         if (_config.NewNetwork) SocketCalls.SetLinkUp("lo");
-        var rootfs = new RootfsBuilder(sys, _config, Debug);
+        var rootfs = new RootfsBuilder(sys, _config, Debug, CgroupV1Hierarchies.OfThisProcess(_config.Rootfs));
         rootfs.Build();
         var hooks = spec.Hooks;
         if (hooks?.Prestart is { Count: > 0 } || hooks?.CreateRuntime is { Count: > 0 })

@@ -10,7 +10,9 @@ public sealed class MountExecutor(ISyscalls sys, string rootfs, Action<string>? 
     public void Apply(MountStep step)
     {
         try { ApplyOnce(step); }
-        catch (SyscallException e) when (step.Fallback is { } fallback && e.Errno is Libc.EPERM or Libc.EINVAL or Libc.EACCES or Libc.EBUSY)
+        // A bind fallback needs its source: without one, the refusal of the mount itself is the error.
+        catch (SyscallException e) when (step.Fallback is { } fallback && e.Errno is Libc.EPERM or Libc.EINVAL or Libc.EACCES or Libc.EBUSY
+            && (!fallback.Bind || sys.Exists(fallback.Source!)))
         {
             debug?.Invoke($"mount {step.Destination}: {e.Message}; using the fallback");
             ApplyOnce(fallback);

@@ -10,9 +10,18 @@ public static class MountPlanner
     public static List<MountStep> Plan(IEnumerable<SpecMount> mounts, MountContext ctx, Func<string, bool> isFile)
     {
         var steps = new List<MountStep>();
-        foreach (var m in mounts) steps.Add(PlanOne(m, ctx, isFile));
+        foreach (var m in mounts)
+        {
+            if (IsCgroupV1Layout(m, ctx)) steps.AddRange(CgroupV1Mounts.Plan(m.Destination, MountOptions.Parse(m.Options, m.Type), ctx.NewCgroupNamespace, ctx.CgroupV1!));
+            else steps.Add(PlanOne(m, ctx, isFile));
+        }
         return steps;
     }
+
+    /// <summary>A "cgroup" mount (not "cgroup2", not a bind) on a host with v1 hierarchies: runc shows
+    /// those, in a tmpfs, rather than the cgroup2 tree (see CgroupV1Mounts).</summary>
+    public static bool IsCgroupV1Layout(SpecMount m, MountContext ctx) =>
+        m.Type == "cgroup" && ctx.CgroupV1 is { Count: > 0 } && !MountOptions.Parse(m.Options, m.Type).Bind;
 
     public static MountStep PlanOne(SpecMount m, MountContext ctx, Func<string, bool> isFile)
     {
@@ -32,12 +41,14 @@ public static class MountPlanner
                 return HostBind(dest, "/sys", o, "sysfs refused without a network namespace of our own: bound /sys read-only");
             case "sysfs":
                 return Fs(m, o) with { Fallback = HostBind(dest, "/sys", o, "sysfs refused: bound /sys read-only") };
-            case "mqueue" when !ctx.NewIpcNamespace && ctx.InUserNamespace:
-                return HostBind(dest, "/dev/mqueue", o, "mqueue refused without an IPC namespace of our own: bound /dev/mqueue", readOnly: false);
             case "mqueue":
+                // Whoever owns the IPC namespace's user namespace may mount mqueue: in a new IPC namespace,
+                // and in one joined from a pod's other container, it is a fresh mount, as with runc. The
+                // host's /dev/mqueue is bound only where the kernel refuses (the host's IPC namespace seen
+                // from a user namespace), and only if there is one (the executor checks).
                 return Fs(m, o) with { Fallback = HostBind(dest, "/dev/mqueue", o, "mqueue refused: bound /dev/mqueue", readOnly: false) };
             case "cgroup" or "cgroup2":
-                // cgroup v2 only: a fresh cgroup2 mount shows the container's own cgroup as the root.
+                // A cgroup v2 only host, or "cgroup2" asked for: a fresh cgroup2 mount shows the container's own cgroup as the root.
                 var cg = new MountStep(dest, "cgroup2", "cgroup2", o.Flags, null, Propagation: o.Propagation);
                 return ctx.NewCgroupNamespace
                     ? cg with { Fallback = HostBind(dest, "/sys/fs/cgroup", o, "cgroup2 refused: bound /sys/fs/cgroup read-only") }

@@ -1,3 +1,4 @@
+using Rlrun.Runtime.Cgroups;
 using Rlrun.Runtime.Process;
 using Rlrun.Runtime.Syscalls;
 using static Rlrun.Runtime.Interop.MountCalls;
@@ -6,7 +7,8 @@ namespace Rlrun.Runtime.Rootfs;
 
 /// <summary>Builds the container's root filesystem in its mount namespace, in runc's order:
 /// propagation, the rootfs bind, config.json's mounts, devices, links, the root switch, masks.</summary>
-public sealed class RootfsBuilder(ISyscalls sys, InitConfig config, Action<string>? debug = null)
+/// <param name="cgroupV1">the host's cgroup v1 hierarchies as the init sees them (none: cgroup v2 only)</param>
+public sealed class RootfsBuilder(ISyscalls sys, InitConfig config, Action<string>? debug = null, IReadOnlyList<CgroupV1Hierarchy>? cgroupV1 = null)
 {
     public void Build()
     {
@@ -18,10 +20,19 @@ public sealed class RootfsBuilder(ISyscalls sys, InitConfig config, Action<strin
         sys.Mount(rootfs, rootfs, null, MS_BIND | MS_REC, null);
 
         var mounts = spec.Mounts ?? [];
-        var ctx = new MountContext(config.Bundle, config.InUserNamespace, config.NewNetwork, config.NewIpc, config.NewCgroup);
+        var ctx = new MountContext(config.Bundle, config.InUserNamespace, config.NewNetwork, config.NewIpc, config.NewCgroup, cgroupV1);
         var executor = new MountExecutor(sys, rootfs, debug);
         foreach (var step in MountPlanner.Plan(mounts, ctx, path => !sys.IsDirectory(path)))
             executor.Apply(step);
+        foreach (var m in mounts.Where(m => MountPlanner.IsCgroupV1Layout(m, ctx)))
+        {
+            using var dir = sys.OpenInRoot(rootfs, m.Destination, leafIsFile: false);
+            foreach (var (name, target) in CgroupV1Mounts.Links(cgroupV1!))
+            {
+                string at = $"{dir.ProcPath}/{name}";
+                if (!sys.Exists(at) && !sys.IsSymlink(at)) sys.Symlink(target, at);
+            }
+        }
 
         bool devIsFresh = mounts.Any(m => m.Destination.TrimEnd('/') == "/dev" && m.Type != "bind" && !(m.Options?.Contains("bind") ?? false) && !(m.Options?.Contains("rbind") ?? false));
         if (devIsFresh)

@@ -100,6 +100,7 @@ public class MountExecutorTests
     [InlineData(Libc.EBUSY)]
     public void A_refused_sysfs_mount_falls_back_to_binding_sys(int errno)
     {
+        _sys.Existing.Add("/sys");
         _sys.FailMount("sysfs", errno);
 
         Executor().Apply(Planned(Sysfs));
@@ -140,10 +141,43 @@ public class MountExecutorTests
     [Fact]
     public void A_failing_fallback_fails()
     {
+        _sys.Existing.Add("/sys");
         _sys.FailMount("sysfs", Libc.EPERM);
         _sys.Fail(c => c.Name == "mount" && (string?)c.Args[0] == "/sys", Libc.EACCES);
         var e = Assert.Throws<SyscallException>(() => Executor().Apply(Planned(Sysfs)));
         Assert.Equal(Libc.EACCES, e.Errno);
+        Assert.Equal(0, _sys.OpenHandles);
+    }
+
+    static readonly SpecMount Mqueue = new() { Destination = "/dev/mqueue", Type = "mqueue", Source = "mqueue", Options = ["nosuid", "noexec", "nodev"] };
+
+    [Fact]
+    public void A_refused_mqueue_mount_falls_back_to_binding_the_hosts_dev_mqueue()
+    {
+        _sys.Existing.Add("/dev/mqueue");
+        _sys.FailMount("mqueue", Libc.EPERM);
+
+        Executor().Apply(Planned(Mqueue));
+
+        var mounts = _sys.Mounts;
+        Assert.Equal("mqueue", mounts[0].Arg<string>(2));
+        Assert.Equal(new SysCall("mount", "/dev/mqueue", "/rootfs/dev/mqueue", null, MS_BIND | MS_REC, null), mounts[1]);
+        Assert.Equal(0UL, mounts[2].Arg<ulong>(3) & MS_RDONLY);
+    }
+
+    /// <summary>A pod's container joins the IPC namespace of its infra container: where the fresh
+    /// mount fails there and the host has no /dev/mqueue, the error is the mount's own, not a bind
+    /// of a path that is not there.</summary>
+    [Fact]
+    public void A_refused_mqueue_mount_with_no_dev_mqueue_on_the_host_fails_with_its_own_error()
+    {
+        _sys.FailMount("mqueue", Libc.EPERM);
+
+        var e = Assert.Throws<SyscallException>(() => Executor().Apply(Planned(Mqueue)));
+
+        Assert.Equal(Libc.EPERM, e.Errno);
+        Assert.StartsWith("mount mqueue (mqueue) on /dev/mqueue:", e.Message);
+        Assert.Single(_sys.Mounts);
         Assert.Equal(0, _sys.OpenHandles);
     }
 

@@ -1,3 +1,4 @@
+using Rlrun.Runtime.Cgroups;
 using Rlrun.Runtime.Rootfs;
 using Rlrun.Runtime.Spec;
 using Rlrun.UnitTests.Support;
@@ -91,14 +92,20 @@ public class MountPlannerTests
         Assert.Equal(HostBindFlags, fallback.Flags & HostBindFlags);
     }
 
-    [Fact]
-    public void Mqueue_without_an_ipc_namespace_in_a_user_namespace_is_a_writable_bind()
+    /// <summary>An IPC namespace that is not new may be a pod's, joined by path: its owner may mount
+    /// mqueue there, so it is mounted fresh (as runc does); the bind is only the fallback.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Mqueue_without_a_new_ipc_namespace_is_still_mounted_fresh_with_a_writable_bind_fallback(bool userNs)
     {
-        var step = PlanOne(DefaultMount("/dev/mqueue"), Ctx(ipc: false));
-        Assert.True(step.Bind);
-        Assert.Equal("/dev/mqueue", step.Source);
-        Assert.Equal(0UL, step.Flags & MS_RDONLY);
-        Assert.Null(step.Fallback);
+        var step = PlanOne(DefaultMount("/dev/mqueue"), Ctx(userNs: userNs, ipc: false));
+        Assert.False(step.Bind);
+        Assert.Equal("mqueue", step.FsType);
+        var fallback = step.Fallback!;
+        Assert.True(fallback.Bind);
+        Assert.Equal("/dev/mqueue", fallback.Source);
+        Assert.Equal(0UL, fallback.Flags & MS_RDONLY);
     }
 
     [Fact]
@@ -133,6 +140,85 @@ public class MountPlannerTests
         Assert.Equal("/sys/fs/cgroup", step.Source);
         Assert.Equal(HostBindFlags, step.Flags & HostBindFlags);
         Assert.Null(step.Fallback);
+    }
+
+    // -------- cgroup on a host with cgroup v1 hierarchies (the test machine's hybrid layout) --------
+
+    static readonly CgroupV1Hierarchy[] V1 =
+    [
+        new("/sys/fs/cgroup/cpu,cpuacct", "/", "cpu,cpuacct", "/user.slice"),
+        new("/sys/fs/cgroup/memory", "/", "memory", "/user.slice/user-1001.slice"),
+        new("/sys/fs/cgroup/systemd", "/", "name=systemd", "/user.slice/user-1001.slice/session-3.scope"),
+    ];
+
+    static MountContext V1Ctx(bool cgroupNs) => new("/bundles/web", true, true, true, cgroupNs, V1);
+
+    static List<MountStep> PlanAll(SpecMount m, MountContext ctx) => MountPlanner.Plan([m], ctx, _ => false);
+
+    /// <summary>runc's layout: a tmpfs that is not read-only, then each v1 hierarchy with the mount's
+    /// flags (ro here), and no cgroup2 "unified" (the old rbind of /sys/fs/cgroup showed it, writable v1
+    /// hierarchies under a read-only tmpfs).</summary>
+    [Fact]
+    public void Cgroup_on_a_v1_host_without_a_cgroup_namespace_is_a_tmpfs_and_a_read_only_bind_of_each_hierarchy()
+    {
+        var steps = PlanAll(DefaultMount("/sys/fs/cgroup"), V1Ctx(cgroupNs: false));
+
+        Assert.Equal(new MountStep("/sys/fs/cgroup", "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755"), steps[0]);
+        Assert.Equal(["/sys/fs/cgroup/cpu,cpuacct", "/sys/fs/cgroup/memory", "/sys/fs/cgroup/systemd"], steps.Skip(1).Select(s => s.Destination));
+        Assert.Equal(["/sys/fs/cgroup/cpu,cpuacct/user.slice", "/sys/fs/cgroup/memory/user.slice/user-1001.slice",
+            "/sys/fs/cgroup/systemd/user.slice/user-1001.slice/session-3.scope"], steps.Skip(1).Select(s => s.Source));
+        foreach (var bind in steps.Skip(1))
+        {
+            Assert.True(bind.Bind && bind.Recursive);
+            Assert.Equal(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, bind.Flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC));
+            Assert.Null(bind.Fallback);
+        }
+        Assert.DoesNotContain(steps, s => s.FsType == "cgroup2" || s.Destination.EndsWith("/unified"));
+    }
+
+    [Fact]
+    public void Cgroup_on_a_v1_host_in_a_cgroup_namespace_mounts_each_hierarchy_fresh_with_a_bind_fallback()
+    {
+        var steps = PlanAll(DefaultMount("/sys/fs/cgroup"), V1Ctx(cgroupNs: true));
+
+        Assert.Equal("tmpfs", steps[0].FsType);
+        Assert.Equal(0UL, steps[0].Flags & MS_RDONLY);
+        var fresh = steps.Skip(1).ToList();
+        Assert.All(fresh, s => Assert.Equal("cgroup", s.FsType));
+        Assert.Equal(["cpu,cpuacct", "memory", "name=systemd"], fresh.Select(s => s.Data));
+        Assert.All(fresh, s => Assert.Equal(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, s.Flags));
+        Assert.Equal("/sys/fs/cgroup/memory/user.slice/user-1001.slice", fresh[1].Fallback!.Source);
+        Assert.True(fresh[1].Fallback!.Bind);
+    }
+
+    [Fact]
+    public void A_cgroup_mount_without_ro_on_a_v1_host_leaves_the_hierarchies_writable()
+    {
+        var m = new SpecMount { Destination = "/sys/fs/cgroup", Type = "cgroup", Source = "cgroup", Options = ["nosuid", "noexec", "nodev", "rw"] };
+        foreach (var cgroupNs in new[] { true, false })
+            Assert.All(PlanAll(m, V1Ctx(cgroupNs)), s => Assert.Equal(0UL, s.Flags & MS_RDONLY));
+    }
+
+    [Fact]
+    public void A_cgroup2_mount_on_a_v1_host_stays_a_cgroup2_mount()
+    {
+        var m = new SpecMount { Destination = "/sys/fs/cgroup", Type = "cgroup2", Source = "cgroup2", Options = ["ro"] };
+        var step = Assert.Single(PlanAll(m, V1Ctx(cgroupNs: true)));
+        Assert.Equal("cgroup2", step.FsType);
+    }
+
+    [Fact]
+    public void A_cgroup_mount_on_a_cgroup2_only_host_is_the_cgroup2_tree()
+    {
+        var ctx = new MountContext("/bundles/web", true, true, true, true, []);
+        var step = Assert.Single(PlanAll(DefaultMount("/sys/fs/cgroup"), ctx));
+        Assert.Equal("cgroup2", step.FsType);
+    }
+
+    [Fact]
+    public void A_hierarchy_of_two_controllers_gets_a_link_per_controller()
+    {
+        Assert.Equal([("cpu", "cpu,cpuacct"), ("cpuacct", "cpu,cpuacct")], CgroupV1Mounts.Links(V1));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Rlrun.Runtime.Cgroups;
 using Rlrun.Runtime.Process;
 using Rlrun.Runtime.Rootfs;
 using Rlrun.Runtime.Spec;
@@ -158,5 +159,20 @@ public class RootfsBuilderTests
         new RootfsBuilder(_sys, config).SwitchRoot();
         Assert.Single(_sys.Named(expected));
         Assert.Empty(_sys.Named(noPivot ? "pivot_root" : "chroot"));
+    }
+
+    [Fact]
+    public void A_cgroup_mount_on_a_v1_host_links_each_controller_of_a_merged_hierarchy_inside_its_tmpfs()
+    {
+        CgroupV1Hierarchy[] v1 = [new("/sys/fs/cgroup/cpu,cpuacct", "/", "cpu,cpuacct", "/"), new("/sys/fs/cgroup/memory", "/", "memory", "/")];
+        new RootfsBuilder(_sys, Config(Specs.Default(true)), cgroupV1: v1).Build();
+
+        var cgroupMounts = _sys.Mounts.Where(m => m.Arg<string>(1).StartsWith(Root + "/sys/fs/cgroup")).Select(m => (m.Arg<string>(1), m.Arg<string?>(2))).ToList();
+        Assert.Equal((Root + "/sys/fs/cgroup", "tmpfs"), cgroupMounts[0]);
+        Assert.Contains((Root + "/sys/fs/cgroup/cpu,cpuacct", "cgroup"), cgroupMounts);
+        Assert.Contains((Root + "/sys/fs/cgroup/memory", "cgroup"), cgroupMounts);
+        Assert.Contains(new SysCall("symlink", "cpu,cpuacct", Root + "/sys/fs/cgroup/cpu"), _sys.Calls);
+        Assert.Contains(new SysCall("symlink", "cpu,cpuacct", Root + "/sys/fs/cgroup/cpuacct"), _sys.Calls);
+        Assert.Equal(0, _sys.OpenHandles);
     }
 }

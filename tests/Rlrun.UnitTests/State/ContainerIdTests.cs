@@ -42,10 +42,33 @@ public class ContainerIdTests
     }
 
     [Fact]
-    public void Ids_over_the_length_bound_are_rejected()
+    public void Ids_over_the_length_bound_are_rejected_naming_the_id_and_the_limit()
     {
-        var e = Assert.Throws<ArgumentException>(() => ContainerId.Validate(new string('x', ContainerId.MaxLength + 1)));
-        Assert.Contains(ContainerId.MaxLength.ToString(), e.Message);
+        string id = new('x', ContainerId.MaxLength + 1);
+        var e = Assert.Throws<ArgumentException>(() => ContainerId.Validate(id));
+        Assert.Contains($"\"{id}\"", e.Message);
+        Assert.Contains("at most 241", e.Message);
+    }
+
+    /// <summary>The bound is what the names carrying the ID leave of NAME_MAX and UNIT_NAME_MAX
+    /// (255): a 300-character ID used to reach mkdir and fail there.</summary>
+    [Fact]
+    public void Every_name_made_from_a_longest_id_fits_in_255()
+    {
+        string id = new('x', ContainerId.MaxLength);
+        string[] names =
+        [
+            id,                                                       // ROOT/ID
+            Path.GetFileName(Rlrun.Runtime.Daemon.DaemonPaths.Record("/r", id)),
+            Path.GetFileName(Rlrun.Runtime.Daemon.DaemonPaths.OutputFifos("/r", id).Stderr),
+            $".{id}.4194304.tmp",                                     // SupervisionStore's temp file, pid_max's 7 digits
+            Path.GetFileName(Rlrun.Runtime.Logs.LogPaths.Rotated(Rlrun.Runtime.Logs.LogPaths.For(id, "/l"), 99)),
+            $"rlrun-{id}",                                            // the cgroupfs directory
+            $"rlrun-{id}.scope",
+            $"rlrun-{id}.service",                                    // generate systemd
+        ];
+        foreach (var name in names) Assert.True(name.Length <= 255, $"{name.Length}: {name}");
+        Assert.Equal(255, names.Max(n => n.Length));
     }
 
     [Fact]
