@@ -11,7 +11,6 @@ namespace Rlrun.IntegrationTests;
 /// namespace.</summary>
 public sealed class CgroupMountTests
 {
-    internal static readonly string? Runc = new[] { "/usr/sbin/runc", "/usr/bin/runc", "/usr/local/sbin/runc", "/usr/local/bin/runc" }.FirstOrDefault(File.Exists);
 
     [ComparedWithRuncTheory(asRoot: false)]
     [InlineData(true)]
@@ -83,7 +82,7 @@ public sealed class CgroupMountTests
         string root = Path.Join(s.Dir, "runc-state");
         string id = $"cgmount-runc-{Guid.NewGuid():N}"[..24];
         string[] run = ["--root", root, "run", "--bundle", b.Path, id];
-        var spec = asRoot ? new ProcSpec(Runc!, [.. run]) : Host.AsUser(Runc!, run, Host.ShellEnv);
+        var spec = asRoot ? new ProcSpec(Harness.Runc.Path!, [.. run]) : Host.AsUser(Harness.Runc.Path!, run, Host.ShellEnv);
         try
         {
             var r = Proc.Run(spec, timeout: TimeSpan.FromSeconds(30));
@@ -93,7 +92,7 @@ public sealed class CgroupMountTests
         finally
         {
             string[] delete = ["--root", root, "delete", "--force", id];
-            Proc.Run(asRoot ? new ProcSpec(Runc!, [.. delete]) : Host.AsUser(Runc!, delete, Host.ShellEnv));
+            Proc.Run(asRoot ? new ProcSpec(Harness.Runc.Path!, [.. delete]) : Host.AsUser(Harness.Runc.Path!, delete, Host.ShellEnv));
         }
     }
 
@@ -134,7 +133,7 @@ public sealed class ComparedWithRuncTheoryAttribute : TheoryAttribute
     {
         if (asRoot && !Host.IsRoot) Skip = "requires root: the test process is not root";
         else if (!asRoot && !Host.Unprivileged) Skip = "requires an unprivileged user: the tests run as root and RLRUN_TEST_USER is not set";
-        else if (CgroupMountTests.Runc is null) Skip = "runc is not installed (apt-get install runc): it is the reference layout";
+        else if (Harness.Runc.Path is null) Skip = "runc is not installed (apt-get install runc): it is the reference layout";
     }
 }
 

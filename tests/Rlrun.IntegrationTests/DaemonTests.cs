@@ -63,13 +63,7 @@ public sealed class DaemonTests : IDisposable
         catch (Exception e) when (e is IOException or System.Text.Json.JsonException) { return null; }
     }
 
-    int? DaemonPid()
-    {
-        var r = Rl(["daemon", "--ping"]);
-        if (r.ExitCode != 0) return null;
-        int at = r.Stdout.IndexOf("pid ", StringComparison.Ordinal);
-        return int.Parse(new string(r.Stdout[(at + 4)..].TakeWhile(char.IsAsciiDigit).ToArray()));
-    }
+    int? DaemonPid() => DaemonPing.Pid(Rl(["daemon", "--ping"]));
 
     static void WaitFor(Func<bool> done, string what, Func<string>? detail = null, double seconds = 20)
     {

@@ -301,13 +301,7 @@ public sealed class LaunchContextTests : IDisposable
     }
 
     /// <summary>The pid of the daemon that answers for this test's state root, if one does.</summary>
-    int? DaemonPid()
-    {
-        var ping = _s.Rl("daemon", "--ping");
-        int at = ping.Stdout.IndexOf("pid ", StringComparison.Ordinal);
-        return ping.ExitCode == 0 && at >= 0 && int.TryParse(new string(ping.Stdout[(at + 4)..].TakeWhile(char.IsAsciiDigit).ToArray()), out int pid)
-            ? pid : null;
-    }
+    int? DaemonPid() => DaemonPing.Pid(_s.Rl("daemon", "--ping"));
 
     static void Stop(int pid)
     {

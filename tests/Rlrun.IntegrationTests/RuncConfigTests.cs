@@ -10,14 +10,12 @@ public sealed class RuncConfigTests : IDisposable
     readonly Sandbox _s = new();
     public void Dispose() => _s.Dispose();
 
-    public static readonly string? Runc = new[] { "/usr/sbin/runc", "/usr/bin/runc" }.FirstOrDefault(File.Exists);
-
     [RuncUserFact]
     public void Runc_spec_rootless_runs_without_the_ambient_capability_warnings_runc_does_not_print()
     {
         var bundle = _s.NewBundle(["/bin/busybox", "echo", "quiet"]);
         File.Delete(bundle.ConfigPath);
-        Proc.Run(Host.AsUser(Runc!, ["spec", "--rootless", "--bundle", bundle.Path], Host.ShellEnv)).EnsureSuccess("runc spec --rootless");
+        Proc.Run(Host.AsUser(Harness.Runc.Path!, ["spec", "--rootless", "--bundle", bundle.Path], Host.ShellEnv)).EnsureSuccess("runc spec --rootless");
         bundle.EditConfig(c =>
         {
             c["process"]!["terminal"] = false;
@@ -46,6 +44,6 @@ public sealed class RuncUserFactAttribute : FactAttribute
     public RuncUserFactAttribute()
     {
         if (!Host.Unprivileged) Skip = "requires an unprivileged user: the tests run as root and RLRUN_TEST_USER is not set";
-        else if (RuncConfigTests.Runc is null) Skip = "runc is not installed (/usr/sbin/runc, /usr/bin/runc): no `runc spec --rootless` to run";
+        else if (Harness.Runc.Path is null) Skip = "runc is not installed (/usr/sbin/runc, /usr/bin/runc): no `runc spec --rootless` to run";
     }
 }

@@ -24,10 +24,7 @@ public sealed class SystemdDaemonTests : IDisposable
         M.StopIfLoaded("rlrun.socket");
         M.StopIfLoaded("rlrun.service");
         // A test cut short may have had a delete start a daemon outside the units: stop that one too.
-        var ping = Rl("daemon", "--ping");
-        int at = ping.Stdout.IndexOf("pid ", StringComparison.Ordinal);
-        if (ping.ExitCode == 0 && at >= 0 && int.TryParse(new string(ping.Stdout[(at + 4)..].TakeWhile(char.IsAsciiDigit).ToArray()), out int pid))
-            Host.Signal(pid, Host.SIGTERM);
+        if (DaemonPing.Pid(Rl("daemon", "--ping")) is int pid) Host.Signal(pid, Host.SIGTERM);
         foreach (string f in new[] { "rlrun.socket", "rlrun.service", "rlrun.service.d/test.conf" })
             if (File.Exists(Path.Join(UnitDir, f))) File.Delete(Path.Join(UnitDir, f)); // a test may have installed none
         if (Directory.Exists(Path.Join(UnitDir, "rlrun.service.d"))) Directory.Delete(Path.Join(UnitDir, "rlrun.service.d"));
@@ -172,10 +169,7 @@ public sealed class SystemdDaemonTests : IDisposable
             File.Delete(unitFile);
             M.Systemctl("daemon-reload");
             R("delete", "--force", id);
-            var ping = R("daemon", "--ping");
-            int at = ping.Stdout.IndexOf("pid ", StringComparison.Ordinal);
-            if (ping.ExitCode == 0 && at >= 0 && int.TryParse(new string(ping.Stdout[(at + 4)..].TakeWhile(char.IsAsciiDigit).ToArray()), out int pid))
-                Host.Signal(pid, Host.SIGTERM);
+            if (DaemonPing.Pid(R("daemon", "--ping")) is int pid) Host.Signal(pid, Host.SIGTERM);
         }
     }
 }

@@ -71,6 +71,17 @@ public sealed class PodmanWorld : IDisposable
 
     public ProcResult Run(string runtime, params string[] args) => Proc.Run(Spec(runtime, args), timeout: TimeSpan.FromSeconds(90));
 
+    /// <summary>`podman --runtime rlrun ARGS`, which must succeed: its stdout.</summary>
+    public string Ok(params string[] args)
+    {
+        var r = Run("rlrun", args);
+        Assert.True(r.ExitCode == 0 && !r.TimedOut, r.ToString());
+        return r.Stdout;
+    }
+
+    /// <summary>A directory of this world's, the test user's (for files podman reads, e.g. play kube's YAML).</summary>
+    public string Dir => _dir;
+
     public ProcResult Run(string runtime, IEnumerable<string> args, TimeSpan timeout) => Proc.Run(Spec(runtime, args), timeout: timeout);
 
     public void Dispose()
