@@ -3,7 +3,7 @@ namespace Rlrun.Runtime.Cgroups;
 /// <summary>What decides whether a systemd manager can move this process into a new scope: our
 /// cgroup (/proc/self/cgroup), the manager's own ControlGroup (null: unknown), whether it is the
 /// system manager, and whether systemd runs as PID 1 (/run/systemd/system).</summary>
-public sealed record ScopeReachFacts(string? OwnCgroup, string? ManagerCgroup, bool IsSystemManager, bool SystemdIsPid1, uint Uid)
+public sealed record ScopeReachFacts(string? OwnCgroup, string? ManagerCgroup, bool IsSystemManager, bool SystemdIsPid1)
 {
     public static bool Pid1IsSystemd() => Directory.Exists("/run/systemd/system");
 }

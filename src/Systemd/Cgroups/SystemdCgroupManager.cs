@@ -15,7 +15,7 @@ public sealed class SystemdCgroupManager(BusKind kind, Action<string>? warn = nu
     /// <summary>Whether the manager can move this process into a scope: asked with its own
     /// cgroup (read when it was connected), ours, and whether systemd runs as PID 1.</summary>
     public ScopeReach Reach => ScopeReachability.Decide(new ScopeReachFacts(CgroupV2.OwnPath(), managerCgroup,
-        kind == BusKind.System, ScopeReachFacts.Pid1IsSystemd(), Rlrun.Runtime.Interop.ProcessCalls.geteuid()));
+        kind == BusKind.System, ScopeReachFacts.Pid1IsSystemd()));
 
     /// <summary>A manager when one answers on the bus, else null. The socket is looked for first,
     /// so a host without one pays for no library load (every create in auto mode asks). The one

@@ -10,7 +10,7 @@ public class ScopeReachabilityTests
     const string Tree = "/user.slice/user-1000.slice/user@1000.service";
 
     static ScopeReach Decide(string? own, string? manager = Tree, bool system = false, bool pid1 = false) =>
-        ScopeReachability.Decide(new ScopeReachFacts(own, manager, system, pid1, 1000));
+        ScopeReachability.Decide(new ScopeReachFacts(own, manager, system, pid1));
 
     [Theory]
     [InlineData(Tree + "/app.slice/rlrun.service")]
