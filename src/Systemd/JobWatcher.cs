@@ -1,82 +1,102 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using Rlrun.Systemd.Interop;
+using Tmds.DBus.Protocol;
 
 namespace Rlrun.Systemd;
 
 /// <summary>
-/// Watches the manager's JobRemoved(u id, o job, s unit, s result) signals. Install it BEFORE the
-/// call that queues the job (the job may finish before the reply is read); then
-/// <see cref="Wait"/> for the job path the call answered. The callback is an
-/// UnmanagedCallersOnly function pointer with a GCHandle to this watcher as userdata.
+/// Watches the manager's JobRemoved(u id, o job, s unit, s result) signals. Create it BEFORE the
+/// call that queues the job (the job may finish before the reply is read): the match is
+/// registered, and on a bus its AddMatch queued ahead of anything sent later on the connection,
+/// before the constructor returns. Then <see cref="Wait"/> for the job path the call answered.
 /// </summary>
-internal sealed unsafe class JobWatcher : IDisposable
+internal sealed class JobWatcher : IDisposable
 {
     private readonly SystemdBus _bus;
-    private GCHandle _self;
-    private IntPtr _slot;
+    private readonly Task<IDisposable> _match;
     private readonly Dictionary<string, (string Unit, string Result)> _removed = new(StringComparer.Ordinal);
+    private Exception? _closed;
 
-    /// <summary>Caller holds bus.Lock.</summary>
     public JobWatcher(SystemdBus bus)
     {
         _bus = bus;
-        // No sender= on a direct connection (no bus daemon: signals carry no sender). On the bus
-        // the path and interface are systemd's; the job path is checked against our own job.
-        var rule = "type='signal',path='/org/freedesktop/systemd1',interface='org.freedesktop.systemd1.Manager',member='JobRemoved'";
-        _self = GCHandle.Alloc(this);
-        // Asynchronous: no blocking AddMatch round trip (whose poll a signal could interrupt);
-        // the daemon gets AddMatch before the call sent next on this connection.
-        int r = SdBus.sd_bus_add_match_async(bus.Handle, out _slot, rule, &OnJobRemoved, null, GCHandle.ToIntPtr(_self));
-        if (r < 0)
+        // No sender: a direct connection has no bus daemon, its signals carry none. The job path
+        // is checked against our own job.
+        var rule = new MatchRule
         {
-            _self.Free();
-            throw new SystemdException($"sd_bus_add_match(JobRemoved) on {bus.Description}", -r);
+            Type = MessageType.Signal,
+            Path = SystemdBus.ManagerPath,
+            Interface = SystemdBus.ManagerInterface,
+            Member = "JobRemoved",
+        };
+        try
+        {
+            _match = SystemdBus.Detached(() => bus.Connection.AddMatchAsync(rule, ReadJobRemoved, OnNotification,
+                emitOnCapturedContext: false, ObserverFlags.EmitOnConnectionClosed, state: null).AsTask());
+        }
+        catch (Exception e)
+        {
+            throw SystemdBus.Translate($"AddMatch(JobRemoved) on {bus.Description}", e);
         }
     }
 
-    [UnmanagedCallersOnly]
-    private static int OnJobRemoved(IntPtr m, IntPtr userdata, IntPtr retError)
+    /// <summary>(job, unit, result), or null for a signal of another shape: a reader that throws
+    /// would make the library drop the connection.</summary>
+    private static (string Job, string Unit, string Result)? ReadJobRemoved(Message m, object? state)
     {
+        if (m.SignatureAsString != "uoss") return null;
         try
         {
-            if (GCHandle.FromIntPtr(userdata).Target is not JobWatcher w) return 0;
-            var msg = new BusMessage(m, "JobRemoved", owned: false);
-            msg.ReadUInt32();
-            var job = msg.ReadObjectPath();
-            var unit = msg.ReadString();
-            var result = msg.ReadString();
-            w._removed[job] = (unit, result);
+            var r = m.GetBodyReader();
+            r.ReadUInt32();
+            var job = r.ReadObjectPathAsString();
+            var unit = r.ReadString();
+            var result = r.ReadString();
+            return (job, unit, result);
         }
-        catch
+        catch (Exception)
         {
-            // A malformed signal: ignore it (exceptions must not cross into C).
+            return null;
         }
-        return 0;
+    }
+
+    /// <summary>Runs on the connection's receive loop: records and wakes the waiter, nothing more.</summary>
+    private void OnNotification(Notification<(string Job, string Unit, string Result)?> n)
+    {
+        lock (_removed)
+        {
+            if (n.IsCompletion) _closed = new DBusConnectionClosedException($"the connection was closed ({n.Type})");
+            else if (n.HasValue && n.Value is { } v) _removed[v.Job] = (v.Unit, v.Result);
+            Monitor.PulseAll(_removed);
+        }
     }
 
     /// <summary>Waits (bounded) for JobRemoved of jobPath and answers its result ("done",
-    /// "canceled", "timeout", "failed", "dependency", "skipped"). Caller holds bus.Lock.</summary>
+    /// "canceled", "timeout", "failed", "dependency", "skipped").</summary>
     public string Wait(string jobPath, TimeSpan timeout, string call, string unit)
     {
         var sw = Stopwatch.StartNew();
-        while (true)
+        // The match itself: on a bus, the daemon's answer to AddMatch (long in by now).
+        SystemdBus.Wait(_match, timeout, $"{call}: AddMatch(JobRemoved) on {_bus.Description}",
+            $"{call}: AddMatch(JobRemoved) on {_bus.Description}: no reply within {timeout.TotalSeconds:0.###} s");
+        lock (_removed)
         {
-            _bus.ProcessPending();
-            if (_removed.TryGetValue(jobPath, out var r)) return r.Result;
-            var left = timeout == Timeout.InfiniteTimeSpan ? Timeout.InfiniteTimeSpan : timeout - sw.Elapsed;
-            if (left != Timeout.InfiniteTimeSpan && left <= TimeSpan.Zero)
-                throw new SystemdException(call, Errnos.ETIMEDOUT,
-                    message: $"{call}: job {jobPath} for unit {unit} did not finish within {timeout.TotalSeconds:0.###} s (no JobRemoved signal)");
-            _bus.WaitForInput(left);
+            while (true)
+            {
+                if (_removed.TryGetValue(jobPath, out var r)) return r.Result;
+                if (_closed is not null) throw SystemdBus.Translate($"{call}: waiting for job {jobPath}", _closed);
+                var left = timeout == Timeout.InfiniteTimeSpan ? Timeout.InfiniteTimeSpan : timeout - sw.Elapsed;
+                if (left != Timeout.InfiniteTimeSpan && left <= TimeSpan.Zero)
+                    throw new SystemdException(call, Errnos.ETIMEDOUT,
+                        message: $"{call}: job {jobPath} for unit {unit} did not finish within {timeout.TotalSeconds:0.###} s (no JobRemoved signal)");
+                Monitor.Wait(_removed, left);
+            }
         }
     }
 
     public void Dispose()
     {
-        if (_slot != IntPtr.Zero) SdBus.sd_bus_slot_unref(_slot);
-        _slot = IntPtr.Zero;
-        if (_self.IsAllocated) _self.Free();
+        if (_match.IsCompletedSuccessfully) _match.Result.Dispose();
+        else _match.ContinueWith(static t => { if (t.IsCompletedSuccessfully) t.Result.Dispose(); else _ = t.Exception; },
+            CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
+using System.Net.Sockets;
 using Rlrun.Systemd.Interop;
+using Tmds.DBus.Protocol;
 
 namespace Rlrun.Systemd;
 
@@ -19,10 +20,11 @@ public enum BusKind
 }
 
 /// <summary>
-/// A connection to a systemd manager over sd-bus (libsystemd.so.0). One connection is used by
-/// one thread at a time: every public member takes a lock. Dispose closes it.
+/// A connection to a systemd manager over D-Bus (Tmds.DBus.Protocol). rlrun is a short-lived,
+/// synchronous CLI: each call is sent and its reply awaited with a bound. One connection is used
+/// by one operation at a time: the operations take <see cref="Lock"/>. Dispose closes it.
 /// </summary>
-public sealed unsafe class SystemdBus : IDisposable
+public sealed class SystemdBus : IDisposable
 {
     public const string Destination = "org.freedesktop.systemd1";
     public const string ManagerPath = "/org/freedesktop/systemd1";
@@ -30,11 +32,10 @@ public sealed unsafe class SystemdBus : IDisposable
     public const string UnitInterface = "org.freedesktop.systemd1.Unit";
     public const string PropertiesInterface = "org.freedesktop.DBus.Properties";
 
-    /// <summary>Default bound for one method call.</summary>
+    /// <summary>Default bound for one method call (sd-bus's default), and for connecting.</summary>
     public static readonly TimeSpan DefaultCallTimeout = TimeSpan.FromSeconds(25);
 
-    private IntPtr _bus;
-    private readonly bool _flushOnClose = true;
+    private readonly DBusConnection _connection;
     internal readonly object Lock = new();
 
     /// <summary>What the connection is to, e.g. "user bus" or "unix:path=/run/user/1000/systemd/private".</summary>
@@ -43,40 +44,34 @@ public sealed unsafe class SystemdBus : IDisposable
     /// <summary>Which manager: User or System (never Auto).</summary>
     public BusKind Kind { get; }
 
-    /// <summary>A direct (peer-to-peer) connection to systemd's private socket, no bus daemon:
-    /// signals then carry no sender.</summary>
-    public bool IsDirect { get; }
+    /// <summary>A direct (peer-to-peer) connection, e.g. to systemd's private socket, no bus
+    /// daemon: nothing answered Hello with a unique name, and signals carry no sender.</summary>
+    public bool IsDirect => _connection.UniqueName is null;
 
-    private SystemdBus(IntPtr bus, BusKind kind, string description, bool direct)
+    private SystemdBus(DBusConnection connection, BusKind kind, string description)
     {
-        _bus = bus;
+        _connection = connection;
         Kind = kind;
         Description = description;
-        IsDirect = direct;
     }
 
-    internal IntPtr Handle => _bus != IntPtr.Zero ? _bus : throw new ObjectDisposedException(nameof(SystemdBus));
+    internal DBusConnection Connection => _connection;
 
-    /// <summary>Connects to the manager <paramref name="kind"/> names. Throws SystemdException
-    /// when no connection can be made (the manager is only asked on the first call: use
-    /// <see cref="IsManagerReachable(BusKind, TimeSpan, out string)"/> to probe).</summary>
-    public static SystemdBus Open(BusKind kind = BusKind.Auto)
+    /// <summary>Connects (bounded by <see cref="DefaultCallTimeout"/>) to the manager
+    /// <paramref name="kind"/> names. Throws SystemdException when no connection can be made
+    /// (use <see cref="IsManagerReachable(BusKind, TimeSpan, out string)"/> to probe).</summary>
+    public static SystemdBus Open(BusKind kind = BusKind.Auto) => Open(kind, DefaultCallTimeout);
+
+    private static SystemdBus Open(BusKind kind, TimeSpan timeout)
     {
         if (kind == BusKind.Auto) kind = ResolveAuto();
-        return kind == BusKind.System ? OpenSystem() : OpenUser();
+        return kind == BusKind.System ? OpenSystem(timeout) : OpenUser(timeout);
     }
 
     /// <summary>What <see cref="BusKind.Auto"/> means for this process: System for euid 0 in
     /// the initial user namespace, else User.</summary>
     public static BusKind ResolveAuto() =>
-        Libc.geteuid() == 0 && IsInitialUserNamespace(ReadUidMap()) ? BusKind.System : BusKind.User;
-
-    private static string? ReadUidMap()
-    {
-        try { return File.ReadAllText("/proc/self/uid_map"); }
-        catch (IOException) { return null; }
-        catch (UnauthorizedAccessException) { return null; }
-    }
+        Libc.geteuid() == 0 && IsInitialUserNamespace(BusUserId.ReadUidMap()) ? BusKind.System : BusKind.User;
 
     /// <summary>A uid_map of the initial user namespace: the single identity line
     /// "0 0 4294967295" (null: unknown, taken as initial).</summary>
@@ -87,55 +82,115 @@ public sealed unsafe class SystemdBus : IDisposable
         return lines.Length == 1 && lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries) is ["0", "0", "4294967295"];
     }
 
-    public static SystemdBus OpenSystem()
+    /// <summary>The system bus: DBUS_SYSTEM_BUS_ADDRESS, else /run/dbus/system_bus_socket.</summary>
+    public static SystemdBus OpenSystem() => OpenSystem(DefaultCallTimeout);
+
+    private static SystemdBus OpenSystem(TimeSpan timeout)
     {
-        int r = SdBus.sd_bus_open_system(out var bus);
-        if (r < 0) throw new SystemdException("sd_bus_open_system", -r);
-        return new SystemdBus(bus, BusKind.System, "system bus", direct: false);
+        var address = Environment.GetEnvironmentVariable("DBUS_SYSTEM_BUS_ADDRESS") is { Length: > 0 } a ? a : "unix:path=/run/dbus/system_bus_socket";
+        return Connect(address, BusKind.System, "system bus", timeout);
     }
 
-    /// <summary>The user's manager: the session bus when sd_bus_open_user connects, else (no bus
-    /// socket, e.g. no dbus-user-session) the manager's private socket under XDG_RUNTIME_DIR.</summary>
-    public static SystemdBus OpenUser()
+    /// <summary>The user's manager: the session bus (DBUS_SESSION_BUS_ADDRESS, else
+    /// $XDG_RUNTIME_DIR/bus) when it connects, else (no bus socket, e.g. no dbus-user-session)
+    /// the manager's private socket under XDG_RUNTIME_DIR.</summary>
+    public static SystemdBus OpenUser() => OpenUser(DefaultCallTimeout);
+
+    private static SystemdBus OpenUser(TimeSpan timeout)
     {
-        int r = SdBus.sd_bus_open_user(out var bus);
-        if (r >= 0) return new SystemdBus(bus, BusKind.User, "user bus", direct: false);
+        var sw = Stopwatch.StartNew();
         var runtimeDir = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
+        var address = Environment.GetEnvironmentVariable("DBUS_SESSION_BUS_ADDRESS") is { Length: > 0 } a ? a
+            : string.IsNullOrEmpty(runtimeDir) ? null : $"unix:path={runtimeDir}/bus";
+        SystemdException? busError = null;
+        if (address is not null)
+        {
+            try { return Connect(address, BusKind.User, "user bus", timeout); }
+            catch (SystemdException e) { busError = e; }
+        }
         if (!string.IsNullOrEmpty(runtimeDir))
         {
             var priv = Path.Combine(runtimeDir, "systemd", "private");
             if (File.Exists(priv))
             {
-                try { return OpenAddress("unix:path=" + priv, busClient: false, BusKind.User); }
-                catch (SystemdException) { /* report the bus error below */ }
+                try { return OpenAddress("unix:path=" + priv, busClient: false, BusKind.User, Left(timeout, sw)); }
+                catch (SystemdException e) when (busError is not null)
+                {
+                    throw new SystemdException(busError.Call, busError.Errno, message: $"{busError.Message}; {e.Message}");
+                }
             }
         }
-        var where = Environment.GetEnvironmentVariable("DBUS_SESSION_BUS_ADDRESS") is { Length: > 0 } a
-            ? a : string.IsNullOrEmpty(runtimeDir) ? "(no DBUS_SESSION_BUS_ADDRESS, no XDG_RUNTIME_DIR)" : $"unix:path={runtimeDir}/bus";
-        throw new SystemdException($"sd_bus_open_user ({where})", -r);
+        throw busError ?? new SystemdException("connecting to the user bus", Errnos.ENOENT,
+            message: "connecting to the user bus: no DBUS_SESSION_BUS_ADDRESS, no XDG_RUNTIME_DIR");
     }
 
     /// <summary>Connects to a D-Bus address such as "unix:path=/run/user/1000/bus". busClient:
-    /// true for a bus daemon (Hello, unique name), false for a peer such as systemd's private socket.</summary>
-    public static SystemdBus OpenAddress(string address, bool busClient, BusKind kind = BusKind.User)
+    /// true for a bus daemon, false for a peer such as systemd's private socket (which of the two
+    /// it is shows in the answer to Hello: a unique name from a bus, an error from a peer).</summary>
+    public static SystemdBus OpenAddress(string address, bool busClient, BusKind kind = BusKind.User) =>
+        OpenAddress(address, busClient, kind, DefaultCallTimeout);
+
+    private static SystemdBus OpenAddress(string address, bool busClient, BusKind kind, TimeSpan timeout) =>
+        Connect(address, kind, address, timeout, direct: !busClient);
+
+    /// <summary>
+    /// Connects, authenticates and says Hello, all bounded by timeout: a peer that accepts the
+    /// connection and never answers fails here with "not ready" instead of holding the caller.
+    /// </summary>
+    private static SystemdBus Connect(string address, BusKind kind, string description, TimeSpan timeout, bool direct = false)
     {
-        int r = SdBus.sd_bus_new(out var bus);
-        if (r < 0) throw new SystemdException("sd_bus_new", -r);
+        var connection = new DBusConnection(new ManagerConnectionOptions(address, direct));
         try
         {
-            r = SdBus.sd_bus_set_address(bus, address);
-            if (r < 0) throw new SystemdException($"sd_bus_set_address({address})", -r);
-            r = SdBus.sd_bus_set_bus_client(bus, busClient ? 1 : 0);
-            if (r < 0) throw new SystemdException("sd_bus_set_bus_client", -r);
-            r = SdBus.sd_bus_start(bus);
-            if (r < 0) throw new SystemdException($"sd_bus_start({address})", -r);
+            var context = $"connecting to {description}";
+            Wait(Detached(() => connection.ConnectAsync().AsTask()), timeout, context,
+                $"{context}: not ready (no authentication answer) within {timeout.TotalSeconds:0.###} s");
+            return new SystemdBus(connection, kind, description);
         }
         catch
         {
-            SdBus.sd_bus_unref(bus);
+            connection.Dispose();
             throw;
         }
-        return new SystemdBus(bus, kind, address, direct: !busClient);
+    }
+
+    /// <summary>No fd passing (one fewer handshake step), the uid the daemon sees us as, no read
+    /// of the machine id (only a served object would need it); to a peer at a unix:path
+    /// address, our own socket with BEGIN pipelined (<see cref="PipelinedAuthStream"/>).</summary>
+    private sealed class ManagerConnectionOptions : DBusConnectionOptions
+    {
+        private const string MachineIdUnknown = "00000000000000000000000000000000";
+        private const string UnixPath = "unix:path=";
+        private readonly string address;
+        private readonly bool direct;
+
+        public ManagerConnectionOptions(string address, bool direct) : base(address)
+        {
+            this.address = address;
+            this.direct = direct;
+        }
+
+        protected override async ValueTask<SetupResult> SetupAsync(CancellationToken cancellationToken)
+        {
+            var userId = BusUserId.Current();
+            if (!direct || !address.StartsWith(UnixPath, StringComparison.Ordinal))
+                return new SetupResult(address) { SupportsFdPassing = false, UserId = userId, MachineId = MachineIdUnknown };
+            var path = address[UnixPath.Length..].Split(',', ';')[0];
+            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+            var stream = new PipelinedAuthStream(socket);
+            return new SetupResult { ConnectionStream = stream, TeardownToken = stream, UserId = userId, MachineId = MachineIdUnknown };
+        }
+
+        protected override void Teardown(object? token) => (token as IDisposable)?.Dispose();
     }
 
     /// <summary>
@@ -143,64 +198,41 @@ public sealed unsafe class SystemdBus : IDisposable
     /// and reads the manager's Version. Never throws; reason says why not (or the version).
     /// </summary>
     public static bool IsManagerReachable(BusKind kind, TimeSpan timeout, out string reason) =>
-        Probe(() => Open(kind), timeout, (bus, left) => $"systemd {bus.GetManagerVersion(left)} on {bus.Description}", out reason) is not null;
+        Probe(t => Open(kind, t), timeout, (bus, left) => $"systemd {bus.GetManagerVersion(left)} on {bus.Description}", out reason) is not null;
 
     /// <summary>As <see cref="IsManagerReachable(BusKind, TimeSpan, out string)"/>, at an address.</summary>
     public static bool IsManagerReachable(string address, bool busClient, TimeSpan timeout, out string reason) =>
-        Probe(() => OpenAddress(address, busClient), timeout, (bus, left) => $"systemd {bus.GetManagerVersion(left)} on {bus.Description}", out reason) is not null;
+        Probe(t => OpenAddress(address, busClient, BusKind.User, t), timeout, (bus, left) => $"systemd {bus.GetManagerVersion(left)} on {bus.Description}", out reason) is not null;
 
     /// <summary>The manager's own cgroup (its ControlGroup property: "/user.slice/user-1000.slice/
     /// user@1000.service" for a user manager, "" or "/" for the system manager), or null when no
     /// manager answers within <paramref name="timeout"/> (reason says why). Never throws.</summary>
     public static string? ManagerControlGroup(BusKind kind, TimeSpan timeout, out string reason) =>
-        Probe(() => Open(kind), timeout, (bus, left) => bus.GetProperty(ManagerPath, ManagerInterface, "ControlGroup", left).AsString(), out reason);
+        Probe(t => Open(kind, t), timeout, (bus, left) => bus.GetProperty(ManagerPath, ManagerInterface, "ControlGroup", left).AsString(), out reason);
 
-    /// <summary>Connects, waits (bounded) until ready, then asks query with the time left (never
-    /// zero: sd-bus reads 0 as its default). Null when any of it fails; reason says why.</summary>
-    private static string? Probe(Func<SystemdBus> open, TimeSpan timeout, Func<SystemdBus, TimeSpan, string> query, out string reason)
+    /// <summary>Connects within timeout, then asks query with the time left. Null when any of it
+    /// fails; reason says why.</summary>
+    private static string? Probe(Func<TimeSpan, SystemdBus> open, TimeSpan timeout, Func<SystemdBus, TimeSpan, string> query, out string reason)
     {
         try
         {
             var sw = Stopwatch.StartNew();
-            using var bus = open();
-            bus.WaitReady(timeout);
-            var left = timeout - sw.Elapsed;
-            string answer = query(bus, left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
+            using var bus = open(timeout);
+            string answer = query(bus, Left(timeout, sw));
             reason = answer;
             return answer;
         }
-        catch (Exception e) when (e is SystemdException or DllNotFoundException or EntryPointNotFoundException or InvalidCastException)
+        catch (Exception e) when (e is SystemdException or InvalidCastException)
         {
-            reason = e is DllNotFoundException ? $"{SdBus.Lib} cannot be loaded: {e.Message}" : e.Message;
+            reason = e.Message;
             return null;
         }
     }
 
-    /// <summary>
-    /// Waits (bounded) until the connection is authenticated and ready. sd-bus's own calls wait
-    /// for that with its 90 s authentication time-out whatever the call's time-out, so a peer
-    /// that accepts but never answers would hold a probe that long; this bounds it.
-    /// </summary>
-    public void WaitReady(TimeSpan timeout)
+    private static TimeSpan Left(TimeSpan timeout, Stopwatch sw)
     {
-        lock (Lock)
-        {
-            var sw = Stopwatch.StartNew();
-            while (true)
-            {
-                int r = SdBus.sd_bus_is_ready(Handle);
-                if (r < 0) throw new SystemdException($"sd_bus_is_ready ({Description})", -r);
-                if (r > 0) return;
-                r = SdBus.sd_bus_process(Handle, null);
-                if (r < 0) throw new SystemdException($"connecting to {Description}", -r);
-                if (r > 0) continue;
-                var left = timeout - sw.Elapsed;
-                if (left <= TimeSpan.Zero)
-                    throw new SystemdException($"connecting to {Description}", Errnos.ETIMEDOUT,
-                        message: $"connecting to {Description}: not ready (no authentication answer) within {timeout.TotalSeconds:0.###} s");
-                WaitForInput(left);
-            }
-        }
+        var left = timeout - sw.Elapsed;
+        return left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1);
     }
 
     /// <summary>The manager's Version property, e.g. "252.39-1~deb12u2".</summary>
@@ -208,125 +240,121 @@ public sealed unsafe class SystemdBus : IDisposable
         GetProperty(ManagerPath, ManagerInterface, "Version", timeout).AsString();
 
     /// <summary>This connection's unique name on the bus (null on a direct connection).</summary>
-    public string? UniqueName
-    {
-        get
-        {
-            lock (Lock)
-            {
-                if (IsDirect) return null;
-                int r = SdBus.sd_bus_get_unique_name(Handle, out var p);
-                if (r < 0) throw new SystemdException("sd_bus_get_unique_name", -r);
-                return Marshal.PtrToStringUTF8(p);
-            }
-        }
-    }
+    public string? UniqueName => _connection.UniqueName;
 
     // ---- calls ----
 
-    internal BusMessage NewMethodCall(string path, string iface, string member, string context)
+    /// <summary>A method call to systemd with its header written: the caller writes the body
+    /// (of that signature), then CreateMessage and Dispose.</summary>
+    internal MessageWriter NewMethodCall(string path, string iface, string member, string? signature)
     {
-        int r = SdBusMessage.sd_bus_message_new_method_call(Handle, out var m, Destination, path, iface, member);
-        if (r < 0) throw new SystemdException($"{context}: sd_bus_message_new_method_call", -r);
-        return new BusMessage(m, context);
+        var w = _connection.GetMessageWriter();
+        w.WriteMethodCallHeader(Destination, path, iface, member, signature);
+        return w;
     }
 
-    internal BusMessage NewManagerCall(string member, string context) =>
-        NewMethodCall(ManagerPath, ManagerInterface, member, context);
+    internal MessageWriter NewManagerCall(string member, string? signature) =>
+        NewMethodCall(ManagerPath, ManagerInterface, member, signature);
+
+    /// <summary>Reads a reply's body.</summary>
+    internal delegate T BodyReader<T>(ref Reader reader);
 
     /// <summary>
-    /// Sends m and waits (bounded) for the reply; a D-Bus error or a failure becomes a
-    /// SystemdException naming m's context and the error. Not sd_bus_call: its poll fails with
-    /// EINTR when any signal arrives (SIGCHLD when a child exits, as one does when a scope is
-    /// stopped), after the call was sent; here the reply is awaited through sd_bus_call_async
-    /// and a wait loop that rides over EINTR. Match callbacks run meanwhile. Caller holds Lock.
+    /// Sends m and waits (bounded) for the reply, which must have the signature
+    /// <paramref name="replySignature"/>; read reads its body. A D-Bus error answer, a reply of
+    /// another signature, a closed connection or no reply in time becomes a SystemdException
+    /// naming context (e.g. "StopUnit(x.scope, replace)") and the error.
     /// </summary>
-    internal BusMessage Call(BusMessage m, TimeSpan? timeout)
+    internal T Call<T>(MessageBuffer m, string context, string replySignature, BodyReader<T> read, TimeSpan? timeout)
     {
         var t = timeout ?? DefaultCallTimeout;
-        var pending = new PendingCall();
-        var handle = GCHandle.Alloc(pending);
-        IntPtr slot = IntPtr.Zero;
-        try
+        var reply = Detached(() => _connection.CallMethodAsync(m, static (message, state) =>
         {
-            int r = SdBus.sd_bus_call_async(Handle, out slot, m.Handle, &OnReply, GCHandle.ToIntPtr(handle), ToUsec(t));
-            if (r < 0) throw new SystemdException(m.Context, -r);
-            var sw = Stopwatch.StartNew();
-            // sd-bus answers NoReply itself at t; the grace only guards against a lost wake-up.
-            var limit = t == Timeout.InfiniteTimeSpan ? Timeout.InfiniteTimeSpan : t + TimeSpan.FromSeconds(2);
-            while (pending.Reply == IntPtr.Zero)
+            var (context, signature, read) = ((string, string, BodyReader<T>))state!;
+            if (message.SignatureAsString != signature)
+                throw new SystemdException(context, Errnos.EBADMSG,
+                    message: $"{context}: the reply has signature '{message.SignatureAsString}', not '{signature}'");
+            var reader = message.GetBodyReader();
+            try { return read(ref reader); }
+            catch (Exception e) when (e is not SystemdException)
             {
-                r = SdBus.sd_bus_process(Handle, null);
-                if (r < 0) throw new SystemdException($"{m.Context}: sd_bus_process ({Description})", -r);
-                if (r > 0) continue;
-                if (limit != Timeout.InfiniteTimeSpan && sw.Elapsed > limit)
-                    throw new SystemdException(m.Context, Errnos.ETIMEDOUT, message: $"{m.Context}: no reply within {t.TotalSeconds:0.###} s");
-                WaitForInput(limit == Timeout.InfiniteTimeSpan ? limit : limit - sw.Elapsed);
+                throw new SystemdException(context, Errnos.EBADMSG, message: $"{context}: unreadable reply: {e.Message}");
             }
-        }
-        finally
-        {
-            if (slot != IntPtr.Zero) SdBus.sd_bus_slot_unref(slot);
-            handle.Free();
-        }
-        var reply = new BusMessage(pending.Reply, m.Context + " reply");
-        var error = SdBusMessage.sd_bus_message_get_error(reply.Handle);
-        if (error != null)
-        {
-            string? name = error->Name != IntPtr.Zero ? Marshal.PtrToStringUTF8(error->Name) : null;
-            string? message = error->Message != IntPtr.Zero ? Marshal.PtrToStringUTF8(error->Message) : null;
-            int errno = SdBusMessage.sd_bus_message_get_errno(reply.Handle);
-            reply.Dispose();
-            throw new SystemdException(m.Context, errno > 0 ? errno : Errnos.EIO, name, message);
-        }
-        return reply;
+        }, (context, replySignature, read)));
+        return Wait(reply, t, context, $"{context}: no reply within {t.TotalSeconds:0.###} s");
     }
 
-    private sealed class PendingCall
+    /// <summary>A call whose reply has no body worth reading.</summary>
+    internal void Call(MessageBuffer m, string context, TimeSpan? timeout)
     {
-        public IntPtr Reply;
+        var t = timeout ?? DefaultCallTimeout;
+        Wait(Detached(() => _connection.CallMethodAsync(m)), t, context, $"{context}: no reply within {t.TotalSeconds:0.###} s");
     }
 
-    [UnmanagedCallersOnly]
-    private static int OnReply(IntPtr m, IntPtr userdata, IntPtr retError)
+    /// <summary>
+    /// Starts asynchronous work with no SynchronizationContext. The library starts its receive
+    /// loop as an async void method and resumes one await (AddMatch) without ConfigureAwait, so
+    /// under a caller's context the loop is counted as that context's pending operation (xunit
+    /// waits for those: a run hung) and a continuation needs the context the caller is blocking.
+    /// rlrun itself has no context; this keeps the blocking calls safe for callers that do.
+    /// </summary>
+    internal static T Detached<T>(Func<T> start)
     {
-        try
+        var saved = SynchronizationContext.Current;
+        if (saved is null) return start();
+        SynchronizationContext.SetSynchronizationContext(null);
+        try { return start(); }
+        finally { SynchronizationContext.SetSynchronizationContext(saved); }
+    }
+
+    /// <summary>Waits for task at most timeout; its failure as a SystemdException naming context.</summary>
+    internal static T Wait<T>(Task<T> task, TimeSpan timeout, string context, string timeoutMessage)
+    {
+        Wait((Task)task, timeout, context, timeoutMessage);
+        return task.Result;
+    }
+
+    internal static void Wait(Task task, TimeSpan timeout, string context, string timeoutMessage)
+    {
+        bool done;
+        try { done = task.Wait(timeout); }
+        catch (AggregateException e) { throw Translate(context, e.InnerException ?? e); }
+        if (done) return;
+        // Abandoned: observe its eventual failure so it is not reported as unobserved.
+        task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        throw new SystemdException(context, Errnos.ETIMEDOUT, message: timeoutMessage);
+    }
+
+    /// <summary>What Tmds.DBus.Protocol threw, as a SystemdException naming context.</summary>
+    internal static SystemdException Translate(string context, Exception e) => e switch
+    {
+        SystemdException s => s,
+        DBusErrorReplyException r => new SystemdException(context, DBusErrors.ErrnoOf(r.ErrorName), r.ErrorName, r.ErrorMessage),
+        _ => new SystemdException(context, ErrnoOf(e), message: $"{context}: {Describe(e)}"),
+    };
+
+    private static int ErrnoOf(Exception e)
+    {
+        for (var x = e; x is not null; x = x.InnerException)
         {
-            if (GCHandle.FromIntPtr(userdata).Target is PendingCall p && p.Reply == IntPtr.Zero)
-                p.Reply = SdBusMessage.sd_bus_message_ref(m);
+            if (x is SocketException se) return se.SocketErrorCode switch
+            {
+                SocketError.AddressNotAvailable => Errnos.ENOENT, // a unix socket path that does not exist
+                SocketError.ConnectionRefused => Errnos.ECONNREFUSED,
+                SocketError.AccessDenied => Errnos.EACCES,
+                SocketError.TimedOut => Errnos.ETIMEDOUT,
+                _ => Errnos.ECONNRESET,
+            };
         }
-        catch
-        {
-            // nothing may cross into C
-        }
-        return 1; // handled
+        return e is DBusConnectionClosedException or ObjectDisposedException ? Errnos.ENOTCONN : Errnos.ECONNRESET;
     }
 
-    /// <summary>usec for sd-bus: at least 1 (0 would mean sd-bus's default of 25 s).</summary>
-    internal static ulong ToUsec(TimeSpan t)
+    /// <summary>The innermost useful message: "No such file or directory", "Authentication failure".</summary>
+    private static string Describe(Exception e)
     {
-        if (t == Timeout.InfiniteTimeSpan) return ulong.MaxValue;
-        if (t <= TimeSpan.Zero) return 1;
-        double us = t.TotalMicroseconds;
-        return us >= ulong.MaxValue / 2 ? ulong.MaxValue / 2 : Math.Max(1UL, (ulong)us);
-    }
-
-    /// <summary>Dispatches everything queued (match callbacks run). Caller holds Lock.</summary>
-    internal void ProcessPending()
-    {
-        while (true)
-        {
-            int r = SdBus.sd_bus_process(Handle, null);
-            if (r < 0) throw new SystemdException($"sd_bus_process ({Description})", -r);
-            if (r == 0) return;
-        }
-    }
-
-    /// <summary>Waits for input at most t. Caller holds Lock.</summary>
-    internal void WaitForInput(TimeSpan t)
-    {
-        int r = SdBus.sd_bus_wait(Handle, ToUsec(t));
-        if (r < 0 && r != -4 /* EINTR */) throw new SystemdException($"sd_bus_wait ({Description})", -r);
+        var x = e;
+        while (x.InnerException is not null && (x is DBusConnectionException || x.Message == x.InnerException.Message)) x = x.InnerException;
+        return x.Message;
     }
 
     // ---- units and properties ----
@@ -337,12 +365,17 @@ public sealed unsafe class SystemdBus : IDisposable
     {
         lock (Lock)
         {
-            using var m = NewManagerCall("GetUnit", $"GetUnit({unit})");
-            m.AppendString(unit);
+            var w = NewManagerCall("GetUnit", "s");
+            MessageBuffer m;
             try
             {
-                using var reply = Call(m, timeout);
-                return reply.ReadObjectPath();
+                BusWrite.String(ref w, unit);
+                m = w.CreateMessage();
+            }
+            finally { w.Dispose(); }
+            try
+            {
+                return Call(m, $"GetUnit({unit})", "o", static (ref Reader r) => r.ReadObjectPathAsString(), timeout);
             }
             catch (SystemdException e) when (e.IsNoSuchUnit)
             {
@@ -356,11 +389,16 @@ public sealed unsafe class SystemdBus : IDisposable
     {
         lock (Lock)
         {
-            using var m = NewMethodCall(objectPath, PropertiesInterface, "Get", $"Get({objectPath} {iface}.{name})");
-            m.AppendString(iface);
-            m.AppendString(name);
-            using var reply = Call(m, timeout);
-            return reply.ReadValue();
+            var w = NewMethodCall(objectPath, PropertiesInterface, "Get", "ss");
+            MessageBuffer m;
+            try
+            {
+                BusWrite.String(ref w, iface);
+                BusWrite.String(ref w, name);
+                m = w.CreateMessage();
+            }
+            finally { w.Dispose(); }
+            return Call(m, $"Get({objectPath} {iface}.{name})", "v", static (ref Reader r) => BusRead.Variant(ref r), timeout);
         }
     }
 
@@ -388,42 +426,5 @@ public sealed unsafe class SystemdBus : IDisposable
     public ulong GetUnitPropertyUInt64(string unit, string name, string? iface = null) => GetUnitProperty(unit, name, iface).AsUInt64();
     public string GetUnitPropertyString(string unit, string name, string? iface = null) => GetUnitProperty(unit, name, iface).AsString();
 
-    /// <summary>
-    /// A connection over one end of a socketpair that nobody answers: messages can be built (and
-    /// sealed and read back) but not sent. For tests of the message encoding without a manager.
-    /// </summary>
-    internal static SystemdBus OpenUnanswered()
-    {
-        int* sv = stackalloc int[2];
-        if (Libc.socketpair(Libc.AF_UNIX, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC, 0, sv) != 0)
-            throw new SystemdException("socketpair", Marshal.GetLastPInvokeError());
-        int r = SdBus.sd_bus_new(out var bus);
-        if (r < 0) { Libc.close(sv[0]); Libc.close(sv[1]); throw new SystemdException("sd_bus_new", -r); }
-        r = SdBus.sd_bus_set_fd(bus, sv[0], sv[0]);
-        if (r >= 0) r = SdBus.sd_bus_start(bus);
-        Libc.close(sv[1]);
-        if (r < 0) { SdBus.sd_bus_unref(bus); throw new SystemdException("sd_bus_start(socketpair)", -r); }
-        return new SystemdBus(bus, BusKind.User, "unanswered socketpair", direct: true, flushOnClose: false);
-    }
-
-    private SystemdBus(IntPtr bus, BusKind kind, string description, bool direct, bool flushOnClose)
-        : this(bus, kind, description, direct)
-    {
-        _flushOnClose = flushOnClose;
-    }
-
-    public void Dispose()
-    {
-        lock (Lock)
-        {
-            if (_bus != IntPtr.Zero)
-            {
-                // sd_bus_flush waits (up to sd-bus's 90 s auth time-out) for a connection that
-                // never became ready: flush only a ready one.
-                if (_flushOnClose && SdBus.sd_bus_is_ready(_bus) > 0) SdBus.sd_bus_flush_close_unref(_bus);
-                else { SdBus.sd_bus_close(_bus); SdBus.sd_bus_unref(_bus); }
-            }
-            _bus = IntPtr.Zero;
-        }
-    }
+    public void Dispose() => _connection.Dispose();
 }

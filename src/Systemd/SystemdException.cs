@@ -3,9 +3,9 @@ using System.Runtime.InteropServices;
 namespace Rlrun.Systemd;
 
 /// <summary>
-/// A failed sd-bus call or a D-Bus error answered by systemd. <see cref="Call"/> names what was
-/// called (e.g. "StartTransientUnit(rlrun-x.scope)"), <see cref="Errno"/> is the positive errno
-/// sd-bus answered, and for an error reply <see cref="ErrorName"/> / <see cref="ErrorMessage"/> are
+/// A failed D-Bus call or a D-Bus error answered by systemd. <see cref="Call"/> names what was
+/// called (e.g. "StartTransientUnit(rlrun-x.scope)"), <see cref="Errno"/> a positive errno (for an
+/// error reply the one sd-bus maps its name to), and for an error reply <see cref="ErrorName"/> / <see cref="ErrorMessage"/> are
 /// the D-Bus error (e.g. org.freedesktop.DBus.Error.PropertyReadOnly, "Cannot set property X, or
 /// unknown property.").
 /// </summary>
@@ -69,6 +69,19 @@ public static class DBusErrors
     public const string NoSuchUnit = "org.freedesktop.systemd1.NoSuchUnit";
     public const string UnitExists = "org.freedesktop.systemd1.UnitExists";
     public const string ServiceUnknown = "org.freedesktop.DBus.Error.ServiceUnknown";
+
+    /// <summary>The errno an error name stands for, as sd-bus maps them (EIO for the rest).</summary>
+    public static int ErrnoOf(string? errorName) => errorName switch
+    {
+        NoSuchUnit or UnknownProperty or "org.freedesktop.DBus.Error.UnknownObject" or "org.freedesktop.DBus.Error.UnknownMethod"
+            or "org.freedesktop.DBus.Error.FileNotFound" => Errnos.ENOENT,
+        UnitExists => Errnos.EEXIST,
+        PropertyReadOnly or "org.freedesktop.DBus.Error.AccessDenied" => Errnos.EACCES,
+        InvalidArgs => Errnos.EINVAL,
+        ServiceUnknown => Errnos.EHOSTUNREACH,
+        "org.freedesktop.DBus.Error.NoReply" or "org.freedesktop.DBus.Error.Timeout" => Errnos.ETIMEDOUT,
+        _ => Errnos.EIO,
+    };
 }
 
 internal static class Errnos
@@ -76,9 +89,13 @@ internal static class Errnos
     public const int ENOENT = 2;
     public const int EIO = 5;
     public const int ENXIO = 6;
+    public const int EACCES = 13;
+    public const int EEXIST = 17;
     public const int EINVAL = 22;
+    public const int EBADMSG = 74;
     public const int ECONNRESET = 104;
     public const int ENOTCONN = 107;
     public const int ETIMEDOUT = 110;
     public const int ECONNREFUSED = 111;
+    public const int EHOSTUNREACH = 113;
 }

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Tmds.DBus.Protocol;
 
 namespace Rlrun.Systemd;
 
@@ -44,9 +45,8 @@ public static partial class TransientScope
                 string job;
                 try
                 {
-                    using var m = BuildStartMessage(bus, unitName, props);
-                    using var reply = bus.Call(m, Remaining(deadline));
-                    job = reply.ReadObjectPath();
+                    var m = BuildStartMessage(bus, unitName, props);
+                    job = bus.Call(m, call, "o", ReadJobPath, Remaining(deadline));
                 }
                 catch (SystemdException e) when (RejectedProperty(e.ErrorName, e.ErrorMessage, props) is { } bad)
                 {
@@ -78,11 +78,16 @@ public static partial class TransientScope
             string job;
             try
             {
-                using var m = bus.NewManagerCall("StopUnit", call);
-                m.AppendString(unitName);
-                m.AppendString(mode);
-                using var reply = bus.Call(m, Remaining(deadline));
-                job = reply.ReadObjectPath();
+                var w = bus.NewManagerCall("StopUnit", "ss");
+                MessageBuffer m;
+                try
+                {
+                    BusWrite.String(ref w, unitName);
+                    BusWrite.String(ref w, mode);
+                    m = w.CreateMessage();
+                }
+                finally { w.Dispose(); }
+                job = bus.Call(m, call, "o", ReadJobPath, Remaining(deadline));
             }
             catch (SystemdException e) when (e.IsNoSuchUnit)
             {
@@ -103,9 +108,15 @@ public static partial class TransientScope
         {
             try
             {
-                using var m = bus.NewManagerCall("ResetFailedUnit", $"ResetFailedUnit({unitName})");
-                m.AppendString(unitName);
-                using var reply = bus.Call(m, timeout);
+                var w = bus.NewManagerCall("ResetFailedUnit", "s");
+                MessageBuffer m;
+                try
+                {
+                    BusWrite.String(ref w, unitName);
+                    m = w.CreateMessage();
+                }
+                finally { w.Dispose(); }
+                bus.Call(m, $"ResetFailedUnit({unitName})", timeout);
                 return true;
             }
             catch (SystemdException e) when (e.IsNoSuchUnit)
@@ -127,13 +138,17 @@ public static partial class TransientScope
             {
                 try
                 {
-                    using var m = bus.NewManagerCall("SetUnitProperties", $"SetUnitProperties({unitName})");
-                    m.AppendString(unitName);
-                    m.AppendBool(true);
-                    m.OpenContainer('a', "(sv)");
-                    foreach (var p in props) m.AppendProperty(p);
-                    m.CloseContainer();
-                    using var reply = bus.Call(m, SystemdBus.DefaultCallTimeout);
+                    var w = bus.NewManagerCall("SetUnitProperties", "sba(sv)");
+                    MessageBuffer m;
+                    try
+                    {
+                        BusWrite.String(ref w, unitName);
+                        w.WriteBool(true);
+                        BusWrite.Properties(ref w, props);
+                        m = w.CreateMessage();
+                    }
+                    finally { w.Dispose(); }
+                    bus.Call(m, $"SetUnitProperties({unitName})", SystemdBus.DefaultCallTimeout);
                     return;
                 }
                 catch (SystemdException e) when (RejectedProperty(e.ErrorName, e.ErrorMessage, props) is { } bad)
@@ -145,27 +160,28 @@ public static partial class TransientScope
         }
     }
 
-    /// <summary>StartTransientUnit(s name, s mode="fail", a(sv) properties, a(sa(sv)) aux=[]).</summary>
-    internal static BusMessage BuildStartMessage(SystemdBus bus, string unitName, IEnumerable<UnitProperty> props)
+    /// <summary>StartTransientUnit(s name, s mode="fail", a(sv) properties, a(sa(sv)) aux=[]).
+    /// ArgumentException for a string holding NUL.</summary>
+    internal static MessageBuffer BuildStartMessage(SystemdBus bus, string unitName, IEnumerable<UnitProperty> props)
     {
-        var m = bus.NewManagerCall("StartTransientUnit", $"StartTransientUnit({unitName})");
+        var w = bus.NewManagerCall("StartTransientUnit", StartSignature);
         try
         {
-            m.AppendString(unitName);
-            m.AppendString("fail");
-            m.OpenContainer('a', "(sv)");
-            foreach (var p in props) m.AppendProperty(p);
-            m.CloseContainer();
-            m.OpenContainer('a', "(sa(sv))");
-            m.CloseContainer();
-            return m;
+            BusWrite.String(ref w, unitName);
+            BusWrite.String(ref w, "fail");
+            BusWrite.Properties(ref w, props);
+            w.WriteArrayEnd(w.WriteArrayStart(DBusType.Struct)); // no auxiliary units
+            return w.CreateMessage();
         }
-        catch
+        finally
         {
-            m.Dispose();
-            throw;
+            w.Dispose();
         }
     }
+
+    internal const string StartSignature = "ssa(sv)a(sa(sv))";
+
+    private static string ReadJobPath(ref Reader r) => r.ReadObjectPathAsString();
 
     private static TimeSpan Remaining(DateTime deadline)
     {

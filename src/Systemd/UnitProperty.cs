@@ -1,4 +1,5 @@
 using System.Globalization;
+using Tmds.DBus.Protocol;
 
 namespace Rlrun.Systemd;
 
@@ -13,7 +14,8 @@ public abstract record UnitProperty(string Name)
     /// <summary>The D-Bus signature of the value: b, t, u, i, x, d, s, as, au, ay.</summary>
     public abstract string Signature { get; }
 
-    internal abstract void AppendValue(BusMessage m);
+    /// <summary>Writes the value (the inside of the property's variant).</summary>
+    internal abstract void WriteValue(ref MessageWriter w);
 
     /// <summary>The value as text (for logs and warnings).</summary>
     public abstract string ValueText { get; }
@@ -36,60 +38,59 @@ public sealed record BoolProperty(string Name, bool Value) : UnitProperty(Name)
 {
     public override string Signature => "b";
     public override string ValueText => Value ? "true" : "false";
-    internal override void AppendValue(BusMessage m) => m.AppendBool(Value);
+    internal override void WriteValue(ref MessageWriter w) => w.WriteBool(Value);
 }
 
 public sealed record UInt64Property(string Name, ulong Value) : UnitProperty(Name)
 {
     public override string Signature => "t";
     public override string ValueText => Value == ulong.MaxValue ? "infinity" : Value.ToString(CultureInfo.InvariantCulture);
-    internal override void AppendValue(BusMessage m) => m.AppendUInt64(Value);
+    internal override void WriteValue(ref MessageWriter w) => w.WriteUInt64(Value);
 }
 
 public sealed record UInt32Property(string Name, uint Value) : UnitProperty(Name)
 {
     public override string Signature => "u";
     public override string ValueText => Value.ToString(CultureInfo.InvariantCulture);
-    internal override void AppendValue(BusMessage m) => m.AppendUInt32(Value);
+    internal override void WriteValue(ref MessageWriter w) => w.WriteUInt32(Value);
 }
 
 public sealed record Int32Property(string Name, int Value) : UnitProperty(Name)
 {
     public override string Signature => "i";
     public override string ValueText => Value.ToString(CultureInfo.InvariantCulture);
-    internal override void AppendValue(BusMessage m) => m.AppendInt32(Value);
+    internal override void WriteValue(ref MessageWriter w) => w.WriteInt32(Value);
 }
 
 public sealed record Int64Property(string Name, long Value) : UnitProperty(Name)
 {
     public override string Signature => "x";
     public override string ValueText => Value.ToString(CultureInfo.InvariantCulture);
-    internal override void AppendValue(BusMessage m) => m.AppendInt64(Value);
+    internal override void WriteValue(ref MessageWriter w) => w.WriteInt64(Value);
 }
 
 public sealed record DoubleProperty(string Name, double Value) : UnitProperty(Name)
 {
     public override string Signature => "d";
     public override string ValueText => Value.ToString(CultureInfo.InvariantCulture);
-    internal override void AppendValue(BusMessage m) => m.AppendDouble(Value);
+    internal override void WriteValue(ref MessageWriter w) => w.WriteDouble(Value);
 }
 
 public sealed record StringProperty(string Name, string Value) : UnitProperty(Name)
 {
     public override string Signature => "s";
     public override string ValueText => Value;
-    internal override void AppendValue(BusMessage m) => m.AppendString(Value);
+    internal override void WriteValue(ref MessageWriter w) => BusWrite.String(ref w, Value);
 }
 
 public sealed record StringArrayProperty(string Name, IReadOnlyList<string> Values) : UnitProperty(Name)
 {
     public override string Signature => "as";
     public override string ValueText => "[" + string.Join(", ", Values) + "]";
-    internal override void AppendValue(BusMessage m)
+    internal override void WriteValue(ref MessageWriter w)
     {
-        m.OpenContainer('a', "s");
-        foreach (var v in Values) m.AppendString(v);
-        m.CloseContainer();
+        foreach (var v in Values) BusWrite.CheckString(v);
+        w.WriteArray(Values.ToArray());
     }
 }
 
@@ -97,11 +98,9 @@ public sealed record UInt32ArrayProperty(string Name, IReadOnlyList<uint> Values
 {
     public override string Signature => "au";
     public override string ValueText => "[" + string.Join(", ", Values) + "]";
-    internal override void AppendValue(BusMessage m)
+    internal override void WriteValue(ref MessageWriter w)
     {
-        m.OpenContainer('a', "u");
-        foreach (var v in Values) m.AppendUInt32(v);
-        m.CloseContainer();
+        w.WriteArray(Values.ToArray());
     }
 }
 
@@ -109,5 +108,5 @@ public sealed record ByteArrayProperty(string Name, IReadOnlyList<byte> Values) 
 {
     public override string Signature => "ay";
     public override string ValueText => "[" + string.Join(", ", Values.Select(b => "0x" + b.ToString("x2", CultureInfo.InvariantCulture))) + "]";
-    internal override void AppendValue(BusMessage m) => m.AppendByteArray(Values.ToArray());
+    internal override void WriteValue(ref MessageWriter w) => w.WriteArray(Values.ToArray());
 }

@@ -5,15 +5,19 @@ using Xunit;
 namespace Rlrun.SystemdTests;
 
 /// <summary>
-/// What StartTransientUnit's message holds, built with the real sd-bus (libsystemd) on a
-/// connection nobody answers, sealed and read back: no manager needed.
+/// What StartTransientUnit's message holds, as a fake manager on a private dbus-daemon decodes it
+/// off the wire (see <see cref="FakeManager"/>): no systemd needed. The fake answers like
+/// systemd, so the job wait and the unknown-property retry are driven too.
 /// </summary>
-public sealed class MessageEncodingTests
+public sealed class MessageEncodingTests(FakeManagerFixture fixture) : IClassFixture<FakeManagerFixture>
 {
-    [LibsystemdFact]
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    [DBusDaemonFact]
     public void StartTransientUnit_HasTheManagersSignature_AndEveryPropertyRoundTrips()
     {
-        using var bus = SystemdBus.OpenUnanswered();
+        var fake = fixture.Manager;
+        using var bus = fake.Connect();
         UnitProperty[] props =
         [
             UnitProperties.Description("a test"),
@@ -29,29 +33,14 @@ public sealed class MessageEncodingTests
             UnitProperty.Double("D", 1.5),
             UnitProperty.Bytes("Empty", []),
         ];
-        using var m = TransientScope.BuildStartMessage(bus, "rlrun-x.scope", props);
-        m.SealAndRewind();
+        var started = TransientScope.Start(bus, "rlrun-x.scope", props, Timeout);
 
+        var m = Assert.Single(fake.Starts);
         Assert.Equal("ssa(sv)a(sa(sv))", m.Signature);
-        Assert.Equal("rlrun-x.scope", m.ReadString());
-        Assert.Equal("fail", m.ReadString());
-
-        var read = new List<(string Name, string Sig, BusValue Value)>();
-        Assert.True(m.EnterContainer('a', "(sv)"));
-        while (m.Peek().Type != '\0')
-        {
-            m.EnterContainer('r', "sv");
-            var name = m.ReadString();
-            var (t, contents) = m.Peek();
-            Assert.Equal('v', t);
-            var value = m.ReadValue();
-            read.Add((name, contents!, value));
-            m.ExitContainer();
-        }
-        m.ExitContainer();
-        Assert.True(m.EnterContainer('a', "(sa(sv))"));
-        Assert.Equal('\0', m.Peek().Type); // no auxiliary units
-        m.ExitContainer();
+        Assert.Equal("rlrun-x.scope", m.Unit);
+        Assert.Equal("fail", m.Mode);
+        Assert.Equal(0, m.AuxUnits); // no auxiliary units
+        var read = m.Properties;
 
         Assert.Equal(props.Select(p => (p.Name, p.Signature)), read.Select(r => (r.Name, r.Sig)));
         Assert.Equal("a test", read[0].Value.AsString());
@@ -66,23 +55,46 @@ public sealed class MessageEncodingTests
         Assert.Equal(-70_000_000_000L, read[9].Value.AsInt64());
         Assert.Equal(1.5, read[10].Value.AsDouble());
         Assert.Empty(read[11].Value.AsUInt64s());
+
+        // The job's JobRemoved came right behind the reply: it was matched before the call.
+        Assert.StartsWith("/org/freedesktop/systemd1/job/", started.JobPath);
+        Assert.Empty(started.Dropped);
     }
 
-    [LibsystemdFact]
+    [DBusDaemonFact]
     public void AStringWithNul_IsRefused()
     {
-        using var bus = SystemdBus.OpenUnanswered();
-        Assert.Throws<ArgumentException>(() => TransientScope.BuildStartMessage(bus, "x.scope", [UnitProperties.Description("a\0b")]).Dispose());
+        using var bus = fixture.Manager.Connect();
+        Assert.Throws<ArgumentException>(() => TransientScope.BuildStartMessage(bus, "x.scope", [UnitProperties.Description("a\0b")]));
     }
 
-    [LibsystemdFact]
+    [DBusDaemonFact]
     public void ReadingTheWrongType_IsASystemdExceptionNamingTheCall()
     {
-        using var bus = SystemdBus.OpenUnanswered();
-        using var m = TransientScope.BuildStartMessage(bus, "x.scope", []);
-        m.SealAndRewind();
-        var e = Assert.Throws<SystemdException>(() => m.ReadBool());
+        var fake = fixture.Manager;
+        fake.AnswerWrongType = true;
+        using var bus = fake.Connect();
+        var e = Assert.Throws<SystemdException>(() => TransientScope.Start(bus, "x.scope", [], Timeout));
         Assert.Contains("StartTransientUnit(x.scope)", e.Message);
         Assert.True(e.Errno > 0);
+    }
+
+    [DBusDaemonFact]
+    public void ARefusedProperty_IsDropped_AndTheCallSentAgainWithoutIt()
+    {
+        var fake = fixture.Manager;
+        fake.Refuse("RlrunNoSuchProperty");
+        using var bus = fake.Connect();
+        var warnings = new List<string>();
+        var started = TransientScope.Start(bus, "rlrun-y.scope",
+            [UnitProperties.Delegate(), UnitProperty.Bool("RlrunNoSuchProperty", true), UnitProperties.Pids(5)], Timeout, warnings.Add);
+
+        Assert.Equal(2, fake.Starts.Count);
+        Assert.Contains("RlrunNoSuchProperty", fake.Starts[0].Properties.Select(p => p.Name));
+        Assert.Equal(["Delegate", "PIDs"], fake.Starts[1].Properties.Select(p => p.Name));
+        Assert.Equal("RlrunNoSuchProperty", Assert.Single(started.Dropped).Name);
+        var warning = Assert.Single(warnings);
+        Assert.Contains("org.freedesktop.DBus.Error.PropertyReadOnly", warning);
+        Assert.Contains("Cannot set property RlrunNoSuchProperty, or unknown property.", warning);
     }
 }

@@ -9,7 +9,7 @@ namespace Rlrun.SystemdTests;
 /// <summary>"Is a manager there" answers false, within its bound, instead of throwing.</summary>
 public sealed class ProbeTests
 {
-    [LibsystemdFact]
+    [Fact]
     public void NoSocket_IsNotReachable()
     {
         var sw = Stopwatch.StartNew();
@@ -18,7 +18,7 @@ public sealed class ProbeTests
         Assert.Contains("/nonexistent/rlrun-test-bus", reason);
     }
 
-    [LibsystemdFact]
+    [Fact]
     public void ASilentPeer_IsNotReachable_WithinTheBound()
     {
         var path = Path.Combine(Path.GetTempPath(), $"rlrun-silent-{Guid.NewGuid():N}.sock");
@@ -38,7 +38,7 @@ public sealed class ProbeTests
         }
     }
 
-    [LibsystemdFact]
+    [Fact]
     public void NoSystemManager_IsNotReachable_OrAnswersItsVersion()
     {
         // On the test machine systemd is not PID 1: no system bus, or no systemd on it.
@@ -77,4 +77,16 @@ public sealed class BusKindTests
             ? BusKind.System : BusKind.User;
         Assert.Equal(expected, SystemdBus.ResolveAuto());
     }
+}
+
+public sealed class BusUserIdTests
+{
+    [Theory]
+    [InlineData(1000u, "         0          0 4294967295\n", 1000u)]                               // the initial namespace
+    [InlineData(0u, "         0       1001          1\n         1     100000      65536\n", 1001u)] // rootless podman's root
+    [InlineData(5u, "         0       1001          1\n         1     100000      65536\n", 100004u)]
+    [InlineData(7u, null, 7u)]
+    [InlineData(7u, "", 7u)]
+    public void TheUidClaimed_IsTheOneTheBusDaemonSees(uint euid, string? map, uint claimed) =>
+        Assert.Equal(claimed, BusUserId.Map(euid, map));
 }

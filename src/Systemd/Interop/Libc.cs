@@ -9,16 +9,6 @@ internal static unsafe partial class Libc
     [LibraryImport(Name)]
     public static partial uint geteuid();
 
-    [LibraryImport(Name, SetLastError = true)]
-    public static partial int socketpair(int domain, int type, int protocol, int* sv);
-
-    [LibraryImport(Name, SetLastError = true)]
-    public static partial int close(int fd);
-
-    public const int AF_UNIX = 1;
-    public const int SOCK_STREAM = 1;
-    public const int SOCK_CLOEXEC = 0x80000;
-
     /// <summary>statx(2): struct statx is the same on every architecture (256 bytes; stx_mode, a
     /// __u16, at offset 28).</summary>
     [LibraryImport(Name, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]

@@ -1,7 +1,5 @@
 using System.Runtime.InteropServices;
 
-[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
-
 namespace Rlrun.IntegrationTests.Harness;
 
 /// <summary>Facts about the machine and the identity the tests run rlrun as, found once.

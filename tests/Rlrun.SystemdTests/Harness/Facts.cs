@@ -1,24 +1,14 @@
-using System.Runtime.InteropServices;
 using Xunit;
 
 namespace Rlrun.SystemdTests.Harness;
 
-/// <summary>Needs libsystemd.so.0 loadable in the test process (sd-bus message encoding, no
-/// manager needed); skipped with that reason otherwise.</summary>
-public sealed class LibsystemdFactAttribute : FactAttribute
+/// <summary>Needs dbus-daemon for a private bus with a fake manager on it (see
+/// <see cref="FakeManager"/>); skipped with that reason otherwise.</summary>
+public sealed class DBusDaemonFactAttribute : FactAttribute
 {
-    private static readonly Lazy<string?> Reason = new(() =>
-        NativeLibrary.TryLoad("libsystemd.so.0", out var h) ? Free(h) : "libsystemd.so.0 cannot be loaded on this host (package libsystemd0)");
-
-    private static string? Free(IntPtr h)
+    public DBusDaemonFactAttribute()
     {
-        NativeLibrary.Free(h);
-        return null;
-    }
-
-    public LibsystemdFactAttribute()
-    {
-        if (Reason.Value is { } r) Skip = r;
+        if (FakeManager.SkipReason is { } r) Skip = r;
     }
 }
 

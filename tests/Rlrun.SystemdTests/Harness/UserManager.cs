@@ -94,7 +94,7 @@ internal sealed class UserManager
             return $"the dotnet host {_dotnet} lies under /root, which {User} cannot read";
 
         _probeDir = Directory.CreateTempSubdirectory("rlrun-systemd-probe-").FullName;
-        foreach (var f in new[] { "Rlrun.SystemdProbe.dll", "Rlrun.SystemdProbe.runtimeconfig.json", "Rlrun.SystemdProbe.deps.json", "Rlrun.Systemd.dll" })
+        foreach (var f in new[] { "Rlrun.SystemdProbe.dll", "Rlrun.SystemdProbe.runtimeconfig.json", "Rlrun.SystemdProbe.deps.json", "Rlrun.Systemd.dll", "Tmds.DBus.Protocol.dll" })
         {
             var src = Path.Combine(AppContext.BaseDirectory, f);
             if (!File.Exists(src))

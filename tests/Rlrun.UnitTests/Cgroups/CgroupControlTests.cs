@@ -45,7 +45,7 @@ public class CgroupControlTests : IDisposable
     }
 
     [Fact]
-    public void SetFrozen_writes_cgroup_freeze_and_waits_for_the_event()
+    public async Task SetFrozen_writes_cgroup_freeze_and_waits_for_the_event()
     {
         Events("populated 1\nfrozen 0\n");
         var kernel = Task.Run(async () =>
@@ -59,7 +59,7 @@ public class CgroupControlTests : IDisposable
         CgroupControl.SetFrozen(_dir.Path, true);
         Assert.True(sw.Elapsed >= TimeSpan.FromMilliseconds(90), $"returned after {sw.Elapsed}");
         Assert.Equal("1", File.ReadAllText(_dir.Join("cgroup.freeze")));
-        kernel.Wait();
+        await kernel;
     }
 
     [Fact]
