@@ -59,4 +59,6 @@ public sealed class StoreIndex
 [JsonSourceGenerationOptions(WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(StoreIndex))]
 [JsonSerializable(typeof(ImageRecord))]
+[JsonSerializable(typeof(List<ImageRecord>))]
+[JsonSerializable(typeof(LayerRecord))]
 public sealed partial class StoreJsonContext : JsonSerializerContext;

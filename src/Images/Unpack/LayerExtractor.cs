@@ -107,9 +107,17 @@ public sealed class LayerExtractor(string root, bool applyOwnership, Action<stri
                 break;
             case TarEntryType.HardLink:
             {
-                var targetParts = LayerPath.Components(entry.LinkName);
-                if (targetParts.Length == 0) throw new LayerEntryException(name, "hard link to the layer root");
-                string target = LayerPath.Resolve(root, entry.LinkName, targetParts);
+                string target;
+                try
+                {
+                    var targetParts = LayerPath.Components(entry.LinkName);
+                    if (targetParts.Length == 0) throw new LayerEntryException(name, "hard link to the layer root");
+                    target = LayerPath.Resolve(root, entry.LinkName, targetParts);
+                }
+                catch (LayerEntryException e) when (e.Entry != name)
+                {
+                    throw new LayerEntryException(name, $"hard link target {e.Message[("layer entry ".Length)..]}");
+                }
                 if (FileCalls.lstat(target, out var st) < 0)
                     throw new LayerEntryException(name, $"hard link to \"{entry.LinkName}\", which the layer does not have (yet)");
                 if ((st.st_mode & FileCalls.S_IFMT) == FileCalls.S_IFDIR) throw new LayerEntryException(name, "hard link to a directory");
