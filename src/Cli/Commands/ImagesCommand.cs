@@ -26,12 +26,16 @@ public sealed class ImagesCommand : IImageCommand
         if (args.Bool("quiet")) { foreach (var i in images) Console.WriteLine(ImageStoreArgs.ShortId(i.Id)); return 0; }
         if (format == "json")
         {
-            Console.WriteLine(JsonSerializer.Serialize(images, StoreJsonContext.Default.ListImageRecord));
+            Console.WriteLine(JsonSerializer.Serialize(images, Readable.ListImageRecord));
             return 0;
         }
         Console.Write(Table(images));
         return 0;
     }
+
+    // Media types keep their '+' (the default escapes it as \u002B).
+    static readonly StoreJsonContext Readable = new(new JsonSerializerOptions(StoreJsonContext.Default.Options)
+        { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
 
     static string Table(IReadOnlyList<ImageRecord> images)
     {

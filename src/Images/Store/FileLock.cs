@@ -10,6 +10,9 @@ public sealed class FileLock : IDisposable
 
     FileLock(int fd) => _fd = fd;
 
+    /// <summary>The locked fd: a child given a copy holds the same lock (flock belongs to the open file).</summary>
+    public int Fd => _fd;
+
     public static FileLock Exclusive(string path) => Take(path, FileCalls.LOCK_EX, wait: true)!;
     public static FileLock Shared(string path) => Take(path, FileCalls.LOCK_SH, wait: true)!;
 

@@ -74,7 +74,7 @@ public sealed class ImageImporter(ImageStore store, Action<string>? debug)
     LayerRecord EnsureLayer(Digest blob, LayerCompression compression, Digest diffId, string what)
     {
         if (Known(diffId) is { } known) return known;
-        using var _ = FileLock.Exclusive(store.Paths.LayerLock(diffId));
+        using var layerLock = FileLock.Exclusive(store.Paths.LayerLock(diffId));
         if (Known(diffId) is { } raced) return raced;
 
         string final = store.Paths.Layer(diffId);
@@ -90,7 +90,7 @@ public sealed class ImageImporter(ImageStore store, Action<string>? debug)
         {
             debug?.Invoke($"unpacking {what} into {final}");
             ExtractResult result;
-            try { result = store.Unpacker.Unpack(store.Blobs.PathOf(blob), compression, Path.Join(tmp, "diff")); }
+            try { result = store.Unpacker.Unpack(store.Blobs.PathOf(blob), compression, Path.Join(tmp, "diff"), layerLock.Fd); }
             catch (IOException e) when (e.HResult == 28 || e.Message.Contains("no space left", StringComparison.OrdinalIgnoreCase))
             { throw new IOException($"{what}: no space left on device while unpacking into {store.Paths.Layers}"); }
             catch (ImageFormatException e) { throw new ImageFormatException($"{what}: {e.Message}"); }

@@ -10,7 +10,8 @@ public interface ILayerUnpacker
     string UidMap { get; }
     string GidMap { get; }
 
-    ExtractResult Unpack(string blobPath, LayerCompression compression, string destination);
+    /// <param name="heldLock">the layer's flock fd, for a helper process to hold as well (-1: none)</param>
+    ExtractResult Unpack(string blobPath, LayerCompression compression, string destination, int heldLock = -1);
 
     /// <summary>Removes a tree that may hold files of subordinate IDs (which the user cannot delete from outside).</summary>
     void Remove(string path);
@@ -22,7 +23,7 @@ public sealed class InProcessUnpacker(bool applyOwnership, Action<string>? debug
     public string UidMap => applyOwnership ? "0:0:4294967295" : "";
     public string GidMap => UidMap;
 
-    public ExtractResult Unpack(string blobPath, LayerCompression compression, string destination)
+    public ExtractResult Unpack(string blobPath, LayerCompression compression, string destination, int heldLock = -1)
     {
         using var blob = File.OpenRead(blobPath);
         using var tar = LayerExtractor.Decompress(blob, compression);

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Rlrun.Images.Oci;
+using Rlrun.Runtime.Interop;
 using Rlrun.Runtime.Process;
 
 namespace Rlrun.Images.Unpack;
@@ -20,6 +21,9 @@ public static class UnpackHelper
             var frame = channel.Receive() ?? throw new InvalidOperationException("no job");
             if (frame.Type != FrameType.Config) throw new InvalidOperationException($"unexpected frame {frame.Type}");
             var job = JsonSerializer.Deserialize(frame.Payload, UnpackJsonContext.Default.UnpackJob)!;
+            // Dies with rlrun: a `kill -9` of the import must not leave a helper writing on.
+            ProcessCalls.prctl(ProcessCalls.PR_SET_PDEATHSIG, 9, 0, 0, 0);
+            if (Interop.ParentCalls.getppid() != job.Parent) return 1;
             Action<string>? debug = job.Debug ? line => channel.Send(FrameType.Debug, line) : null;
             byte[] reply = [];
             switch (job.Op)

@@ -11,6 +11,8 @@ public sealed class UnpackJob
     [JsonPropertyName("compression")] public string? Compression { get; set; }
     [JsonPropertyName("path")] public string Path { get; set; } = "";
     [JsonPropertyName("debug")] public bool Debug { get; set; }
+    /// <summary>Stage 0's PID: the helper stops if it is no longer its parent.</summary>
+    [JsonPropertyName("parent")] public int Parent { get; set; }
 }
 
 /// <summary>The helper's answer to an unpack.</summary>

@@ -29,12 +29,12 @@ public sealed class UserNamespaceUnpacker(UserNamespacePlan plan, Action<string>
         return new UserNamespaceUnpacker(plan, debug);
     }
 
-    public ExtractResult Unpack(string blobPath, LayerCompression compression, string destination)
+    public ExtractResult Unpack(string blobPath, LayerCompression compression, string destination, int heldLock = -1)
     {
         var reply = Run(new UnpackJob
         {
             Op = "unpack", Blob = blobPath, Compression = compression.ToString(), Path = destination, Debug = debug is not null,
-        });
+        }, heldLock);
         var r = JsonSerializer.Deserialize(reply, UnpackJsonContext.Default.UnpackReply)!;
         return new ExtractResult(Digest.Parse(r.DiffId, "unpack helper reply"), r.Size);
     }
@@ -45,8 +45,11 @@ public sealed class UserNamespaceUnpacker(UserNamespacePlan plan, Action<string>
         Run(new UnpackJob { Op = "remove", Path = path, Debug = debug is not null });
     }
 
-    byte[] Run(UnpackJob job)
+    /// <param name="heldLock">an flock'ed fd the helper keeps open too: the lock then lasts as long as
+    /// the helper, whatever happens to us</param>
+    byte[] Run(UnpackJob job, int heldLock = -1)
     {
+        job.Parent = Environment.ProcessId;
         int parentFd, childFd;
         unsafe
         {
@@ -59,7 +62,9 @@ public sealed class UserNamespaceUnpacker(UserNamespacePlan plan, Action<string>
         try
         {
             const int InitFd = 3;
-            stage1 = SpawnCalls.Spawn("/proc/self/exe", ["rlrun", HelperCommand], [$"_RLRUN_INITFD={InitFd}"], [(childFd, InitFd)]);
+            var fds = new List<(int, int)> { (childFd, InitFd) };
+            if (heldLock >= 0) fds.Add((heldLock, InitFd + 1));
+            stage1 = SpawnCalls.Spawn("/proc/self/exe", ["rlrun", HelperCommand], [$"_RLRUN_INITFD={InitFd}"], fds);
             Libc.close(childFd);
             childFd = -1;
             channel.Send(FrameType.Plan, new NamespacePlan(plan.Create, 0, []).Encode());

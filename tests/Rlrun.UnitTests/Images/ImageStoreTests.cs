@@ -22,7 +22,7 @@ public class ImageStoreTests
         public string UidMap => "test";
         public string GidMap => "test";
 
-        public ExtractResult Unpack(string blobPath, LayerCompression compression, string destination)
+        public ExtractResult Unpack(string blobPath, LayerCompression compression, string destination, int heldLock = -1)
         {
             Interlocked.Increment(ref Unpacks);
             Thread.Sleep(50); // widen the window two importers could both unpack in
