@@ -95,10 +95,11 @@ public sealed class ImageImportTests : IDisposable
         Assert.Equal(Stat(Path.Join(l0, "bin", "tool"), "%i"), Stat(Path.Join(l0, "bin", "tool-link"), "%i"));
         Assert.Equal("/etc/hostname", new FileInfo(Path.Join(l0, "bin", "abs")).LinkTarget);
         Assert.False(File.Exists(Path.Join(l0, "null")));
-        Assert.Equal("kept", Proc.Run("/usr/bin/python3", ["-c", $"import os;print(os.getxattr('{Path.Join(l0, "xattr")}','user.rlrun.note').decode())"]).Stdout.Trim());
+        Assert.Equal("kept", Xattr.Get(Path.Join(l0, "xattr"), "user.rlrun.note"));
         // Whiteout: a 0/0 character device; opaque directory: user.overlay.opaque=y.
         Assert.Equal("character special file 0,0", Stat(Path.Join(l1, "etc", "removed"), "%F %t,%T"));
-        Assert.Equal("y", Proc.Run("/usr/bin/python3", ["-c", $"import os;print(os.getxattr('{Path.Join(l1, "opt")}','user.overlay.opaque').decode())"]).Stdout.Trim());
+        Assert.Equal("y", Xattr.Get(Path.Join(l1, "opt"), "user.overlay.opaque"));
+        Assert.Null(Xattr.Get(Path.Join(l1, "etc"), "user.overlay.opaque"));
         Assert.Equal("overlay-userxattr", image["layer_records"]![1]!["format"]!.GetValue<string>());
         Assert.Equal($"0:{Host.Uid}:1,1:{sub}:{Host.SubUid.Value.Count}", image["layer_records"]![0]!["uid_map"]!.GetValue<string>());
 
@@ -282,6 +283,32 @@ public sealed class ImageImportTests : IDisposable
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Join(_storage, "tmp")));
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Join(_storage, "blobs", "sha256"), ".tmp-*"));
         Assert.False(File.Exists(Path.Join(_s.Dir, "escape")));
+    }
+
+    [SubIdFact]
+    public void Store_is_under_XDG_DATA_HOME_unless_rlrun_json_names_one()
+    {
+        string layout = NewDir("layout");
+        OciLayoutWriter.Write(layout, [new LayerBuilder().File("f", "x").Build()]);
+        string data = NewDir("data"), config = NewDir("config"), named = Path.Join(_s.Dir, "named");
+        Directory.CreateDirectory(Path.Join(config, "rlrun"));
+        Host.ChownToUser(_s.Dir);
+        ProcResult Run(bool withConfig, params string[] args) => Proc.Run(Host.AsUser(Host.Binary, args,
+            [.. Host.ShellEnv, new("XDG_DATA_HOME", data), new("XDG_CONFIG_HOME", withConfig ? config : Path.Join(_s.Dir, "none"))]),
+            timeout: TimeSpan.FromSeconds(60));
+
+        Assert.Equal(0, Run(false, "image", "import", layout, "localhost/where:1").ExitCode);
+        Assert.True(File.Exists(Path.Join(data, "rlrun", "storage", "index.json")));
+
+        File.WriteAllText(Path.Join(config, "rlrun", "rlrun.json"), $$"""{"storage": "{{named}}"}""");
+        Host.ChownToUser(config);
+        Assert.Equal(0, Run(true, "image", "import", layout, "localhost/where:2").ExitCode);
+        Assert.Contains("localhost/where", Run(true, "images", "--storage", named).Stdout);
+        Assert.DoesNotContain("where:2", Run(false, "images").Stdout);
+        // Clean up both stores through rlrun (their layers hold subordinate-owned files).
+        Run(false, "rmi", "localhost/where:1");
+        Run(true, "rmi", "localhost/where:2");
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Join(named, "layers")));
     }
 
     [UserFact]
