@@ -14,7 +14,11 @@ public static partial class Program
         new FeaturesCommand(), new CheckpointCommand("checkpoint"), new CheckpointCommand("restore"),
         new PauseCommand(pause: true), new PauseCommand(pause: false), new EventsCommand(), new UpdateCommand(),
         new CheckCommand(), new GenerateCommand(), new DaemonCommand(), new StopCommand(), new LogsCommand(),
+        new ImagesCommand(), new RmiCommand(),
     ];
+
+    /// <summary>`rlrun image SUBCOMMAND`: named "image import" and so on in messages.</summary>
+    static readonly ICommand[] ImageCommands = [new ImageImportCommand(), new ImagePruneCommand(), new ImageInspectCommand()];
 
     static readonly Flag[] GlobalFlags =
     [
@@ -38,6 +42,12 @@ public static partial class Program
             Environment.SetEnvironmentVariable("_RLRUN_INITFD", null);
             return ContainerInit.Main(int.Parse(fd));
         }
+        // The image unpack helper: root of a user namespace mapped like containers (src/Images/Unpack).
+        if (args is [Images.Unpack.UserNamespaceUnpacker.HelperCommand] && Environment.GetEnvironmentVariable("_RLRUN_INITFD") is { } helperFd)
+        {
+            Environment.SetEnvironmentVariable("_RLRUN_INITFD", null);
+            return Images.Unpack.UnpackHelper.Main(int.Parse(helperFd));
+        }
         NativeStage.EnsureLinked();
 
         ParsedArgs global;
@@ -55,11 +65,22 @@ public static partial class Program
         Runtime.Cgroups.CgroupfsManager.Debug = log.Debug;
 
         var command = Commands.FirstOrDefault(c => c.Name == rest[0]);
+        int skip = 1;
+        if (rest[0] == "image")
+        {
+            if (rest.Count < 2) { log.Error($"image: a subcommand is needed: {string.Join(", ", ImageCommands.Select(c => c.Name[6..]))}"); return 1; }
+            command = ImageCommands.FirstOrDefault(c => c.Name == $"image {rest[1]}");
+            if (command is null) { log.Error($"image: unknown subcommand \"{rest[1]}\" ({string.Join(", ", ImageCommands.Select(c => c.Name[6..]))})"); return 1; }
+            skip = 2;
+        }
         if (command is null) { log.Error($"unknown command \"{rest[0]}\" (see rlrun --help)"); return 1; }
 
         try
         {
-            var parsed = ArgParser.Parse(rest.Skip(1).ToList(), [.. command.Flags, new Flag(["help", "h"], false, "show help")]);
+            // Image commands take their flags anywhere (`rlrun image import DIR --storage S`); the
+            // OCI commands stop at the first positional, as runc does.
+            var parsed = ArgParser.Parse(rest.Skip(skip).ToList(), [.. command.Flags, new Flag(["help", "h"], false, "show help")],
+                stopAtPositional: command is not IImageCommand);
             if (parsed.Bool("help")) { PrintCommandHelp(command); return 0; }
             InheritedSignals.Settle(command.ForwardsSignals(parsed));
             var settings = RlrunSettings.Load(new Dictionary<string, string?>
@@ -100,7 +121,7 @@ public static partial class Program
     static void PrintHelp()
     {
         Console.WriteLine("rlrun - a rootless OCI container runtime\n\nUsage: rlrun [global options] command [options] [arguments]\n\nCommands:");
-        foreach (var c in Commands) Console.WriteLine($"  {c.Name,-10} {c.Summary}");
+        foreach (var c in Commands.Concat(ImageCommands)) Console.WriteLine($"  {c.Name,-14} {c.Summary}");
         Console.WriteLine("\nGlobal options:");
         foreach (var f in GlobalFlags) Console.WriteLine($"  --{f.Name,-16} {f.Help}");
     }

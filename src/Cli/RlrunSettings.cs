@@ -4,7 +4,7 @@ namespace Rlrun.Cli;
 
 /// <summary>rlrun's settings, from $XDG_CONFIG_HOME/rlrun/rlrun.json, then RLRUN_* environment
 /// variables, then command-line flags: the later wins. Keys (JSON, or env with __ for nesting):
-/// root, cgroup_manager, restart:policy, restart:initial_delay, restart:max_delay,
+/// root, cgroup_manager, storage, restart:policy, restart:initial_delay, restart:max_delay,
 /// restart:reset_after, logs:max_size, logs:max_files.</summary>
 public sealed class RlrunSettings(IConfiguration config)
 {
@@ -33,6 +33,8 @@ public sealed class RlrunSettings(IConfiguration config)
 
     public string? Root => config["root"];
     public string CgroupManager => config["cgroup_manager"] ?? "auto";
+    /// <summary>The image store directory (--storage wins); null: $XDG_DATA_HOME/rlrun/storage.</summary>
+    public string? Storage => config["storage"];
     public string RestartPolicy => config["restart:policy"] ?? "no";
     public TimeSpan RestartInitialDelay => Duration("restart:initial_delay", TimeSpan.FromMilliseconds(100));
     public TimeSpan RestartMaxDelay => Duration("restart:max_delay", TimeSpan.FromSeconds(30));

@@ -124,7 +124,8 @@ public static class InitLauncher
         }
     }
 
-    static int RunStage1Exchange(InitChannel channel, int stage1, UserNamespacePlan userNs)
+    /// <summary>Stage 0's half of the namespace set-up: maps when asked, until stage 1 reports its child's PID.</summary>
+    public static int RunStage1Exchange(InitChannel channel, int stage1, UserNamespacePlan userNs)
     {
         while (true)
         {

@@ -1,0 +1,63 @@
+using System.Text;
+using System.Text.Json;
+using Rlrun.Images.Store;
+
+namespace Rlrun.Cli.Commands;
+
+/// <summary>`images [--format table|json] [-q]`: podman's columns, one row per name (an unnamed image shows &lt;none&gt;).</summary>
+public sealed class ImagesCommand : IImageCommand
+{
+    public string Name => "images";
+    public string Usage => "[--storage DIR] [--format table|json] [--quiet]";
+    public string Summary => "list the images in the store";
+    public IReadOnlyList<Flag> Flags { get; } =
+    [
+        ImageStoreArgs.Storage,
+        new(["format", "f"], true, "table (default) or json"),
+        new(["quiet", "q"], false, "print only the image IDs"),
+    ];
+
+    public int Run(CommandContext ctx, ParsedArgs args)
+    {
+        string format = args.Value("format") ?? "table";
+        if (format is not ("table" or "json")) throw new UsageException($"invalid --format \"{format}\": table or json");
+        if (args.Positional.Count > 0) throw new UsageException($"unexpected argument \"{args.Positional[0]}\"");
+        var images = ImageStoreArgs.Open(ctx, args).List().OrderByDescending(i => i.Imported).ToList();
+        if (args.Bool("quiet")) { foreach (var i in images) Console.WriteLine(ImageStoreArgs.ShortId(i.Id)); return 0; }
+        if (format == "json")
+        {
+            Console.WriteLine(JsonSerializer.Serialize(images, Readable.ListImageRecord));
+            return 0;
+        }
+        Console.Write(Table(images));
+        return 0;
+    }
+
+    // Media types keep their '+' (the default escapes it as \u002B).
+    static readonly StoreJsonContext Readable = new(new JsonSerializerOptions(StoreJsonContext.Default.Options)
+        { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+
+    static string Table(IReadOnlyList<ImageRecord> images)
+    {
+        string[] header = ["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"];
+        var rows = new List<string[]> { header };
+        foreach (var i in images)
+        {
+            string created = i.Created?.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ") ?? "unknown";
+            var names = i.Names.Count > 0 ? i.Names : ["<none>:<none>"];
+            foreach (var n in names)
+            {
+                int colon = n.LastIndexOf(':');
+                rows.Add([n[..colon], n[(colon + 1)..], ImageStoreArgs.ShortId(i.Id), created, ImageStoreArgs.HumanSize(i.Size)]);
+            }
+        }
+        var widths = Enumerable.Range(0, header.Length).Select(c => rows.Max(r => r[c].Length) + 2).ToArray();
+        var sb = new StringBuilder();
+        foreach (var r in rows)
+        {
+            for (int c = 0; c < r.Length; c++) sb.Append(c == r.Length - 1 ? r[c] : r[c].PadRight(widths[c]));
+            sb.Append('\n');
+        }
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,40 @@
+using Rlrun.Images.Store;
+
+namespace Rlrun.Cli.Commands;
+
+/// <summary>`rmi [--force] REF...`: untags a name the image shares, else deletes the image and the
+/// layers and blobs no other image uses. Refused while a container uses the image, unless --force.</summary>
+public sealed class RmiCommand : IImageCommand
+{
+    public string Name => "rmi";
+    public string Usage => "[--storage DIR] [--force] REF...";
+    public string Summary => "remove images (by name, ID or ID prefix)";
+    public IReadOnlyList<Flag> Flags { get; } =
+    [
+        ImageStoreArgs.Storage,
+        new(["force", "f"], false, "remove images that containers use"),
+    ];
+
+    public int Run(CommandContext ctx, ParsedArgs args)
+    {
+        if (args.Positional.Count == 0) throw new UsageException("\"rmi\" requires at least one image");
+        var store = ImageStoreArgs.Open(ctx, args);
+        var collector = new ImageCollector(store, ctx.Log.DebugEnabled ? ctx.Log.Debug : null);
+        int failed = 0;
+        foreach (var reference in args.Positional)
+        {
+            try
+            {
+                var r = collector.Remove(reference, args.Bool("force"));
+                foreach (var n in r.Untagged) Console.WriteLine($"Untagged: {n}");
+                foreach (var id in r.Deleted) Console.WriteLine($"Deleted: {id}");
+            }
+            catch (Exception e) when (e is ImageNotFoundException or InvalidOperationException or ArgumentException)
+            {
+                ctx.Log.Error($"rmi: {e.Message}");
+                failed++;
+            }
+        }
+        return failed == 0 ? 0 : 1;
+    }
+}

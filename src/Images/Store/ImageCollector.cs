@@ -1,0 +1,92 @@
+using Rlrun.Images.Oci;
+
+namespace Rlrun.Images.Store;
+
+/// <summary>rmi and prune: removes index entries first (one atomic index write), then the layers and
+/// blobs nothing references any more. Holds gc.lock exclusively, so no import is between storing a
+/// layer and naming it.</summary>
+public sealed class ImageCollector(ImageStore store, Action<string>? debug)
+{
+    public sealed record Removal(IReadOnlyList<string> Untagged, IReadOnlyList<string> Deleted);
+
+    /// <summary>Untags REF when it is a name the image shares with others; else deletes the image.</summary>
+    public Removal Remove(string reference, bool force)
+    {
+        using var gc = FileLock.Exclusive(store.Paths.GcLock);
+        var result = store.Index.Update(index =>
+        {
+            var image = ImageStore.Find(index, reference) ?? throw new ImageNotFoundException(reference);
+            if (image.Users.Count > 0 && !force)
+                throw new InvalidOperationException($"image \"{reference}\" is in use by container{(image.Users.Count > 1 ? "s" : "")} {string.Join(", ", image.Users)} (rmi --force removes it anyway)");
+            bool byName = ImageReference.TryParse(reference, out var name) && image.Names.Contains(name!.ToString());
+            if (byName && image.Names.Count > 1)
+            {
+                image.Names.Remove(name!.ToString());
+                return (true, new Removal([name!.ToString()], []));
+            }
+            Forget(index, image);
+            return (true, new Removal(image.Names.ToList(), [image.Id]));
+        });
+        Collect();
+        return result;
+    }
+
+    /// <summary>Deletes images without a name and unused, then whatever no image references.</summary>
+    public IReadOnlyList<string> Prune()
+    {
+        using var gc = FileLock.Exclusive(store.Paths.GcLock);
+        var deleted = store.Index.Update(index =>
+        {
+            var dangling = index.Images.Where(i => i.Names.Count == 0 && i.Users.Count == 0).ToList();
+            foreach (var image in dangling) Forget(index, image);
+            return (dangling.Count > 0, dangling.Select(i => i.Id).ToList());
+        });
+        Collect();
+        return deleted;
+    }
+
+    static void Forget(StoreIndex index, ImageRecord image)
+    {
+        index.Images.Remove(image);
+        foreach (var diffId in image.Layers.Select(l => l.DiffId).Distinct())
+        {
+            string hex = Digest.Parse(diffId, "diff_id").Hex;
+            if (index.Layers.TryGetValue(hex, out var layer)) layer.Refs = Math.Max(0, layer.Refs - 1);
+        }
+    }
+
+    /// <summary>Removes layers with no reference (records first, then directories) and unreferenced blobs.</summary>
+    void Collect()
+    {
+        var (unusedLayers, referencedBlobs) = store.Index.Update(index =>
+        {
+            var unused = index.Layers.Where(l => l.Value.Refs <= 0).Select(l => l.Key).ToList();
+            foreach (var hex in unused) index.Layers.Remove(hex);
+            var blobs = new HashSet<string>();
+            foreach (var i in index.Images)
+            {
+                blobs.Add(Digest.Parse(i.ManifestDigest, "manifest").Hex);
+                blobs.Add(Digest.Parse(i.ConfigDigest, "config").Hex);
+                foreach (var l in i.Layers) blobs.Add(Digest.Parse(l.Digest, "layer").Hex);
+            }
+            var recorded = index.Layers.Keys.ToHashSet();
+            // Directories without a record too: a layer renamed into place by a process killed before it wrote one.
+            var orphans = Directory.EnumerateDirectories(store.Paths.Layers).Select(Path.GetFileName).OfType<string>()
+                .Where(n => n.Length == 64 && !recorded.Contains(n));
+            return (unused.Count > 0, (unused.Union(orphans).ToList(), blobs));
+        });
+        foreach (var hex in unusedLayers)
+        {
+            var diffId = new Digest(hex);
+            using var _ = FileLock.Exclusive(store.Paths.LayerLock(diffId));
+            debug?.Invoke($"removing layer {diffId}");
+            store.Unpacker.Remove(store.Paths.Layer(diffId));
+            File.Delete(store.Paths.LayerLock(diffId));
+        }
+        foreach (var blob in store.Blobs.All().Where(b => !referencedBlobs.Contains(b.Hex)).ToList())
+        {
+            debug?.Invoke($"removing blob {blob}");
+            store.Blobs.Delete(blob);
+        }
+    }
+}

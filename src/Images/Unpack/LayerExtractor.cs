@@ -1,0 +1,258 @@
+using System.Formats.Tar;
+using System.Security.Cryptography;
+using System.Text;
+using Rlrun.Images.Interop;
+using Rlrun.Images.Oci;
+using Rlrun.Runtime.Interop;
+
+namespace Rlrun.Images.Unpack;
+
+/// <summary>What extracting one layer found: the digest of the uncompressed tar (to check against
+/// the config's diff_id) and the bytes of file content written.</summary>
+public sealed record ExtractResult(Digest DiffId, long Size);
+
+/// <summary>Extracts one layer's tar into a directory in the form an overlay reads (see Whiteouts):
+/// ownership, modes with setuid bits, hard links, symlinks, xattrs, mtimes and holes are kept;
+/// device nodes are skipped where mknod is refused (rootless), with a debug line.
+/// Runs as root of a user namespace mapped like containers, so chown applies the layer's IDs.</summary>
+public sealed class LayerExtractor(string root, bool applyOwnership, Action<string>? debug = null)
+{
+    const int EPERM = 1, EINVAL = 22;
+    readonly List<(string Path, DateTimeOffset Mtime)> _dirTimes = [];
+    long _size;
+
+    public static Stream Decompress(Stream blob, LayerCompression compression) => compression switch
+    {
+        LayerCompression.Gzip => new System.IO.Compression.GZipStream(blob, System.IO.Compression.CompressionMode.Decompress),
+        _ => blob,
+    };
+
+    /// <summary>Reads the tar from the (uncompressed) stream to its end and returns its digest.</summary>
+    public ExtractResult Extract(Stream tar)
+    {
+        using var hashing = new HashingStream(tar);
+        Directory.CreateDirectory(root);
+        try
+        {
+            using (var reader = new TarReader(hashing, leaveOpen: true))
+            {
+                TarEntry? entry;
+                while ((entry = reader.GetNextEntry(copyData: false)) is not null)
+                    Apply(entry);
+            }
+            hashing.Drain(); // the end-of-archive blocks and padding count in the diff_id
+        }
+        catch (EndOfStreamException) { throw new ImageFormatException("layer is truncated (the tar stream ends inside an entry)"); }
+        catch (InvalidDataException e) when (e.Message.Contains("end", StringComparison.OrdinalIgnoreCase) || e.InnerException is EndOfStreamException)
+        { throw new ImageFormatException($"layer is truncated or damaged: {e.Message}"); }
+        // Directory times last: writing into a directory changes its mtime.
+        for (int i = _dirTimes.Count - 1; i >= 0; i--) LayerFileCalls.SetMtime(_dirTimes[i].Path, _dirTimes[i].Mtime);
+        return new ExtractResult(hashing.Digest(), _size);
+    }
+
+    void Apply(TarEntry entry)
+    {
+        string name = entry.Name;
+        var parts = LayerPath.Components(name);
+        if (entry.EntryType is TarEntryType.GlobalExtendedAttributes) return;
+        if (parts.Length == 0)
+        {
+            // "./": the layer root itself.
+            if (entry.EntryType == TarEntryType.Directory) SetAttributes(root, entry, isDir: true);
+            return;
+        }
+        string path = LayerPath.Resolve(root, name, parts);
+        string baseName = parts[^1];
+        string parent = Path.GetDirectoryName(path)!;
+        EnsureParent(parent);
+
+        if (Whiteouts.IsOpaqueMarker(baseName))
+        {
+            Check(LayerFileCalls.SetXattr(parent, Whiteouts.OpaqueXattr, Whiteouts.OpaqueValue), "setxattr " + Whiteouts.OpaqueXattr, name);
+            return;
+        }
+        if (baseName.StartsWith(Whiteouts.Prefix + Whiteouts.Prefix, StringComparison.Ordinal))
+        {
+            debug?.Invoke($"layer entry \"{name}\": aufs metadata, skipped");
+            return;
+        }
+        if (Whiteouts.Hidden(baseName) is { } hidden)
+        {
+            if (hidden.Length == 0 || hidden is "." or "..") throw new LayerEntryException(name, "whiteout of nothing");
+            string target = Path.Join(parent, hidden);
+            RemoveExisting(target);
+            Check(FileCalls.mknodat(FileCalls.AT_FDCWD, target, (int)(FileCalls.S_IFCHR | 0), 0), "mknod (whiteout)", name);
+            return;
+        }
+
+        switch (entry.EntryType)
+        {
+            case TarEntryType.Directory:
+                if (!IsDirectory(path))
+                {
+                    RemoveExisting(path);
+                    Check(FileCalls.mkdirat(FileCalls.AT_FDCWD, path, 0x1c0), "mkdir", name);
+                }
+                SetAttributes(path, entry, isDir: true);
+                break;
+            case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
+                RemoveExisting(path);
+                WriteFile(path, entry);
+                SetAttributes(path, entry, isDir: false);
+                break;
+            case TarEntryType.SymbolicLink:
+                RemoveExisting(path);
+                Check(FileCalls.symlinkat(entry.LinkName, FileCalls.AT_FDCWD, path), "symlink", name);
+                SetAttributes(path, entry, isDir: false, isLink: true);
+                break;
+            case TarEntryType.HardLink:
+            {
+                string target;
+                try
+                {
+                    var targetParts = LayerPath.Components(entry.LinkName);
+                    if (targetParts.Length == 0) throw new LayerEntryException(name, "hard link to the layer root");
+                    target = LayerPath.Resolve(root, entry.LinkName, targetParts);
+                }
+                catch (LayerEntryException e) when (e.Entry != name)
+                {
+                    throw new LayerEntryException(name, $"hard link target {e.Message[("layer entry ".Length)..]}");
+                }
+                if (FileCalls.lstat(target, out var st) < 0)
+                    throw new LayerEntryException(name, $"hard link to \"{entry.LinkName}\", which the layer does not have (yet)");
+                if ((st.st_mode & FileCalls.S_IFMT) == FileCalls.S_IFDIR) throw new LayerEntryException(name, "hard link to a directory");
+                RemoveExisting(path);
+                try { LayerFileCalls.Link(target, path); }
+                catch (SyscallException e) { throw new LayerEntryException(name, e.Message); }
+                break;
+            }
+            case TarEntryType.Fifo:
+                RemoveExisting(path);
+                Check(FileCalls.mknodat(FileCalls.AT_FDCWD, path, (int)(FileCalls.S_IFIFO | 0x180), 0), "mkfifo", name);
+                SetAttributes(path, entry, isDir: false);
+                break;
+            case TarEntryType.CharacterDevice or TarEntryType.BlockDevice:
+            {
+                RemoveExisting(path);
+                uint type = entry.EntryType == TarEntryType.CharacterDevice ? FileCalls.S_IFCHR : FileCalls.S_IFBLK;
+                ulong dev = FileCalls.Makedev((uint)((PosixTarEntry)entry).DeviceMajor, (uint)((PosixTarEntry)entry).DeviceMinor);
+                if (FileCalls.mknodat(FileCalls.AT_FDCWD, path, (int)(type | 0x180), dev) < 0)
+                {
+                    int err = Libc.LastErrno;
+                    if (err != EPERM) throw new LayerEntryException(name, $"mknod: {Libc.StrError(err)}");
+                    debug?.Invoke($"layer entry \"{name}\": device node skipped (mknod is not allowed rootless; the container's /dev provides devices)");
+                    return;
+                }
+                SetAttributes(path, entry, isDir: false);
+                break;
+            }
+            default:
+                throw new LayerEntryException(name, $"unsupported tar entry type {entry.EntryType}");
+        }
+    }
+
+    void WriteFile(string path, TarEntry entry)
+    {
+        int fd = FileCalls.openat(FileCalls.AT_FDCWD, path, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_EXCL | Libc.O_CLOEXEC | 0x20000 /* O_NOFOLLOW */, 0x180);
+        if (fd < 0) throw Failed("create", entry.Name, Libc.LastErrno);
+        using var file = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true), FileAccess.Write);
+        if (entry.DataStream is { } data)
+        {
+            // Zero blocks become holes: a sparse file in the layer stays sparse on disk.
+            var buffer = new byte[1 << 16];
+            long length = 0;
+            int n;
+            while ((n = ReadFull(data, buffer)) > 0)
+            {
+                WriteSparse(file, buffer.AsSpan(0, n));
+                length += n;
+            }
+            if (file.Length != length) file.SetLength(length);
+            _size += length;
+        }
+    }
+
+    static int ReadFull(Stream s, byte[] buffer)
+    {
+        int total = 0, n;
+        while (total < buffer.Length && (n = s.Read(buffer, total, buffer.Length - total)) > 0) total += n;
+        return total;
+    }
+
+    static void WriteSparse(FileStream file, ReadOnlySpan<byte> chunk)
+    {
+        const int Block = 4096;
+        for (int off = 0; off < chunk.Length; off += Block)
+        {
+            var block = chunk.Slice(off, Math.Min(Block, chunk.Length - off));
+            if (block.Length == Block && !block.ContainsAnyExcept((byte)0)) file.Seek(Block, SeekOrigin.Current);
+            else file.Write(block);
+        }
+    }
+
+    void SetAttributes(string path, TarEntry entry, bool isDir, bool isLink = false)
+    {
+        // chown before chmod: chown clears the setuid and setgid bits.
+        if (applyOwnership)
+        {
+            if (FileCalls.fchownat(FileCalls.AT_FDCWD, path, entry.Uid, entry.Gid, FileCalls.AT_SYMLINK_NOFOLLOW) < 0)
+            {
+                int err = Libc.LastErrno;
+                if (err == EINVAL)
+                    throw new LayerEntryException(entry.Name, $"owner {entry.Uid}:{entry.Gid} is outside the user namespace's mapping (add a larger range to /etc/subuid and /etc/subgid)");
+                throw Failed("chown", entry.Name, err);
+            }
+        }
+        if (!isLink)
+            Check(FileCalls.chmod(path, (int)entry.Mode & 0xfff), "chmod", entry.Name);
+        if (entry is PaxTarEntry pax) SetXattrs(path, entry.Name, pax.ExtendedAttributes);
+        if (isDir) _dirTimes.Add((path, entry.ModificationTime));
+        else LayerFileCalls.SetMtime(path, entry.ModificationTime);
+    }
+
+    void SetXattrs(string path, string name, IReadOnlyDictionary<string, string> pax)
+    {
+        const string Prefix = "SCHILY.xattr.";
+        foreach (var (key, value) in pax)
+        {
+            if (!key.StartsWith(Prefix, StringComparison.Ordinal)) continue;
+            string attr = key[Prefix.Length..];
+            // PAX values are UTF-8 text; binary values (security.capability) come through as Latin-1 bytes.
+            byte[] bytes = value.All(c => c < 256) ? Encoding.Latin1.GetBytes(value) : Encoding.UTF8.GetBytes(value);
+            int err = LayerFileCalls.SetXattr(path, attr, bytes);
+            if (err == 0) continue;
+            if (err is EPERM or LayerFileCalls.ENOTSUP && !attr.StartsWith("user.", StringComparison.Ordinal))
+            {
+                debug?.Invoke($"layer entry \"{name}\": xattr {attr} skipped ({Libc.StrError(err)})");
+                continue;
+            }
+            throw Failed($"setxattr {attr}", name, err);
+        }
+    }
+
+    static bool IsDirectory(string path) => FileCalls.lstat(path, out var st) == 0 && (st.st_mode & FileCalls.S_IFMT) == FileCalls.S_IFDIR;
+
+    /// <summary>A later entry replaces an earlier one of the same name (a directory merges instead).</summary>
+    static void RemoveExisting(string path)
+    {
+        if (FileCalls.lstat(path, out var st) < 0) return;
+        if ((st.st_mode & FileCalls.S_IFMT) == FileCalls.S_IFDIR) Directory.Delete(path, recursive: true);
+        else File.Delete(path);
+    }
+
+    void EnsureParent(string parent)
+    {
+        if (IsDirectory(parent)) return;
+        // A parent the tar did not list: made like tar does, root-owned 0755.
+        Directory.CreateDirectory(parent);
+    }
+
+    static void Check(int rc, string call, string entry)
+    {
+        if (rc != 0) throw Failed(call, entry, rc > 0 ? rc : Libc.LastErrno);
+    }
+
+    static Exception Failed(string call, string entry, int errno) =>
+        errno == Libc.ENOSPC ? new IOException($"no space left on device while unpacking layer entry \"{entry}\"")
+            : new LayerEntryException(entry, $"{call}: {Libc.StrError(errno)}");
+}
