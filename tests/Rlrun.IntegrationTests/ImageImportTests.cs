@@ -20,7 +20,7 @@ public sealed class ImageImportTests : IDisposable
         // Layers hold files of subordinate IDs: rlrun removes them (in its user namespace) before the sandbox goes.
         try
         {
-            foreach (var id in Images().Select(i => i["id"]!.GetValue<string>()).ToList()) Rl("rmi", "--force", id);
+            foreach (var id in Images().Select(i => i!["id"]!.GetValue<string>()).ToList()) Rl("rmi", "--force", id);
             Rl("image", "prune");
         }
         catch (Exception) { }
