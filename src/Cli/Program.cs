@@ -49,6 +49,7 @@ public static partial class Program
             return Images.Unpack.UnpackHelper.Main(int.Parse(helperFd));
         }
         NativeStage.EnsureLinked();
+        Runtime.Host.RuntimeDirFallback.Apply();
 
         ParsedArgs global;
         try { global = ArgParser.Parse(args, GlobalFlags); }

@@ -12,6 +12,7 @@ public static class Program
     {
         // The containers run a sealed copy of rlrun (which has the native stage), not of us.
         SealedExecutable.SourcePath = Environment.GetEnvironmentVariable("RLRUN_EXE") ?? Path.Join(AppContext.BaseDirectory, "rlrun");
+        Rlrun.Runtime.Host.RuntimeDirFallback.Apply();
         Rlrun.Runtime.Cgroups.CgroupManagers.RegisterSystemd(() => Rlrun.Systemd.Cgroups.SystemdCgroupManager.TryConnect(w => Console.Error.WriteLine($"rlrun: warning: {w}")));
         try
         {

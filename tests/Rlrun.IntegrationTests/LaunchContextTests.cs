@@ -120,6 +120,19 @@ public sealed class LaunchContextTests : IDisposable
     }
 
     [SystemdUserFact]
+    public void From_su_without_xdg_runtime_dir_it_finds_the_manager_and_says_what_to_run()
+    {
+        // su, sudo -u and runuser set no XDG_RUNTIME_DIR: rlrun takes /run/user/UID, finds the
+        // manager's bus there, and says why it cannot have a scope (not "no manager answers").
+        var bundle = HelloBundle();
+        string id = _s.NewId("su-noxdg");
+        var r = Proc.Run("/bin/su", [Host.TestUserName!, "-s", "/bin/sh", "-c",
+            $"unset XDG_RUNTIME_DIR DBUS_SESSION_BUS_ADDRESS; cd '{bundle.Path}' && {RlLine("run", id)}"], timeout: TimeSpan.FromSeconds(60));
+        RanWithoutCgroupSayingWhyOnce(r, OutsideWords);
+        NothingLeftOf(id);
+    }
+
+    [SystemdUserFact]
     public void From_runuser_it_runs_without_a_cgroup()
     {
         var bundle = HelloBundle();
