@@ -65,7 +65,7 @@ public sealed class FdPoller
 
     unsafe void Loop()
     {
-        var fds = new ProcessCalls.PollFd[16];
+        var fds = new Tmds.Linux.pollfd[16];
         var handlers = new Readable[16];
         byte* drain = stackalloc byte[64];
         while (true)
@@ -79,16 +79,16 @@ public sealed class FdPoller
                     Array.Resize(ref fds, n * 2);
                     Array.Resize(ref handlers, n * 2);
                 }
-                fds[0] = new ProcessCalls.PollFd { fd = _wakeRead, events = ProcessCalls.POLLIN };
+                fds[0] = new Tmds.Linux.pollfd { fd = _wakeRead, events = ProcessCalls.POLLIN };
                 int i = 1;
                 foreach (var (fd, h) in _watched)
                 {
-                    fds[i] = new ProcessCalls.PollFd { fd = fd, events = ProcessCalls.POLLIN };
+                    fds[i] = new Tmds.Linux.pollfd { fd = fd, events = ProcessCalls.POLLIN };
                     handlers[i++] = h;
                 }
             }
             int rc;
-            fixed (ProcessCalls.PollFd* p = fds) rc = ProcessCalls.poll(p, (nuint)n, -1);
+            fixed (Tmds.Linux.pollfd* p = fds) rc = ProcessCalls.poll(p, (nuint)n, -1);
             if (rc < 0) continue; // EINTR
             if (fds[0].revents != 0)
             {

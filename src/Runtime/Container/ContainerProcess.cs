@@ -72,7 +72,7 @@ public static class ContainerProcess
     public static unsafe bool WaitExit(int pidfd, TimeSpan timeout)
     {
         var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
-        var p = new ProcessCalls.PollFd { fd = pidfd, events = ProcessCalls.POLLIN };
+        var p = new Tmds.Linux.pollfd { fd = pidfd, events = ProcessCalls.POLLIN };
         while (true)
         {
             long left = deadline - Environment.TickCount64;

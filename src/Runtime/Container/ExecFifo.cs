@@ -11,12 +11,12 @@ public static class ExecFifo
     /// container's process runs (or the init died trying), which poststart hooks must come after.</summary>
     static unsafe void WaitForExec(int fifo, int pidfd)
     {
-        var fds = stackalloc ProcessCalls.PollFd[2];
+        var fds = stackalloc Tmds.Linux.pollfd[2];
         var deadline = Environment.TickCount64 + 30_000;
         while (Environment.TickCount64 < deadline)
         {
-            fds[0] = new ProcessCalls.PollFd { fd = fifo, events = ProcessCalls.POLLIN };
-            fds[1] = new ProcessCalls.PollFd { fd = pidfd, events = ProcessCalls.POLLIN };
+            fds[0] = new Tmds.Linux.pollfd { fd = fifo, events = ProcessCalls.POLLIN };
+            fds[1] = new Tmds.Linux.pollfd { fd = pidfd, events = ProcessCalls.POLLIN };
             int rc = ProcessCalls.poll(fds, 2, 1000);
             if (rc < 0 && Libc.LastErrno == Libc.EINTR) continue;
             if (rc < 0) return;
@@ -44,9 +44,9 @@ public static class ExecFifo
                 if (Libc.read(fifo, &early, 1) == 1) return;
                 throw new InvalidOperationException("cannot start a container that has stopped");
             }
-            var fds = stackalloc ProcessCalls.PollFd[2];
-            fds[0] = new ProcessCalls.PollFd { fd = fifo, events = ProcessCalls.POLLIN };
-            fds[1] = new ProcessCalls.PollFd { fd = pidfd, events = ProcessCalls.POLLIN };
+            var fds = stackalloc Tmds.Linux.pollfd[2];
+            fds[0] = new Tmds.Linux.pollfd { fd = fifo, events = ProcessCalls.POLLIN };
+            fds[1] = new Tmds.Linux.pollfd { fd = pidfd, events = ProcessCalls.POLLIN };
             while (true)
             {
                 int rc = ProcessCalls.poll(fds, 2, -1);

@@ -8,7 +8,7 @@ namespace Rlrun.Runtime.Container;
 public sealed class TerminalProxy : IDisposable
 {
     readonly int _master;
-    readonly TerminalCalls.Termios _saved;
+    readonly Tmds.Linux.termios _saved;
     readonly bool _restore;
 
     public TerminalProxy(int master)
@@ -32,20 +32,20 @@ public sealed class TerminalProxy : IDisposable
     {
         var buf = new byte[16384];
         bool stdinOpen = true;
-        var fds = stackalloc ProcessCalls.PollFd[2];
+        var fds = stackalloc Tmds.Linux.pollfd[2];
         while (true)
         {
-            fds[0] = new ProcessCalls.PollFd { fd = _master, events = ProcessCalls.POLLIN };
-            fds[1] = new ProcessCalls.PollFd { fd = stdinOpen ? 0 : -1, events = ProcessCalls.POLLIN };
+            fds[0] = new Tmds.Linux.pollfd { fd = _master, events = ProcessCalls.POLLIN };
+            fds[1] = new Tmds.Linux.pollfd { fd = stdinOpen ? 0 : -1, events = ProcessCalls.POLLIN };
             int rc = ProcessCalls.poll(fds, 2, -1);
             if (rc < 0) { if (Libc.LastErrno == Libc.EINTR) continue; throw new SyscallException("poll", Libc.LastErrno, "pty"); }
-            if ((fds[0].revents & (ProcessCalls.POLLIN | ProcessCalls.POLLHUP | ProcessCalls.POLLERR)) != 0)
+            if ((fds[0].revents & ProcessCalls.PollReadOrClosed) != 0)
             {
                 int n = Read(_master, buf);
                 if (n <= 0) return; // EIO: the container side is gone
                 Write(1, buf.AsSpan(0, n));
             }
-            if (stdinOpen && (fds[1].revents & (ProcessCalls.POLLIN | ProcessCalls.POLLHUP | ProcessCalls.POLLERR)) != 0)
+            if (stdinOpen && (fds[1].revents & ProcessCalls.PollReadOrClosed) != 0)
             {
                 int n = Read(0, buf);
                 if (n <= 0) { stdinOpen = false; Write(_master, [4]); } // EOF: send ^D, as a terminal would

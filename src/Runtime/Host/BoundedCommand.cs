@@ -57,9 +57,9 @@ public static unsafe class BoundedCommand
     /// <summary>Reads both pipes until both are at end of file (true) or the deadline passes (false).</summary>
     static bool Drain(int outFd, int errFd, MemoryStream stdout, MemoryStream stderr, long deadline)
     {
-        var fds = stackalloc ProcessCalls.PollFd[2];
-        fds[0] = new ProcessCalls.PollFd { fd = outFd, events = ProcessCalls.POLLIN };
-        fds[1] = new ProcessCalls.PollFd { fd = errFd, events = ProcessCalls.POLLIN };
+        var fds = stackalloc Tmds.Linux.pollfd[2];
+        fds[0] = new Tmds.Linux.pollfd { fd = outFd, events = ProcessCalls.POLLIN };
+        fds[1] = new Tmds.Linux.pollfd { fd = errFd, events = ProcessCalls.POLLIN };
         byte* buf = stackalloc byte[4096];
         while (fds[0].fd >= 0 || fds[1].fd >= 0)
         {

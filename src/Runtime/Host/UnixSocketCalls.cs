@@ -25,7 +25,7 @@ public static unsafe partial class UnixSocketCalls
         if (path.Length + offset >= SunPathLength) return "socket path too long";
         byte* sa = stackalloc byte[2 + SunPathLength];
         new Span<byte>(sa, 2 + SunPathLength).Clear();
-        *(ushort*)sa = SocketCalls.AF_UNIX;
+        *(ushort*)sa = (ushort)SocketCalls.AF_UNIX;
         path.CopyTo(new Span<byte>(sa + 2 + offset, path.Length));
         // An abstract name is exactly its bytes, after a leading NUL; a path ends at its NUL.
         uint length = (uint)(2 + offset + path.Length + (address.Abstract ? 0 : 1));
@@ -52,7 +52,7 @@ public static unsafe partial class UnixSocketCalls
 
     static string? WaitConnected(int fd, long deadline, TimeSpan timeout)
     {
-        var pfd = new ProcessCalls.PollFd { fd = fd, events = 4 /* POLLOUT */ };
+        var pfd = new Tmds.Linux.pollfd { fd = fd, events = 4 /* POLLOUT */ };
         int left = (int)Math.Max(0, deadline - Environment.TickCount64);
         int n = ProcessCalls.poll(&pfd, 1, left);
         if (n == 0) return $"timed out after {timeout.TotalSeconds:0.#}s";

@@ -1,9 +1,8 @@
-using System.Runtime.InteropServices;
+using Tmds.Linux;
 
 namespace Rlrun.Runtime.Interop;
 
-public static partial class Dup
+public static class Dup
 {
-    [LibraryImport(Libc.Name, SetLastError = true)]
-    public static partial int dup2(int oldfd, int newfd);
+    public static int dup2(int oldfd, int newfd) => LibC.dup2(oldfd, newfd);
 }

@@ -1,47 +1,91 @@
 using System.Runtime.InteropServices;
+using Tmds.Linux;
+using static Tmds.Linux.LibC;
 
 namespace Rlrun.Runtime.Interop;
 
-/// <summary>Errno values and libc basics shared by the other interop files.</summary>
+/// <summary>Errno values and libc basics shared by the other interop files: thin wrappers over
+/// Tmds.LibC (its per-architecture builds give the right values and layouts), with the names and
+/// string parameters the rest of rlrun calls them by.</summary>
 public static partial class Libc
 {
+    /// <summary>The library name of the project's own LibraryImports, for what Tmds.LibC lacks.</summary>
     public const string Name = "libc";
 
-    public const int EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, EBADF = 9, ECHILD = 10,
-        EAGAIN = 11, EACCES = 13, EBUSY = 16, EEXIST = 17, ENOTDIR = 20, EISDIR = 21, EINVAL = 22,
-        ENOSPC = 28, EROFS = 30, EPIPE = 32, ENOSYS = 38, ELOOP = 40, EXDEV = 18;
+    // Tmds.LibC's constants are properties, not const: compare with ==, not in patterns.
+    public static int EPERM => LibC.EPERM;
+    public static int ENOENT => LibC.ENOENT;
+    public static int ESRCH => LibC.ESRCH;
+    public static int EINTR => LibC.EINTR;
+    public static int EIO => LibC.EIO;
+    public static int EBADF => LibC.EBADF;
+    public static int ECHILD => LibC.ECHILD;
+    public static int EAGAIN => LibC.EAGAIN;
+    public static int EACCES => LibC.EACCES;
+    public static int EBUSY => LibC.EBUSY;
+    public static int EEXIST => LibC.EEXIST;
+    public static int ENOTDIR => LibC.ENOTDIR;
+    public static int EISDIR => LibC.EISDIR;
+    public static int EINVAL => LibC.EINVAL;
+    public static int ENOSPC => LibC.ENOSPC;
+    public static int EROFS => LibC.EROFS;
+    public static int EPIPE => LibC.EPIPE;
+    public static int ENOSYS => LibC.ENOSYS;
+    public static int ELOOP => LibC.ELOOP;
+    public static int EXDEV => LibC.EXDEV;
 
-    [LibraryImport(Name, EntryPoint = "strerror")]
-    private static partial nint strerror(int errnum);
-
-    public static string StrError(int errno) => Marshal.PtrToStringUTF8(strerror(errno)) ?? $"errno {errno}";
+    /// <summary>strerror through strerror_r (Tmds.LibC binds only that one): the message of errno.</summary>
+    public static unsafe string StrError(int errno)
+    {
+        byte* buf = stackalloc byte[256];
+        // Tmds.LibC's strerror_r is the XSI one: it fills buf and returns 0.
+        if (strerror_r(errno, buf, 256) != 0) return $"errno {errno}";
+        return Marshal.PtrToStringUTF8((nint)buf) ?? $"errno {errno}";
+    }
 
     public static int LastErrno => Marshal.GetLastPInvokeError();
 
-    [LibraryImport(Name, SetLastError = true)]
-    public static partial int close(int fd);
+    public static int close(int fd) => LibC.close(fd);
 
-    [LibraryImport(Name, SetLastError = true)]
-    public static unsafe partial nint read(int fd, byte* buf, nint count);
+    public static unsafe nint read(int fd, byte* buf, nint count) => (nint)(long)LibC.read(fd, buf, (size_t)(ulong)count);
 
-    [LibraryImport(Name, SetLastError = true)]
-    public static unsafe partial nint write(int fd, byte* buf, nint count);
+    public static unsafe nint write(int fd, byte* buf, nint count) => (nint)(long)LibC.write(fd, buf, (size_t)(ulong)count);
 
-    [LibraryImport(Name, SetLastError = true)]
-    public static partial int fcntl(int fd, int cmd, int arg);
+    public static int fcntl(int fd, int cmd, int arg) => LibC.fcntl(fd, cmd, arg);
 
-    public const int F_DUPFD_CLOEXEC = 1030, F_GETFD = 1, F_SETFD = 2, FD_CLOEXEC = 1,
-        F_ADD_SEALS = 1033, F_SEAL_SEAL = 1, F_SEAL_SHRINK = 2, F_SEAL_GROW = 4, F_SEAL_WRITE = 8;
+    public static int F_DUPFD_CLOEXEC => LibC.F_DUPFD_CLOEXEC;
+    public static int F_GETFD => LibC.F_GETFD;
+    public static int F_SETFD => LibC.F_SETFD;
+    public static int FD_CLOEXEC => LibC.FD_CLOEXEC;
+    public static int F_ADD_SEALS => LibC.F_ADD_SEALS;
+    public static int F_SEAL_SEAL => LibC.F_SEAL_SEAL;
+    public static int F_SEAL_SHRINK => LibC.F_SEAL_SHRINK;
+    public static int F_SEAL_GROW => LibC.F_SEAL_GROW;
+    public static int F_SEAL_WRITE => LibC.F_SEAL_WRITE;
 
-    [LibraryImport(Name, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial int open(string path, int flags, int mode);
+    public static unsafe int open(string path, int flags, int mode)
+    {
+        fixed (byte* p = Utf8Z.Of(path)) return LibC.open(p, flags, (ushort)mode);
+    }
 
-    public const int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0x40, O_EXCL = 0x80, O_NOCTTY = 0x100,
-        O_TRUNC = 0x200, O_NONBLOCK = 0x800, O_DIRECTORY = 0x10000, O_NOFOLLOW = 0x20000,
-        O_CLOEXEC = 0x80000, O_PATH = 0x200000;
+    public static int O_RDONLY => LibC.O_RDONLY;
+    public static int O_WRONLY => LibC.O_WRONLY;
+    public static int O_RDWR => LibC.O_RDWR;
+    public static int O_CREAT => LibC.O_CREAT;
+    public static int O_EXCL => LibC.O_EXCL;
+    public static int O_NOCTTY => LibC.O_NOCTTY;
+    public static int O_TRUNC => LibC.O_TRUNC;
+    public static int O_NONBLOCK => LibC.O_NONBLOCK;
+    public static int O_DIRECTORY => LibC.O_DIRECTORY;
+    public static int O_NOFOLLOW => LibC.O_NOFOLLOW;
+    public static int O_CLOEXEC => LibC.O_CLOEXEC;
+    public static int O_PATH => LibC.O_PATH;
 
-    [LibraryImport(Name, SetLastError = true)]
-    public static partial long syscall(long number, long a1, long a2, long a3, long a4, long a5);
+    /// <summary>syscall(2) through Tmds.LibC, for the calls glibc does not wrap (numbers: SyscallNumbers).</summary>
+    public static long syscall(long number, long a1, long a2, long a3, long a4, long a5) =>
+        (ssize_t)LibC.syscall(Arg(number), Arg(a1), Arg(a2), Arg(a3), Arg(a4), Arg(a5));
+
+    static syscall_arg Arg(long value) => (ssize_t)value;
 
     public static void WriteAll(int fd, ReadOnlySpan<byte> data, string what)
     {
@@ -84,12 +128,16 @@ public static partial class Libc
 
 public static partial class Libc
 {
-    [LibraryImport(Name, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial int mkdir(string path, int mode);
+    public static unsafe int mkdir(string path, int mode)
+    {
+        fixed (byte* p = Utf8Z.Of(path)) return LibC.mkdir(p, (ushort)mode);
+    }
 }
 
 public static partial class Libc
 {
-    [LibraryImport(Name, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial int rmdir(string path);
+    public static unsafe int rmdir(string path)
+    {
+        fixed (byte* p = Utf8Z.Of(path)) return LibC.rmdir(p);
+    }
 }

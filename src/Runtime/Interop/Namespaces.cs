@@ -1,16 +1,26 @@
-using System.Runtime.InteropServices;
+using Tmds.Linux;
 
 namespace Rlrun.Runtime.Interop;
 
-public static partial class NamespaceCalls
+public static unsafe class NamespaceCalls
 {
-    public const int CLONE_NEWTIME = 0x80, CLONE_NEWNS = 0x20000, CLONE_NEWCGROUP = 0x02000000,
-        CLONE_NEWUTS = 0x04000000, CLONE_NEWIPC = 0x08000000, CLONE_NEWUSER = 0x10000000,
-        CLONE_NEWPID = 0x20000000, CLONE_NEWNET = 0x40000000;
+    /// <summary>Not in Tmds.LibC 0.5.0 (Linux 5.6).</summary>
+    public const int CLONE_NEWTIME = 0x80;
+    public static int CLONE_NEWNS => LibC.CLONE_NEWNS;
+    public static int CLONE_NEWCGROUP => LibC.CLONE_NEWCGROUP;
+    public static int CLONE_NEWUTS => LibC.CLONE_NEWUTS;
+    public static int CLONE_NEWIPC => LibC.CLONE_NEWIPC;
+    public static int CLONE_NEWUSER => LibC.CLONE_NEWUSER;
+    public static int CLONE_NEWPID => LibC.CLONE_NEWPID;
+    public static int CLONE_NEWNET => LibC.CLONE_NEWNET;
 
-    [LibraryImport(Libc.Name, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial int sethostname(string name, nint len);
+    public static int sethostname(string name, nint len)
+    {
+        fixed (byte* p = Utf8Z.Of(name)) return LibC.sethostname(p, (size_t)(ulong)len);
+    }
 
-    [LibraryImport(Libc.Name, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial int setdomainname(string name, nint len);
+    public static int setdomainname(string name, nint len)
+    {
+        fixed (byte* p = Utf8Z.Of(name)) return LibC.setdomainname(p, (size_t)(ulong)len);
+    }
 }

@@ -1,9 +1,8 @@
-using System.Runtime.InteropServices;
+using Tmds.Linux;
 
 namespace Rlrun.Runtime.Interop;
 
-public static unsafe partial class Pipe
+public static unsafe class Pipe
 {
-    [LibraryImport(Libc.Name, SetLastError = true)]
-    public static partial int pipe2(int* fds, int flags);
+    public static int pipe2(int* fds, int flags) => LibC.pipe2(fds, flags);
 }

@@ -1,21 +1,24 @@
-using System.Runtime.InteropServices;
+using Tmds.Linux;
 
 namespace Rlrun.Runtime.Interop;
 
-public static unsafe partial class SocketCalls
+public static unsafe class SocketCalls
 {
-    public const int AF_UNIX = 1, AF_INET = 2, SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_CLOEXEC = 0x80000;
+    public static int AF_UNIX => LibC.AF_UNIX;
+    public static int AF_INET => LibC.AF_INET;
+    public static int SOCK_STREAM => LibC.SOCK_STREAM;
+    public static int SOCK_DGRAM => LibC.SOCK_DGRAM;
+    public static int SOCK_CLOEXEC => LibC.SOCK_CLOEXEC;
 
-    [LibraryImport(Libc.Name, SetLastError = true)]
-    public static partial int socketpair(int domain, int type, int protocol, int* sv);
+    public static int socketpair(int domain, int type, int protocol, int* sv) => LibC.socketpair(domain, type, protocol, sv);
 
-    [LibraryImport(Libc.Name, SetLastError = true)]
-    public static partial int socket(int domain, int type, int protocol);
+    public static int socket(int domain, int type, int protocol) => LibC.socket(domain, type, protocol);
 
-    [LibraryImport(Libc.Name, SetLastError = true)]
-    public static partial int ioctl(int fd, ulong request, void* arg);
+    public static int ioctl(int fd, ulong request, void* arg) => LibC.ioctl(fd, (int)request, arg);
 
-    public const ulong SIOCGIFFLAGS = 0x8913, SIOCSIFFLAGS = 0x8914;
+    public static ulong SIOCGIFFLAGS => (ulong)LibC.SIOCGIFFLAGS;
+    public static ulong SIOCSIFFLAGS => (ulong)LibC.SIOCSIFFLAGS;
+    /// <summary>linux/if.h, which Tmds.LibC does not carry (nor struct ifreq: its flags sit at offset 16).</summary>
     public const short IFF_UP = 1;
 
     /// <summary>Brings an interface up (the loopback of a new network namespace starts down).</summary>

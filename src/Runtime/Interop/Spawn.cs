@@ -1,9 +1,11 @@
 using System.Runtime.InteropServices;
+using Tmds.Linux;
 
 namespace Rlrun.Runtime.Interop;
 
 /// <summary>posix_spawn with explicit fd placement: the only way stage 0 starts processes,
-/// so that which fds a child gets is decided here and nowhere else.</summary>
+/// so that which fds a child gets is decided here and nowhere else. The posix_spawn family is
+/// bound here (Tmds.LibC 0.5.0 lacks it); the signal sets are Tmds.LibC's.</summary>
 public static unsafe partial class SpawnCalls
 {
     // glibc's posix_spawn_file_actions_t and posix_spawnattr_t are 80 and 336 bytes on x86_64.
@@ -28,16 +30,10 @@ public static unsafe partial class SpawnCalls
     private static partial int posix_spawnattr_setflags(byte* attr, short flags);
 
     [LibraryImport(Libc.Name)]
-    private static partial int posix_spawnattr_setsigdefault(byte* attr, byte* sigset);
+    private static partial int posix_spawnattr_setsigdefault(byte* attr, sigset_t* sigset);
 
     [LibraryImport(Libc.Name)]
-    private static partial int posix_spawnattr_setsigmask(byte* attr, byte* sigset);
-
-    [LibraryImport(Libc.Name)]
-    private static partial int sigfillset(byte* set);
-
-    [LibraryImport(Libc.Name)]
-    private static partial int sigemptyset(byte* set);
+    private static partial int posix_spawnattr_setsigmask(byte* attr, sigset_t* sigset);
 
     [LibraryImport(Libc.Name, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int posix_spawn(out int pid, string path, byte* actions, byte* attr, nint* argv, nint* envp);
@@ -51,7 +47,8 @@ public static unsafe partial class SpawnCalls
     {
         byte* actions = stackalloc byte[FileActionsSize];
         byte* attr = stackalloc byte[AttrSize];
-        byte* sigset = stackalloc byte[128];
+        sigset_t set;
+        sigset_t* sigset = &set;
         posix_spawn_file_actions_init(actions);
         posix_spawnattr_init(attr);
         using var args = new NativeStringArray(argv);
@@ -66,9 +63,9 @@ public static unsafe partial class SpawnCalls
             short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
             if (newSession) flags |= POSIX_SPAWN_SETSID;
             posix_spawnattr_setflags(attr, flags);
-            sigfillset(sigset);
+            LibC.sigfillset(sigset);
             posix_spawnattr_setsigdefault(attr, sigset);
-            sigemptyset(sigset);
+            LibC.sigemptyset(sigset);
             posix_spawnattr_setsigmask(attr, sigset);
             int err = posix_spawn(out int pid, path, actions, attr, args.Pointer, env.Pointer);
             if (err != 0) throw new SyscallException("posix_spawn", err, path);

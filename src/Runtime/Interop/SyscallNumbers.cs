@@ -1,7 +1,8 @@
 namespace Rlrun.Runtime.Interop;
 
-/// <summary>x86_64 numbers of the calls libc does not wrap, or wraps with behaviour we do not want
-/// (glibc's setresuid changes every thread; the init changes only the thread that calls execve).</summary>
+/// <summary>x86_64 numbers of the calls made through syscall(2): those glibc or Tmds.LibC 0.5.0 do not
+/// wrap, or wrap with behaviour we do not want (glibc's setresuid changes every thread; the init
+/// changes only the thread that calls execve). Tmds.LibC carries no SYS_ numbers for them.</summary>
 internal static class SyscallNumbers
 {
     public const long setgroups = 116, setresuid = 117, setresgid = 119, capget = 125, capset = 126,

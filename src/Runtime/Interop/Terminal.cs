@@ -1,34 +1,27 @@
-using System.Runtime.InteropServices;
+using Tmds.Linux;
 
 namespace Rlrun.Runtime.Interop;
 
 /// <summary>Pseudo-terminal calls: the master from /dev/ptmx, its peer by TIOCGPTPEER (no path
 /// lookup the container could redirect), window sizes and raw mode.</summary>
-public static unsafe partial class TerminalCalls
+public static unsafe class TerminalCalls
 {
-    public const ulong TIOCSCTTY = 0x540E, TIOCGWINSZ = 0x5413, TIOCSWINSZ = 0x5414, TIOCSPTLCK = 0x40045431,
-        TIOCGPTPEER = 0x5441, TCGETS = 0x5401, TCSETS = 0x5402;
+    public static ulong TIOCSCTTY => (ulong)LibC.TIOCSCTTY;
+    public static ulong TIOCGWINSZ => (ulong)LibC.TIOCGWINSZ;
+    public static ulong TIOCSWINSZ => (ulong)LibC.TIOCSWINSZ;
+    public static ulong TIOCSPTLCK => (ulong)LibC.TIOCSPTLCK;
+    public static ulong TIOCGPTPEER => (ulong)LibC.TIOCGPTPEER;
+    public static ulong TCGETS => (ulong)LibC.TCGETS;
+    public static ulong TCSETS => (ulong)LibC.TCSETS;
 
-    [StructLayout(LayoutKind.Sequential)]
+    /// <summary>Tmds.LibC's struct winsize, under the names rlrun uses.</summary>
     public struct WinSize { public ushort Rows, Cols, XPixel, YPixel; }
 
-    [StructLayout(LayoutKind.Sequential)]
-    public struct Termios
-    {
-        public uint Iflag, Oflag, Cflag, Lflag;
-        public byte Line;
-        public fixed byte Cc[32];
-        public uint Ispeed, Ospeed;
-    }
+    public static int isatty(int fd) => LibC.isatty(fd);
 
-    [LibraryImport(Libc.Name, SetLastError = true)]
-    private static partial int ioctl(int fd, ulong request, void* arg);
+    static int ioctl(int fd, ulong request, void* arg) => LibC.ioctl(fd, (int)request, arg);
 
-    [LibraryImport(Libc.Name, SetLastError = true)]
-    private static partial int ioctl(int fd, ulong request, nint arg);
-
-    [LibraryImport(Libc.Name, SetLastError = true)]
-    public static partial int isatty(int fd);
+    static int ioctl(int fd, ulong request, int arg) => LibC.ioctl(fd, (int)request, arg);
 
     /// <summary>Opens a new pty pair on the devpts mounted at ptmxPath; returns (master, peer).</summary>
     public static (int Master, int Peer) OpenPty(string ptmxPath)
@@ -36,7 +29,7 @@ public static unsafe partial class TerminalCalls
         int master = SyscallException.Check(Libc.open(ptmxPath, Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_CLOEXEC, 0), "open", ptmxPath);
         int unlock = 0;
         SyscallException.Check(ioctl(master, TIOCSPTLCK, &unlock), "ioctl(TIOCSPTLCK)", ptmxPath);
-        int peer = ioctl(master, TIOCGPTPEER, (nint)(Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_CLOEXEC));
+        int peer = ioctl(master, TIOCGPTPEER, Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_CLOEXEC);
         if (peer < 0) { int e = Libc.LastErrno; Libc.close(master); throw new SyscallException("ioctl(TIOCGPTPEER)", e, ptmxPath); }
         return (master, peer);
     }
@@ -45,39 +38,41 @@ public static unsafe partial class TerminalCalls
 
     public static bool TryGetSize(int fd, out WinSize size)
     {
-        WinSize ws;
+        winsize ws;
         bool ok = ioctl(fd, TIOCGWINSZ, &ws) == 0;
-        size = ws;
+        size = ok ? new WinSize { Rows = ws.ws_row, Cols = ws.ws_col, XPixel = ws.ws_xpixel, YPixel = ws.ws_ypixel } : default;
         return ok;
     }
 
-    public static void SetSize(int fd, WinSize size) => ioctl(fd, TIOCSWINSZ, &size);
-
-    public static bool TryGetAttr(int fd, out Termios t)
+    public static void SetSize(int fd, WinSize size)
     {
-        Termios tt;
+        var ws = new winsize { ws_row = size.Rows, ws_col = size.Cols, ws_xpixel = size.XPixel, ws_ypixel = size.YPixel };
+        ioctl(fd, TIOCSWINSZ, &ws);
+    }
+
+    public static bool TryGetAttr(int fd, out termios t)
+    {
+        termios tt;
         bool ok = ioctl(fd, TCGETS, &tt) == 0;
         t = tt;
         return ok;
     }
 
-    public static void SetAttr(int fd, in Termios t)
+    public static void SetAttr(int fd, in termios t)
     {
-        fixed (Termios* p = &t) ioctl(fd, TCSETS, p);
+        fixed (termios* p = &t) ioctl(fd, TCSETS, p);
     }
 
     /// <summary>cfmakeraw: no echo, no line editing, no signals from keys; bytes pass as they are.</summary>
-    public static Termios Raw(Termios t)
+    public static termios Raw(termios t)
     {
-        const uint IGNBRK = 1, BRKINT = 2, PARMRK = 8, ISTRIP = 0x20, INLCR = 0x40, IGNCR = 0x80, ICRNL = 0x100, IXON = 0x400;
-        const uint OPOST = 1, ECHO = 8, ECHONL = 0x40, ICANON = 2, ISIG = 1, IEXTEN = 0x8000, CSIZE = 0x30, PARENB = 0x100, CS8 = 0x30;
-        t.Iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
-        t.Oflag &= ~OPOST;
-        t.Lflag &= ~(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
-        t.Cflag &= ~(CSIZE | PARENB);
-        t.Cflag |= CS8;
-        t.Cc[6] = 1; // VMIN
-        t.Cc[5] = 0; // VTIME
+        t.c_iflag &= ~(LibC.IGNBRK | LibC.BRKINT | LibC.PARMRK | LibC.ISTRIP | LibC.INLCR | LibC.IGNCR | LibC.ICRNL | LibC.IXON);
+        t.c_oflag &= ~LibC.OPOST;
+        t.c_lflag &= ~(LibC.ECHO | LibC.ECHONL | LibC.ICANON | LibC.ISIG | LibC.IEXTEN);
+        t.c_cflag &= ~(LibC.CSIZE | LibC.PARENB);
+        t.c_cflag |= LibC.CS8;
+        t.c_cc[LibC.VMIN] = 1;
+        t.c_cc[LibC.VTIME] = 0;
         return t;
     }
 }

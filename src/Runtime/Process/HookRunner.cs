@@ -58,7 +58,7 @@ public static class HookRunner
         long deadline = hook.Timeout is int t and > 0 ? Environment.TickCount64 + t * 1000L : long.MaxValue;
         bool timedOut = false;
         var buf = new byte[4096];
-        var pfd = stackalloc ProcessCalls.PollFd[3];
+        var pfd = stackalloc Tmds.Linux.pollfd[3];
         bool errOpen = true;
         // stdin is written as the hook reads it, inside the timed loop: a hook that never reads a
         // large state must still time out, and one that ignores stdin is fine.
@@ -69,9 +69,9 @@ public static class HookRunner
         while (true)
         {
             long left = deadline == long.MaxValue ? -1 : Math.Max(0, deadline - Environment.TickCount64);
-            pfd[0] = new ProcessCalls.PollFd { fd = errOpen ? errRead : -1, events = ProcessCalls.POLLIN };
-            pfd[1] = new ProcessCalls.PollFd { fd = pidfd, events = ProcessCalls.POLLIN };
-            pfd[2] = new ProcessCalls.PollFd { fd = stdinWrite, events = 4 /* POLLOUT */ };
+            pfd[0] = new Tmds.Linux.pollfd { fd = errOpen ? errRead : -1, events = ProcessCalls.POLLIN };
+            pfd[1] = new Tmds.Linux.pollfd { fd = pidfd, events = ProcessCalls.POLLIN };
+            pfd[2] = new Tmds.Linux.pollfd { fd = stdinWrite, events = 4 /* POLLOUT */ };
             int rc = ProcessCalls.poll(pfd, 3, (int)Math.Min(left, int.MaxValue));
             if (rc < 0 && Libc.LastErrno == Libc.EINTR) continue;
             if (rc == 0) { timedOut = true; ProcessCalls.kill(pid, 9); break; }
@@ -80,9 +80,9 @@ public static class HookRunner
                 nint n;
                 fixed (byte* p = stateJson) n = Libc.write(stdinWrite, p + written, stateJson.Length - written);
                 if (n > 0) written += (int)n;
-                if (written == stateJson.Length || (n < 0 && Libc.LastErrno is not (Libc.EAGAIN or Libc.EINTR))) CloseStdin();
+                if (written == stateJson.Length || (n < 0 && Libc.LastErrno != Libc.EAGAIN && Libc.LastErrno != Libc.EINTR)) CloseStdin();
             }
-            if (errOpen && (pfd[0].revents & (ProcessCalls.POLLIN | ProcessCalls.POLLHUP | ProcessCalls.POLLERR)) != 0)
+            if (errOpen && (pfd[0].revents & ProcessCalls.PollReadOrClosed) != 0)
             {
                 int n = ReadSome(errRead, buf);
                 if (n <= 0) { errOpen = false; if (pidfd < 0) break; }

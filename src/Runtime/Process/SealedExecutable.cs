@@ -84,7 +84,7 @@ public static class SealedExecutable
                     SyscallException.Check((long)n, "sendfile", "/proc/self/exe to memfd");
                     if (n == 0) break;
                 }
-                const int seals = Libc.F_SEAL_SEAL | Libc.F_SEAL_SHRINK | Libc.F_SEAL_GROW | Libc.F_SEAL_WRITE;
+                int seals = Libc.F_SEAL_SEAL | Libc.F_SEAL_SHRINK | Libc.F_SEAL_GROW | Libc.F_SEAL_WRITE;
                 SyscallException.Check(Libc.fcntl(memfd, Libc.F_ADD_SEALS, seals), "fcntl(F_ADD_SEALS)", "memfd");
                 return memfd;
             }

@@ -12,7 +12,7 @@ namespace Rlrun.Runtime.Rootfs;
 public static class CgroupV1Mounts
 {
     // runc's tmpfs and fresh cgroup mounts carry these whatever the config says.
-    const ulong Defaults = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+    static readonly ulong Defaults = MS_NOSUID | MS_NODEV | MS_NOEXEC;
 
     public static IEnumerable<MountStep> Plan(string destination, MountOptions o, bool newCgroupNamespace, IReadOnlyList<CgroupV1Hierarchy> hierarchies)
     {

@@ -11,7 +11,7 @@ public sealed class MountExecutor(ISyscalls sys, string rootfs, Action<string>? 
     {
         try { ApplyOnce(step); }
         // A bind fallback needs its source: without one, the refusal of the mount itself is the error.
-        catch (SyscallException e) when (step.Fallback is { } fallback && e.Errno is Libc.EPERM or Libc.EINVAL or Libc.EACCES or Libc.EBUSY
+        catch (SyscallException e) when (step.Fallback is { } fallback && (e.Errno == Libc.EPERM || e.Errno == Libc.EINVAL || e.Errno == Libc.EACCES || e.Errno == Libc.EBUSY)
             && (!fallback.Bind || sys.Exists(fallback.Source!)))
         {
             debug?.Invoke($"mount {step.Destination}: {e.Message}; using the fallback");
@@ -56,9 +56,9 @@ public sealed class MountExecutor(ISyscalls sys, string rootfs, Action<string>? 
         }
     }
 
-    const ulong AtimeFlags = MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME;
+    static readonly ulong AtimeFlags = MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME;
 
-    const ulong Remountable = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME | MS_NOSYMFOLLOW;
+    static readonly ulong Remountable = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME | MS_NOSYMFOLLOW;
 
     // A bind takes its flags from a remount; a filesystem mount takes them directly.
     static bool NeedsRemount(MountStep step) => step.Bind && (step.Flags & Remountable) != 0;
@@ -71,7 +71,7 @@ public sealed class MountExecutor(ISyscalls sys, string rootfs, Action<string>? 
         if ((stFlags & ST_NODEV) != 0) flags |= MS_NODEV;
         if ((stFlags & ST_NOEXEC) != 0) flags |= MS_NOEXEC;
         if ((stFlags & ST_RDONLY) != 0) flags |= MS_RDONLY;
-        const ulong atime = MS_NOATIME | MS_RELATIME | MS_STRICTATIME;
+        ulong atime = MS_NOATIME | MS_RELATIME | MS_STRICTATIME;
         if ((wanted & atime) == 0)
         {
             if ((stFlags & ST_NOATIME) != 0) flags |= MS_NOATIME;

@@ -18,7 +18,7 @@ public sealed class LinuxSyscalls : ISyscalls
     public void Sethostname(string name) => SyscallException.Check(NamespaceCalls.sethostname(name, System.Text.Encoding.UTF8.GetByteCount(name)), "sethostname", name);
     public void Setdomainname(string name) => SyscallException.Check(NamespaceCalls.setdomainname(name, System.Text.Encoding.UTF8.GetByteCount(name)), "setdomainname", name);
 
-    const ulong InRoot = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    static readonly ulong InRoot = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
 
     public IPathHandle OpenInRoot(string root, string path, bool leafIsFile)
     {
@@ -100,7 +100,7 @@ public sealed class LinuxSyscalls : ISyscalls
             int fd = rel.Length == 0 ? Libc.fcntl(rootFd, Libc.F_DUPFD_CLOEXEC, 0)
                 : openat2(rootFd, rel, Libc.O_PATH | Libc.O_CLOEXEC, InRoot);
             if (fd >= 0) return new FdPathHandle(fd);
-            if (Libc.LastErrno is Libc.ENOENT or Libc.ENOTDIR) return null;
+            if (Libc.LastErrno == Libc.ENOENT || Libc.LastErrno == Libc.ENOTDIR) return null;
             throw new SyscallException("openat2", Libc.LastErrno, Path.Join(root, rel));
         }
         finally { Libc.close(rootFd); }

@@ -109,7 +109,7 @@ public sealed class LogPumps(string root, long maxSize, int maxFiles, Action<str
                 while (true)
                 {
                     nint n = Libc.read(s.Fd, p, buffer.Length);
-                    if (n <= 0) return n == 0 || Libc.LastErrno is Libc.EAGAIN or Libc.EINTR;
+                    if (n <= 0) return n == 0 || Libc.LastErrno == Libc.EAGAIN || Libc.LastErrno == Libc.EINTR;
                     try { _writer.Write(s.Kind, buffer.AsSpan(0, (int)n)); }
                     catch (Exception e) when (e is IOException or SyscallException or UnauthorizedAccessException)
                     {

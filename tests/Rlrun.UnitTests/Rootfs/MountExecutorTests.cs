@@ -93,11 +93,17 @@ public class MountExecutorTests
         Assert.Equal([MS_PRIVATE | MS_REC], _sys.Mounts.Skip(1).Select(c => c.Arg<ulong>(3)));
     }
 
+    // Tmds.LibC's constants are not const: theory data from a member, not attributes.
+    public static TheoryData<int> A_refused_sysfs_mount_falls_back_to_binding_sys_Cases => new()
+    {
+        { Libc.EPERM },
+        { Libc.EACCES },
+        { Libc.EINVAL },
+        { Libc.EBUSY },
+    };
+
     [Theory]
-    [InlineData(Libc.EPERM)]
-    [InlineData(Libc.EACCES)]
-    [InlineData(Libc.EINVAL)]
-    [InlineData(Libc.EBUSY)]
+    [MemberData(nameof(A_refused_sysfs_mount_falls_back_to_binding_sys_Cases))]
     public void A_refused_sysfs_mount_falls_back_to_binding_sys(int errno)
     {
         _sys.Existing.Add("/sys");
@@ -114,9 +120,15 @@ public class MountExecutorTests
         Assert.Equal(0, _sys.OpenHandles);
     }
 
+    // Tmds.LibC's constants are not const: theory data from a member, not attributes.
+    public static TheoryData<int> Another_errno_is_not_a_reason_for_the_fallback_Cases => new()
+    {
+        { Libc.ENOENT },
+        { Libc.ENOSPC },
+    };
+
     [Theory]
-    [InlineData(Libc.ENOENT)]
-    [InlineData(Libc.ENOSPC)]
+    [MemberData(nameof(Another_errno_is_not_a_reason_for_the_fallback_Cases))]
     public void Another_errno_is_not_a_reason_for_the_fallback(int errno)
     {
         _sys.FailMount("sysfs", errno);
@@ -192,16 +204,22 @@ public class MountExecutorTests
         Assert.Equal(["newinstance,gid=5,mode=0620", "newinstance,mode=0620"], _sys.Mounts.Select(m => m.Arg<string>(4)));
     }
 
+    // Tmds.LibC's constants are not const: theory data from a member, not attributes.
+    public static TheoryData<long, ulong> Locked_flags_map_statfs_flags_to_mount_flags_Cases => new()
+    {
+        { ST_NOSUID, MS_NOSUID },
+        { ST_NODEV, MS_NODEV },
+        { ST_NOEXEC, MS_NOEXEC },
+        { ST_RDONLY, MS_RDONLY },
+        { ST_NOATIME, MS_NOATIME },
+        { ST_RELATIME, MS_RELATIME },
+        { ST_NODIRATIME, MS_NODIRATIME },
+        { ST_SYNCHRONOUS, 0UL },
+        { 0L, 0UL },
+    };
+
     [Theory]
-    [InlineData(ST_NOSUID, MS_NOSUID)]
-    [InlineData(ST_NODEV, MS_NODEV)]
-    [InlineData(ST_NOEXEC, MS_NOEXEC)]
-    [InlineData(ST_RDONLY, MS_RDONLY)]
-    [InlineData(ST_NOATIME, MS_NOATIME)]
-    [InlineData(ST_RELATIME, MS_RELATIME)]
-    [InlineData(ST_NODIRATIME, MS_NODIRATIME)]
-    [InlineData(ST_SYNCHRONOUS, 0UL)]
-    [InlineData(0L, 0UL)]
+    [MemberData(nameof(Locked_flags_map_statfs_flags_to_mount_flags_Cases))]
     public void Locked_flags_map_statfs_flags_to_mount_flags(long st, ulong ms)
     {
         Assert.Equal(ms, MountExecutor.LockedFlags(st, 0));
@@ -214,10 +232,16 @@ public class MountExecutorTests
             MountExecutor.LockedFlags(ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_RDONLY, MS_RDONLY));
     }
 
+    // Tmds.LibC's constants are not const: theory data from a member, not attributes.
+    public static TheoryData<ulong> An_asked_for_atime_mode_replaces_the_existing_one_Cases => new()
+    {
+        { MS_STRICTATIME },
+        { MS_NOATIME },
+        { MS_RELATIME },
+    };
+
     [Theory]
-    [InlineData(MS_STRICTATIME)]
-    [InlineData(MS_NOATIME)]
-    [InlineData(MS_RELATIME)]
+    [MemberData(nameof(An_asked_for_atime_mode_replaces_the_existing_one_Cases))]
     public void An_asked_for_atime_mode_replaces_the_existing_one(ulong wanted)
     {
         Assert.Equal(MS_NOSUID, MountExecutor.LockedFlags(ST_NOSUID | ST_NOATIME | ST_RELATIME | ST_NODIRATIME, wanted));

@@ -6,18 +6,24 @@ namespace Rlrun.UnitTests.Rootfs;
 
 public class MountOptionsTests
 {
+    // Tmds.LibC's constants are not const: theory data from a member, not attributes.
+    public static TheoryData<string, ulong> A_flag_option_sets_its_flag_and_nothing_else_Cases => new()
+    {
+        { "ro", MS_RDONLY },
+        { "nosuid", MS_NOSUID },
+        { "nodev", MS_NODEV },
+        { "noexec", MS_NOEXEC },
+        { "sync", MS_SYNCHRONOUS },
+        { "dirsync", MS_DIRSYNC },
+        { "noatime", MS_NOATIME },
+        { "nodiratime", MS_NODIRATIME },
+        { "relatime", MS_RELATIME },
+        { "strictatime", MS_STRICTATIME },
+        { "nosymfollow", MS_NOSYMFOLLOW },
+    };
+
     [Theory]
-    [InlineData("ro", MS_RDONLY)]
-    [InlineData("nosuid", MS_NOSUID)]
-    [InlineData("nodev", MS_NODEV)]
-    [InlineData("noexec", MS_NOEXEC)]
-    [InlineData("sync", MS_SYNCHRONOUS)]
-    [InlineData("dirsync", MS_DIRSYNC)]
-    [InlineData("noatime", MS_NOATIME)]
-    [InlineData("nodiratime", MS_NODIRATIME)]
-    [InlineData("relatime", MS_RELATIME)]
-    [InlineData("strictatime", MS_STRICTATIME)]
-    [InlineData("nosymfollow", MS_NOSYMFOLLOW)]
+    [MemberData(nameof(A_flag_option_sets_its_flag_and_nothing_else_Cases))]
     public void A_flag_option_sets_its_flag_and_nothing_else(string option, ulong flag)
     {
         var o = MountOptions.Parse([option]);
@@ -27,12 +33,18 @@ public class MountOptionsTests
         Assert.False(o.Bind);
     }
 
+    // Tmds.LibC's constants are not const: theory data from a member, not attributes.
+    public static TheoryData<string, string, ulong> A_later_opposite_option_clears_the_flag_Cases => new()
+    {
+        { "ro", "rw", MS_RDONLY },
+        { "nosuid", "suid", MS_NOSUID },
+        { "nodev", "dev", MS_NODEV },
+        { "noexec", "exec", MS_NOEXEC },
+        { "noatime", "atime", MS_NOATIME },
+    };
+
     [Theory]
-    [InlineData("ro", "rw", MS_RDONLY)]
-    [InlineData("nosuid", "suid", MS_NOSUID)]
-    [InlineData("nodev", "dev", MS_NODEV)]
-    [InlineData("noexec", "exec", MS_NOEXEC)]
-    [InlineData("noatime", "atime", MS_NOATIME)]
+    [MemberData(nameof(A_later_opposite_option_clears_the_flag_Cases))]
     public void A_later_opposite_option_clears_the_flag(string set, string clear, ulong flag)
     {
         var cleared = MountOptions.Parse([set, clear]);
@@ -71,15 +83,21 @@ public class MountOptionsTests
         Assert.False(MountOptions.Parse(["ro"], "tmpfs").Bind);
     }
 
+    // Tmds.LibC's constants are not const: theory data from a member, not attributes.
+    public static TheoryData<string, ulong> Propagation_options_are_kept_apart_from_the_flags_Cases => new()
+    {
+        { "private", MS_PRIVATE },
+        { "rprivate", MS_PRIVATE | MS_REC },
+        { "slave", MS_SLAVE },
+        { "rslave", MS_SLAVE | MS_REC },
+        { "shared", MS_SHARED },
+        { "rshared", MS_SHARED | MS_REC },
+        { "unbindable", MS_UNBINDABLE },
+        { "runbindable", MS_UNBINDABLE | MS_REC },
+    };
+
     [Theory]
-    [InlineData("private", MS_PRIVATE)]
-    [InlineData("rprivate", MS_PRIVATE | MS_REC)]
-    [InlineData("slave", MS_SLAVE)]
-    [InlineData("rslave", MS_SLAVE | MS_REC)]
-    [InlineData("shared", MS_SHARED)]
-    [InlineData("rshared", MS_SHARED | MS_REC)]
-    [InlineData("unbindable", MS_UNBINDABLE)]
-    [InlineData("runbindable", MS_UNBINDABLE | MS_REC)]
+    [MemberData(nameof(Propagation_options_are_kept_apart_from_the_flags_Cases))]
     public void Propagation_options_are_kept_apart_from_the_flags(string option, ulong propagation)
     {
         var o = MountOptions.Parse(["nosuid", option]);

@@ -9,7 +9,7 @@ namespace Rlrun.UnitTests.Rootfs;
 
 public class MountPlannerTests
 {
-    const ulong HostBindFlags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+    static readonly ulong HostBindFlags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
 
     static MountContext Ctx(bool userNs = true, bool net = false, bool ipc = false, bool cgroup = false) =>
         new("/bundles/web", userNs, net, ipc, cgroup);

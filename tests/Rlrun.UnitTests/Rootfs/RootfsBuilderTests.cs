@@ -108,11 +108,17 @@ public class RootfsBuilderTests
         Assert.Equal(0, _sys.OpenHandles);
     }
 
+    // Tmds.LibC's constants are not const: theory data from a member, not attributes.
+    public static TheoryData<string, ulong> Root_propagation_follows_the_config_but_never_shares_back_Cases => new()
+    {
+        { "private", MS_PRIVATE },
+        { "rslave", MS_SLAVE | MS_REC },
+        { "shared", MS_SLAVE | MS_REC },
+        { "rshared", MS_SLAVE | MS_REC },
+    };
+
     [Theory]
-    [InlineData("private", MS_PRIVATE)]
-    [InlineData("rslave", MS_SLAVE | MS_REC)]
-    [InlineData("shared", MS_SLAVE | MS_REC)]
-    [InlineData("rshared", MS_SLAVE | MS_REC)]
+    [MemberData(nameof(Root_propagation_follows_the_config_but_never_shares_back_Cases))]
     public void Root_propagation_follows_the_config_but_never_shares_back(string propagation, ulong expected)
     {
         var spec = Specs.Minimal("mount");
