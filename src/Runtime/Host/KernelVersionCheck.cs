@@ -1,3 +1,5 @@
+using Rlrun.Runtime.Interop;
+
 namespace Rlrun.Runtime.Host;
 
 /// <summary>What the kernel check looks at: the release uname reports.</summary>

@@ -24,12 +24,9 @@ public static partial class Rlimits
     /// <summary>Whether the limit's hard value is above the current one (raising it needs CAP_SYS_RESOURCE).</summary>
     public static bool RaisesHardLimit(SpecRlimit r)
     {
-        if (getrlimit(NumberOf(r.Type), out var cur) < 0) return false;
+        if (Interop.ProcessCalls.getrlimit(NumberOf(r.Type), out var cur) < 0) return false;
         return r.Hard > cur.max;
     }
-
-    [System.Runtime.InteropServices.LibraryImport(Interop.Libc.Name)]
-    private static partial int getrlimit(int resource, out Interop.ProcessCalls.RLimit limit);
 
     public static int NumberOf(string name) => Numbers.TryGetValue(name, out int n) ? n : throw new SpecError($"unknown rlimit {name}");
 }

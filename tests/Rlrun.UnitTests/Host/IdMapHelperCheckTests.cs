@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Rlrun.Runtime.Host;
+using Rlrun.Runtime.Interop;
 using Rlrun.UnitTests.Support;
 using Xunit;
 

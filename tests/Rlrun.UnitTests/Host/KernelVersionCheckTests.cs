@@ -1,4 +1,5 @@
 using Rlrun.Runtime.Host;
+using Rlrun.Runtime.Interop;
 using Xunit;
 
 namespace Rlrun.UnitTests.Host;

@@ -1,8 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using Rlrun.Runtime.Interop;
 
-namespace Rlrun.Runtime.Host;
+namespace Rlrun.Runtime.Interop;
 
 /// <summary>uname(2): the running kernel's release ("6.1.0-18-amd64").</summary>
 public static unsafe partial class UnameCalls
@@ -10,6 +9,7 @@ public static unsafe partial class UnameCalls
     // struct utsname on Linux: six fields of 65 bytes (sysname, nodename, release, version, machine, domainname).
     const int FieldLength = 65, Fields = 6, ReleaseField = 2;
 
+    /// <summary>Own binding: Tmds.LibC 0.5.0 has no uname (nor struct utsname).</summary>
     [LibraryImport(Libc.Name, SetLastError = true)]
     private static partial int uname(byte* buf);
 

@@ -1,13 +1,12 @@
 using System.Runtime.InteropServices;
-using Rlrun.Runtime.Interop;
+using Tmds.Linux;
 
-namespace Rlrun.Runtime.Host;
+namespace Rlrun.Runtime.Interop;
 
 /// <summary>getxattr(2): an extended attribute of a file, following symlinks.</summary>
 public static unsafe partial class XattrCalls
 {
-    const int ENODATA = 61, ERANGE = 34;
-
+    /// <summary>Own binding: Tmds.LibC 0.5.0 has none of the xattr calls.</summary>
     [LibraryImport(Libc.Name, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial nint getxattr(string path, string name, byte* value, nint size);
 
@@ -25,13 +24,12 @@ public static unsafe partial class XattrCalls
                 nint n = getxattr(path, name, p, size);
                 if (n >= 0) return value[..(int)n];
                 int err = Libc.LastErrno;
-                if (err == ERANGE) continue; // it grew between the two calls
+                if (err == LibC.ERANGE) continue; // it grew between the two calls
                 return Absent(err) ? null : throw new SyscallException("getxattr", err, $"{path} {name}");
             }
         }
-        throw new SyscallException("getxattr", ERANGE, $"{path} {name}");
+        throw new SyscallException("getxattr", LibC.ERANGE, $"{path} {name}");
     }
 
-    const int EOPNOTSUPP = 95;
-    static bool Absent(int errno) => errno is ENODATA or EOPNOTSUPP;
+    static bool Absent(int errno) => errno == LibC.ENODATA || errno == LibC.EOPNOTSUPP;
 }
