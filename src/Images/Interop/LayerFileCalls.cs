@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Rlrun.Runtime.Interop;
+using Tmds.Linux;
 
 namespace Rlrun.Images.Interop;
 
@@ -7,22 +8,16 @@ namespace Rlrun.Images.Interop;
 /// hard links, timestamps without following symlinks.</summary>
 public static unsafe partial class LayerFileCalls
 {
-    public const int ENOTSUP = 95, ENODATA = 61;
+    public static int ENOTSUP => LibC.ENOTSUP;
+    public static int ENODATA => LibC.ENODATA;
 
+    /// <summary>Own binding: Tmds.LibC 0.5.0 has none of the xattr calls.</summary>
     [LibraryImport(Libc.Name, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int lsetxattr(string path, string name, byte* value, nint size, int flags);
 
+    /// <summary>Own binding: Tmds.LibC 0.5.0 has none of the xattr calls.</summary>
     [LibraryImport(Libc.Name, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial nint lgetxattr(string path, string name, byte* value, nint size);
-
-    [LibraryImport(Libc.Name, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int linkat(int olddirfd, string oldpath, int newdirfd, string newpath, int flags);
-
-    [LibraryImport(Libc.Name, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int utimensat(int dirfd, string path, Timespec* times, int flags);
-
-    [StructLayout(LayoutKind.Sequential)]
-    struct Timespec { public long Sec, Nsec; }
 
     /// <returns>0, or the errno</returns>
     public static int SetXattr(string path, string name, ReadOnlySpan<byte> value)
@@ -43,16 +38,25 @@ public static unsafe partial class LayerFileCalls
         }
     }
 
-    public static void Link(string existing, string newPath) =>
-        SyscallException.Check(linkat(FileCalls.AT_FDCWD, existing, FileCalls.AT_FDCWD, newPath, 0), "link", $"{newPath} -> {existing}");
+    public static void Link(string existing, string newPath)
+    {
+        int rc;
+        fixed (byte* o = Utf8Z.Of(existing))
+        fixed (byte* n = Utf8Z.Of(newPath))
+            rc = LibC.linkat(LibC.AT_FDCWD, o, LibC.AT_FDCWD, n, 0);
+        SyscallException.Check(rc, "link", $"{newPath} -> {existing}");
+    }
 
     public static void SetMtime(string path, DateTimeOffset mtime)
     {
-        var t = stackalloc Timespec[2];
-        long ticks = mtime.ToUnixTimeMilliseconds();
-        t[0] = t[1] = new Timespec { Sec = Math.DivRem(ticks, 1000, out long ms), Nsec = ms * 1_000_000 };
-        if (t[0].Nsec < 0) { t[0].Sec--; t[0].Nsec += 1_000_000_000; t[1] = t[0]; }
+        var t = stackalloc timespec[2];
+        long ms = mtime.ToUnixTimeMilliseconds();
+        long sec = Math.DivRem(ms, 1000, out long rem);
+        if (rem < 0) { sec--; rem += 1000; }
+        t[0].tv_sec = sec;
+        t[0].tv_nsec = (long_t)(rem * 1_000_000);
+        t[1] = t[0];
         // Some file systems refuse times on some file types: a timestamp is not worth failing an import.
-        utimensat(FileCalls.AT_FDCWD, path, t, FileCalls.AT_SYMLINK_NOFOLLOW);
+        fixed (byte* p = Utf8Z.Of(path)) LibC.utimensat(LibC.AT_FDCWD, p, t, LibC.AT_SYMLINK_NOFOLLOW);
     }
 }

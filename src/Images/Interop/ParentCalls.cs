@@ -1,11 +1,9 @@
-using System.Runtime.InteropServices;
-using Rlrun.Runtime.Interop;
+using Tmds.Linux;
 
 namespace Rlrun.Images.Interop;
 
 /// <summary>getppid(2): the unpack helper checks that rlrun, its parent, is still there.</summary>
-public static partial class ParentCalls
+public static class ParentCalls
 {
-    [LibraryImport(Libc.Name)]
-    public static partial int getppid();
+    public static int getppid() => LibC.getppid();
 }

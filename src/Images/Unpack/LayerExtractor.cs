@@ -17,7 +17,6 @@ public sealed record ExtractResult(Digest DiffId, long Size);
 /// Runs as root of a user namespace mapped like containers, so chown applies the layer's IDs.</summary>
 public sealed class LayerExtractor(string root, bool applyOwnership, Action<string>? debug = null)
 {
-    const int EPERM = 1, EINVAL = 22;
     readonly List<(string Path, DateTimeOffset Mtime)> _dirTimes = [];
     long _size;
 
@@ -139,7 +138,7 @@ public sealed class LayerExtractor(string root, bool applyOwnership, Action<stri
                 if (FileCalls.mknodat(FileCalls.AT_FDCWD, path, (int)(type | 0x180), dev) < 0)
                 {
                     int err = Libc.LastErrno;
-                    if (err != EPERM) throw new LayerEntryException(name, $"mknod: {Libc.StrError(err)}");
+                    if (err != Libc.EPERM) throw new LayerEntryException(name, $"mknod: {Libc.StrError(err)}");
                     debug?.Invoke($"layer entry \"{name}\": device node skipped (mknod is not allowed rootless; the container's /dev provides devices)");
                     return;
                 }
@@ -198,7 +197,7 @@ public sealed class LayerExtractor(string root, bool applyOwnership, Action<stri
             if (FileCalls.fchownat(FileCalls.AT_FDCWD, path, entry.Uid, entry.Gid, FileCalls.AT_SYMLINK_NOFOLLOW) < 0)
             {
                 int err = Libc.LastErrno;
-                if (err == EINVAL)
+                if (err == Libc.EINVAL)
                     throw new LayerEntryException(entry.Name, $"owner {entry.Uid}:{entry.Gid} is outside the user namespace's mapping (add a larger range to /etc/subuid and /etc/subgid)");
                 throw Failed("chown", entry.Name, err);
             }
@@ -221,7 +220,7 @@ public sealed class LayerExtractor(string root, bool applyOwnership, Action<stri
             byte[] bytes = value.All(c => c < 256) ? Encoding.Latin1.GetBytes(value) : Encoding.UTF8.GetBytes(value);
             int err = LayerFileCalls.SetXattr(path, attr, bytes);
             if (err == 0) continue;
-            if (err is EPERM or LayerFileCalls.ENOTSUP && !attr.StartsWith("user.", StringComparison.Ordinal))
+            if ((err == Libc.EPERM || err == LayerFileCalls.ENOTSUP) && !attr.StartsWith("user.", StringComparison.Ordinal))
             {
                 debug?.Invoke($"layer entry \"{name}\": xattr {attr} skipped ({Libc.StrError(err)})");
                 continue;
