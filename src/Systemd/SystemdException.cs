@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Tmds.Linux;
 
 namespace Rlrun.Systemd;
 
@@ -84,18 +85,19 @@ public static class DBusErrors
     };
 }
 
+/// <summary>The errno values the D-Bus errors map to (as sd-bus maps them), from Tmds.LibC.</summary>
 internal static class Errnos
 {
-    public const int ENOENT = 2;
-    public const int EIO = 5;
-    public const int ENXIO = 6;
-    public const int EACCES = 13;
-    public const int EEXIST = 17;
-    public const int EINVAL = 22;
-    public const int EBADMSG = 74;
-    public const int ECONNRESET = 104;
-    public const int ENOTCONN = 107;
-    public const int ETIMEDOUT = 110;
-    public const int ECONNREFUSED = 111;
-    public const int EHOSTUNREACH = 113;
+    public static int ENOENT => LibC.ENOENT;
+    public static int EIO => LibC.EIO;
+    public static int ENXIO => LibC.ENXIO;
+    public static int EACCES => LibC.EACCES;
+    public static int EEXIST => LibC.EEXIST;
+    public static int EINVAL => LibC.EINVAL;
+    public static int EBADMSG => LibC.EBADMSG;
+    public static int ECONNRESET => LibC.ECONNRESET;
+    public static int ENOTCONN => LibC.ENOTCONN;
+    public static int ETIMEDOUT => LibC.ETIMEDOUT;
+    public static int ECONNREFUSED => LibC.ECONNREFUSED;
+    public static int EHOSTUNREACH => LibC.EHOSTUNREACH;
 }
