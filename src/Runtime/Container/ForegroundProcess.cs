@@ -11,7 +11,6 @@ public sealed class ForegroundProcess : IDisposable
     /// <summary>HUP INT QUIT USR1 USR2 TERM WINCH. rlrun makes them default before it registers
     /// (InheritedSignals), since .NET installs no handler over an inherited SIG_IGN.</summary>
     public static readonly int[] Forwarded = [1, 2, 3, 10, 12, 15, 28];
-    const int SIGWINCH = 28;
 
     readonly int _pid;
     readonly TerminalProxy? _terminal;
@@ -25,7 +24,7 @@ public sealed class ForegroundProcess : IDisposable
         _registrations = Forwarded.Select(sig => PosixSignalRegistration.Create((PosixSignal)sig, ctx =>
         {
             ctx.Cancel = true;
-            if (sig == SIGWINCH && _terminal is not null) _terminal.ResizeFromOurs();
+            if (sig == Tmds.Linux.LibC.SIGWINCH && _terminal is not null) _terminal.ResizeFromOurs();
             else ProcessCalls.kill(_pid, sig);
         })).ToList();
     }

@@ -11,7 +11,7 @@ public sealed record CommandOutcome(int ExitCode, string Stdout, string Stderr, 
 /// (up to 64 KiB each), in its own session so that on time-out the whole group is killed.</summary>
 public static unsafe class BoundedCommand
 {
-    const int MaxOutput = 64 * 1024, SIGKILL = 9;
+    const int MaxOutput = 64 * 1024;
 
     public static CommandOutcome Run(string path, IReadOnlyList<string> argv, IReadOnlyList<string> env, TimeSpan timeout)
     {
@@ -48,7 +48,7 @@ public static unsafe class BoundedCommand
         bool timedOut = !Drain(outFds[0], errFds[0], stdout, stderr, Environment.TickCount64 + (long)timeout.TotalMilliseconds);
         Libc.close(outFds[0]);
         Libc.close(errFds[0]);
-        if (timedOut) ProcessCalls.kill(-pid, SIGKILL);
+        if (timedOut) ProcessCalls.kill(-pid, Tmds.Linux.LibC.SIGKILL);
         int status;
         while (ProcessCalls.waitpid(pid, out status, 0) < 0 && Libc.LastErrno == Libc.EINTR) { }
         return new CommandOutcome(ProcessCalls.ExitCodeOf(status), Text(stdout), Text(stderr), timedOut);

@@ -37,11 +37,10 @@ public static class NestedContainerCheck
         string where = $"inside a container (uid_map {string.Join(", ", e.UidMap)})";
         var fails = new List<(string Problem, string Fix)>();
         var warns = new List<(string Problem, string Fix)>();
-        const int EPERM = 1, ENOSPC = 28;
-        if (f.MaxUserNamespaces is 0 || f.UnshareErrno is ENOSPC)
+        if (f.MaxUserNamespaces is 0 || f.UnshareErrno == Interop.Libc.ENOSPC)
             fails.Add(($"user.max_user_namespaces is {f.MaxUserNamespaces?.ToString() ?? "used up"} in this user namespace: the outer container forbids nested user namespaces",
                 "make the outer container without lowering user.max_user_namespaces in its user namespace (e.g. no such sysctl in its config)"));
-        else if (f.UnshareErrno is EPERM && f.SeccompMode is 2)
+        else if (f.UnshareErrno == Interop.Libc.EPERM && f.SeccompMode is 2)
             fails.Add(("unshare(CLONE_NEWUSER) is refused (EPERM) and a seccomp filter is active (Seccomp: 2 in /proc/self/status): the outer container's profile forbids nested user namespaces",
                 "run the outer container with a seccomp profile that allows unshare and clone with CLONE_NEWUSER, or none"));
         else if (f.UnshareErrno is { } errno and not 0)

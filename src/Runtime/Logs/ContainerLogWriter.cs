@@ -18,7 +18,7 @@ public sealed class ContainerLogWriter : IDisposable
     public const int MaxPartial = 16 * 1024;
 
     // O_APPEND keeps each record one atomic append, even if another writer appends to the file.
-    const int O_APPEND = 0x400;
+    static int O_APPEND => Tmds.Linux.LibC.O_APPEND;
     const int LogFileMode = 0x180; // 0600: output may hold secrets
 
     readonly string _path;
