@@ -3,7 +3,8 @@ using System.Text;
 
 namespace Rlrun.Runtime.Interop;
 
-/// <summary>bpf(2), the two commands a cgroup device filter needs. Root in the initial user namespace
+/// <summary>bpf(2) through Tmds.LibC's syscall(2) (glibc has no wrapper; union bpf_attr is declared
+/// here, Tmds.LibC has none), the two commands a cgroup device filter needs. Root in the initial user namespace
 /// only (CAP_BPF or CAP_SYS_ADMIN there). No RLIMIT_MEMLOCK bump: since Linux 5.11 programs are
 /// charged to the memory cgroup.</summary>
 public static unsafe class BpfCalls

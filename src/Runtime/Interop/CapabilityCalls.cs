@@ -1,6 +1,7 @@
 namespace Rlrun.Runtime.Interop;
 
-/// <summary>capset(2) with the 64-bit (version 3) layout. Per thread: call it on the thread that execs.</summary>
+/// <summary>capset(2) with the 64-bit (version 3) layout. Per thread: call it on the thread that execs.
+/// Through Tmds.LibC's syscall(2): glibc exports no capset and Tmds.LibC binds neither it nor its structures.</summary>
 public static unsafe class CapabilityCalls
 {
     const uint LinuxCapabilityVersion3 = 0x20080522;
