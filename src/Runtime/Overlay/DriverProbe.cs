@@ -13,7 +13,6 @@ public static class DriverProbe
 
     // $1: the probe directory, $2: the mount command's options. The merged view must show both layers.
     const string Script =
-        "cd \"$1\" || exit 2; " +
         "test -e merged/a -a -e merged/b || { echo 'the mount does not show its lower layers' >&2; exit 4; }; " +
         "echo '" + Ok + "'";
 
@@ -43,7 +42,7 @@ public static class DriverProbe
             File.CreateSymbolicLink(Path.Join(dir, "l", "B"), "../B");
             // --pid --fork: a fuse daemon left running dies with the namespace's first process.
             var o = BoundedCommand.Run(unshare, ["unshare", "--user", "--map-root-user", "--mount", "--pid", "--fork", "--kill-child",
-                "/bin/sh", "-c", mount + Script, "sh", dir], ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"], Timeout);
+                "/bin/sh", "-c", "cd \"$1\" || exit 2; " + mount + Script, "sh", dir], ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"], Timeout);
             if (o.TimedOut) return $"the probe did not finish within {Timeout.TotalSeconds:0}s";
             return o.Stdout.Contains(Ok) ? null : OverlayCheck.ErrorText(o);
         }
