@@ -4,19 +4,41 @@ using Rlrun.Runtime.Interop;
 namespace Rlrun.Runtime.Overlay;
 
 /// <summary>fuse-overlayfs, started by the init inside the container's user, mount and PID
-/// namespaces, before the root switch. It daemonizes once the mount exists; its daemon is then a
-/// process of the container's PID namespace, so the kernel kills it when the container's PID 1 dies,
-/// whoever dies first (the container, rlrun, the daemon): nothing outlives the container, and no
-/// unmount is ever needed outside (the mount namespace goes with it).</summary>
+/// namespaces, before the root switch. Its daemon is a process of the container's PID namespace, so
+/// the kernel kills it when the container's PID 1 dies, whoever dies first (the container, rlrun,
+/// the daemon): nothing outlives the container, and no unmount is needed outside (the mount
+/// namespace goes with it).
+/// Two things keep it from deadlocking on itself: pivot_root moves the root of every process of the
+/// namespace whose root is the old one, which would send the daemon's own path lookups (upperdir ...)
+/// through its own mount. So the daemon runs chrooted in a recursive bind of the current root (a
+/// different mount: pivot_root leaves it alone), and the init mounts the fuse file system itself at
+/// the rootfs and hands the daemon the /dev/fuse fd ("/dev/fd/N" as the mount point, libfuse 3.3+).</summary>
 public static unsafe class FuseOverlayMount
 {
-    const uint FUSE_SUPER_MAGIC = 0x65735546;
+    const int FuseFd = 3;
 
     public static void Mount(LayeredRoot root, string target)
     {
         string tool = root.FuseOverlayfs ?? throw new InvalidOperationException("storage driver fuse-overlayfs: fuse-overlayfs was not found (apt-get install fuse-overlayfs)");
-        string options = MountOptionLimit.Options(root, userxattr: false);
-        SyscallException.Check(MountCalls.chdir(root.Store), "chdir", root.Store);
+        string chroot = Host.ToolLookup.Find("chroot") ?? throw new InvalidOperationException("storage driver fuse-overlayfs: chroot(1) was not found (coreutils)");
+        // No short links here: the daemon parses its options itself, with no one-page limit.
+        string options = $"lowerdir={string.Join(':', root.LowerPaths)},upperdir={root.Upper},workdir={root.Work}";
+        string daemonRoot = Path.Join(Path.GetDirectoryName(root.Upper)!, "fuse-root");
+        Directory.CreateDirectory(daemonRoot);
+        SyscallException.Check(MountCalls.mount("/", daemonRoot, null, MountCalls.MS_BIND | MountCalls.MS_REC, null), "mount", $"rbind / on {daemonRoot}");
+
+        int fuse = SyscallException.Check(Libc.open("/dev/fuse", Libc.O_RDWR | Libc.O_CLOEXEC, 0), "open", "/dev/fuse");
+        try
+        {
+            SyscallException.Check(MountCalls.mount("fuse-overlayfs", target, "fuse.fuse-overlayfs", MountCalls.MS_NODEV | MountCalls.MS_NOATIME,
+                $"fd={fuse},rootmode=40000,user_id=0,group_id=0,default_permissions,allow_other"), "mount", $"fuse on {target}");
+            Start(chroot, daemonRoot, tool, options, fuse, target);
+        }
+        finally { Libc.close(fuse); }
+    }
+
+    static void Start(string chroot, string daemonRoot, string tool, string options, int fuse, string target)
+    {
         // Our own fds (the init socket, the exec fifo, preserved fds) must not reach the daemon, or a
         // runtime waiting for the socket's end would wait for the fuse daemon: all close at its exec.
         // Exec clears close-on-exec again on the preserved ones before the container's execve.
@@ -27,9 +49,9 @@ public static unsafe class FuseOverlayMount
         int pid;
         try
         {
-            var map = new List<(int, int)> { (fds[1], 2) };
+            var map = new List<(int, int)> { (fds[1], 2), (fuse, FuseFd) };
             if (devNull >= 0) { map.Add((devNull, 0)); map.Add((devNull, 1)); }
-            pid = SpawnCalls.Spawn(tool, ["fuse-overlayfs", "-o", options, target], ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], map);
+            pid = SpawnCalls.Spawn(chroot, ["chroot", daemonRoot, tool, "-o", options, $"/dev/fd/{FuseFd}"], ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], map);
         }
         finally
         {
@@ -42,9 +64,11 @@ public static unsafe class FuseOverlayMount
         string said = Drain(fds[0]);
         Libc.close(fds[0]);
         int code = ProcessCalls.ExitCodeOf(status);
-        if (code != 0) throw new InvalidOperationException($"fuse-overlayfs exited with status {code}: {(said.Length > 0 ? said : "no message")}");
-        if (MountCalls.statfs(target, out var fs) != 0 || (uint)fs.f_type != FUSE_SUPER_MAGIC)
-            throw new InvalidOperationException($"fuse-overlayfs exited without mounting {target}: {said}");
+        if (code != 0)
+        {
+            MountCalls.umount2(target, MountCalls.MNT_DETACH);
+            throw new InvalidOperationException($"fuse-overlayfs exited with status {code}: {(said.Length > 0 ? said : "no message")}");
+        }
     }
 
     static string Drain(int fd)
