@@ -56,7 +56,8 @@ public sealed class ImageRunFixture : IDisposable
         ];
     }
 
-    public IEnumerable<KeyValuePair<string, string>> Env => [.. Host.ShellEnv, new("RLRUN_STORAGE", Storage)];
+    public IEnumerable<KeyValuePair<string, string>> Env =>
+        [.. Host.ShellEnv, new("RLRUN_STORAGE", Storage), new("RLRUN_RESTART__INITIAL_DELAY", "50ms"), new("XDG_STATE_HOME", Path.Join(Sandbox.Dir, "state-home"))];
 
     public ProcResult Rl(IEnumerable<string> args, TimeSpan? timeout = null) =>
         Proc.Run(Host.AsUser(Host.Binary, ["--root", Sandbox.StateRoot, .. args], Env), timeout: timeout ?? TimeSpan.FromSeconds(60));
@@ -67,6 +68,12 @@ public sealed class ImageRunFixture : IDisposable
         {
             Rl(["rmi", "--force", Image]);
             Rl(["image", "prune"]);
+            // The supervised test's daemon (this sandbox's state root has its own).
+            if (DaemonPing.Pid(Rl(["daemon", "--ping"])) is { } daemon && !Host.ProcessGone(daemon))
+            {
+                Host.Signal(daemon, Host.SIGTERM);
+                for (int i = 0; i < 200 && !Host.ProcessGone(daemon); i++) Thread.Sleep(25);
+            }
         }
         catch (Exception) { }
         Sandbox.Dispose();
@@ -302,6 +309,24 @@ public sealed class ImageRunTests(ImageRunFixture f) : IClassFixture<ImageRunFix
         Assert.Equal(ImageRunFixture.Image, state["annotations"]!["io.rlrun.image"]!.GetValue<string>());
         Assert.Equal("test", state["annotations"]!["com.example.role"]!.GetValue<string>());
         Assert.Equal("SIGINT", state["annotations"]!["org.opencontainers.image.stopSignal"]!.GetValue<string>());
+        Assert.Equal(0, Rl("delete", "--force", id).ExitCode);
+        AssertGone(id);
+    }
+
+    [SubIdFact]
+    public void A_supervised_image_container_keeps_its_writable_layer_across_a_restart()
+    {
+        Ready();
+        string id = NewId("restart");
+        var r = Rl("run", "-d", "--restart", "always", "--image", ImageRunFixture.Image, id, "--",
+            "sh", "-c", "if [ -e /mark ]; then sleep 60; else echo first > /mark; exit 1; fi");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        string record = Path.Join(f.Sandbox.StateRoot, ".supervised", id + ".json");
+        WaitFor(() => File.Exists(record) && JsonNode.Parse(File.ReadAllText(record))?["restartCount"]?.GetValue<int>() >= 1 && f.Sandbox.Status(id) == "running",
+            "the restart", () => File.Exists(record) ? File.ReadAllText(record) : "no record");
+        var e = Rl("exec", id, "cat", "/mark");
+        Assert.True(e.ExitCode == 0, e.ToString());
+        Assert.Equal("first", e.Stdout.Trim());
         Assert.Equal(0, Rl("delete", "--force", id).ExitCode);
         AssertGone(id);
     }
