@@ -309,6 +309,9 @@ public sealed class ImageRunTests(ImageRunFixture f) : IClassFixture<ImageRunFix
         Assert.Equal(ImageRunFixture.Image, state["annotations"]!["io.rlrun.image"]!.GetValue<string>());
         Assert.Equal("test", state["annotations"]!["com.example.role"]!.GetValue<string>());
         Assert.Equal("SIGINT", state["annotations"]!["org.opencontainers.image.stopSignal"]!.GetValue<string>());
+        var rmi = Rl("rmi", ImageRunFixture.Image);
+        Assert.NotEqual(0, rmi.ExitCode);
+        Assert.Contains($"in use by container {id}", rmi.Stderr);
         Assert.Equal(0, Rl("delete", "--force", id).ExitCode);
         AssertGone(id);
     }

@@ -27,9 +27,8 @@ static class ImageContainerCleanup
     /// <returns>whether there was an image container's directory to remove</returns>
     public static bool Remove(CommandContext ctx, string? bundle)
     {
-        if (bundle is null || ImageContainerRecord.Read(bundle) is not { } record) return false;
-        var store = Images.Store.ImageStore.Open(record.Store, ImageStoreArgs.Unpacker(ctx));
-        ImageContainerRemoval.Remove(store, bundle, record);
+        if (bundle is null || ImageContainerRecord.Read(bundle) is null) return false;
+        ImageContainerRemoval.Remove(bundle, () => ImageStoreArgs.Unpacker(ctx));
         return true;
     }
 }

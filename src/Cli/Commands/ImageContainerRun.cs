@@ -25,7 +25,6 @@ static class ImageContainerRun
         var store = ImageStoreArgs.Open(ctx, args);
         Action<string>? debug = ctx.Log.DebugEnabled ? ctx.Log.Debug : null;
         string bundle = new ImageBundle(store, debug, ctx.WarnOnce).Write(id, image, rootless: ProcessCalls.geteuid() != 0);
-        var record = ImageContainerRecord.Read(bundle)!;
         var options = new CreateOptions(id, bundle, args.Value("pid-file"), args.Value("console-socket"), args.Bool("no-pivot"),
             args.Int("preserve-fds", 0), ctx.Log.DebugEnabled, ctx.CgroupManager);
         try
@@ -56,12 +55,12 @@ static class ImageContainerRun
         // A container that never came to exist (create failed, the daemon refused) leaves nothing.
         catch when (!Directory.Exists(ctx.Store.DirOf(id)))
         {
-            ImageContainerRemoval.Remove(store, bundle, record);
+            ImageContainerRemoval.Remove(bundle, () => store.Unpacker);
             throw;
         }
         finally
         {
-            if (rm && !Directory.Exists(ctx.Store.DirOf(id))) ImageContainerRemoval.Remove(store, bundle, record);
+            if (rm && !Directory.Exists(ctx.Store.DirOf(id))) ImageContainerRemoval.Remove(bundle, () => store.Unpacker);
         }
     }
 }

@@ -32,10 +32,11 @@ public sealed class ImageBundle(ImageStore store, Action<string>? debug = null, 
         catch (IOException e) { throw new InvalidOperationException($"container {id}: {dir}: {e.Message}"); }
         if (Directory.EnumerateFileSystemEntries(dir).Any())
             throw new InvalidOperationException($"container {id} already has a directory in the image store ({dir}): rlrun delete {id}");
+        // image.json is the container's reference on the image (ContainerReferences): written first.
         var record = new ImageContainerRecord { Id = id, Image = o.Image, ImageId = image.Id, Store = store.Paths.Root, Driver = driver };
         try
         {
-            store.AddUser(image.Id, id);
+            File.WriteAllBytes(Path.Join(dir, ImageContainerRecord.FileName), JsonSerializer.SerializeToUtf8Bytes(record, ImageRunJsonContext.Default.ImageContainerRecord));
             foreach (var sub in new[] { "rootfs", "upper", "work" }) Directory.CreateDirectory(Path.Join(dir, sub));
             string hostname = o.Hostname ?? id[..Math.Min(12, id.Length)];
             ContainerFiles.Write(dir, hostname, ImageFile);
@@ -50,13 +51,12 @@ public sealed class ImageBundle(ImageStore store, Action<string>? debug = null, 
             MountOptionLimit.Options(root, userxattr: true); // too many layers: said now, not by the init
             File.WriteAllBytes(Path.Join(dir, "config.json"), JsonSerializer.SerializeToUtf8Bytes(spec, SpecJsonContext.Default.OciSpec));
             File.WriteAllBytes(Path.Join(dir, LayeredRoot.FileName), JsonSerializer.SerializeToUtf8Bytes(root, LayeredRootJsonContext.Default.LayeredRoot));
-            File.WriteAllBytes(Path.Join(dir, ImageContainerRecord.FileName), JsonSerializer.SerializeToUtf8Bytes(record, ImageRunJsonContext.Default.ImageContainerRecord));
             debug?.Invoke($"image bundle {dir}: {image.Layers.Count} layer(s), {driver}");
             return dir;
         }
         catch
         {
-            ImageContainerRemoval.Remove(store, dir, record);
+            ImageContainerRemoval.Remove(dir, () => store.Unpacker);
             throw;
         }
     }

@@ -27,25 +27,35 @@ public sealed class ImageContainerRecord
 /// layers.json, image.json, the /etc files), the rootfs mount point, and the writable layer.</summary>
 public static class ImageContainerPaths
 {
-    public static string Dir(StorePaths store, string id) => Path.Join(store.Root, "containers", id);
+    public static string Dir(StorePaths store, string id) => Path.Join(ContainerReferences.Dir(store), id);
 }
 
 /// <summary>Removes what an image container had in the store: its directory with the writable
-/// layer (files of subordinate IDs: removed through the store's unpacker, in a user namespace), and
-/// its reference on the image. Safe to call twice; a missing directory is nothing to do.</summary>
+/// layer, whose image.json is also its reference on the image (ContainerReferences), so that goes
+/// last. Safe to call twice; a missing directory is nothing to do.</summary>
 public static class ImageContainerRemoval
 {
-    public static void Remove(ImageStore store, string bundle, ImageContainerRecord record)
+    public static void Remove(string bundle, Func<Unpack.ILayerUnpacker> unpacker)
     {
-        // The layer goes first: a reference dropped early would let prune collect what it reads.
-        if (Directory.Exists(bundle))
+        if (!Directory.Exists(bundle)) return;
+        string work = Path.Join(bundle, "work", "work");
+        // overlay leaves work/work mode 0: open it so the tree can be walked.
+        if (Directory.Exists(work)) File.SetUnixFileMode(work, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        // Most writable layers hold only the container root's files (ours): removed here, at no
+        // cost. Files of subordinate IDs in their directories need the unpacker's user namespace.
+        try { RemoveAllBut(bundle, ImageContainerRecord.FileName); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { unpacker().Remove(bundle); }
+        if (Directory.Exists(bundle)) Directory.Delete(bundle, recursive: true);
+    }
+
+    static void RemoveAllBut(string dir, string keep)
+    {
+        foreach (var entry in new DirectoryInfo(dir).EnumerateFileSystemInfos())
         {
-            string work = Path.Join(bundle, "work", "work");
-            // overlay leaves work/work mode 0: open it so the tree can be walked.
-            if (Directory.Exists(work)) File.SetUnixFileMode(work, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            store.Unpacker.Remove(bundle);
+            if (entry.Name == keep) continue;
+            if (entry is DirectoryInfo d && d.LinkTarget is null) d.Delete(recursive: true);
+            else entry.Delete();
         }
-        store.RemoveUser(record.ImageId, record.Id);
     }
 }
 
