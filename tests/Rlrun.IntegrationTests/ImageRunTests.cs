@@ -317,7 +317,7 @@ public sealed class ImageRunTests(ImageRunFixture f) : IClassFixture<ImageRunFix
     }
 
     [SubIdFact]
-    public void A_supervised_image_container_keeps_its_writable_layer_across_a_restart()
+    public void A_supervised_image_container_keeps_its_writable_layer_across_a_restart_and_a_killed_daemon()
     {
         Ready();
         string id = NewId("restart");
@@ -330,7 +330,13 @@ public sealed class ImageRunTests(ImageRunFixture f) : IClassFixture<ImageRunFix
         var e = Rl("exec", id, "cat", "/mark");
         Assert.True(e.ExitCode == 0, e.ToString());
         Assert.Equal("first", e.Stdout.Trim());
-        Assert.Equal(0, Rl("delete", "--force", id).ExitCode);
+        // kill -9 of the daemon: the container runs on; the delete (through the next daemon) removes all.
+        int daemon = DaemonPing.Pid(Rl("daemon", "--ping")) ?? throw new InvalidOperationException("no daemon answers");
+        Host.Signal(daemon, Host.SIGKILL);
+        WaitFor(() => Host.ProcessGone(daemon), "the daemon to die");
+        Assert.Equal("running", f.Sandbox.Status(id));
+        var d = Rl("delete", "--force", id);
+        Assert.True(d.ExitCode == 0, d.ToString());
         AssertGone(id);
     }
 
