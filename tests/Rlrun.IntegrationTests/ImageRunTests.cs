@@ -309,10 +309,18 @@ public sealed class ImageRunTests(ImageRunFixture f) : IClassFixture<ImageRunFix
         Assert.Equal(ImageRunFixture.Image, state["annotations"]!["io.rlrun.image"]!.GetValue<string>());
         Assert.Equal("test", state["annotations"]!["com.example.role"]!.GetValue<string>());
         Assert.Equal("SIGINT", state["annotations"]!["org.opencontainers.image.stopSignal"]!.GetValue<string>());
+        // A unit for it runs its bundle and keeps the writable layer between runs.
+        var unit = Rl("generate", "systemd", id);
+        Assert.True(unit.ExitCode == 0, unit.ToString());
+        Assert.Contains($"run --bundle {ContainerDir(id)} {id}", unit.Stdout);
+        Assert.Contains($"delete --force --keep-storage {id}\n", unit.Stdout);
+        Assert.DoesNotContain($"delete --force {id}", unit.Stdout);
         var rmi = Rl("rmi", ImageRunFixture.Image);
         Assert.NotEqual(0, rmi.ExitCode);
         Assert.Contains($"in use by container {id}", rmi.Stderr);
-        Assert.Equal(0, Rl("delete", "--force", id).ExitCode);
+        Assert.Equal(0, Rl("delete", "--force", "--keep-storage", id).ExitCode);
+        Assert.True(File.Exists(Path.Join(ContainerDir(id), "upper", "proof")), "--keep-storage removed the writable layer");
+        Assert.Equal(0, Rl("delete", "--force", id).ExitCode); // no state left: the store's directory still goes
         AssertGone(id);
     }
 

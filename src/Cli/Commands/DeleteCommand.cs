@@ -10,9 +10,13 @@ namespace Rlrun.Cli.Commands;
 public sealed class DeleteCommand : ICommand
 {
     public string Name => "delete";
-    public string Usage => "[--force] <container-id>";
+    public string Usage => "[--force] [--keep-storage] <container-id>";
     public string Summary => "delete a container (--force kills a running one first)";
-    public IReadOnlyList<Flag> Flags { get; } = [new(["force", "f"], false, "kill the container first if it runs")];
+    public IReadOnlyList<Flag> Flags { get; } =
+    [
+        new(["force", "f"], false, "kill the container first if it runs"),
+        new(["keep-storage"], false, "an image container: keep its writable layer (a generated unit deletes between runs)"),
+    ];
 
     public int Run(CommandContext ctx, ParsedArgs args)
     {
@@ -21,8 +25,8 @@ public sealed class DeleteCommand : ICommand
         string? bundle = ImageContainerCleanup.BundleOf(ctx, id);
         try { DeleteContainer(ctx, id, args.Bool("force")); }
         // An image container whose state is gone (a reboot) still has its layer to remove.
-        catch (ContainerNotFoundException) when (ImageContainerCleanup.Remove(ctx, bundle)) { return 0; }
-        ImageContainerCleanup.Remove(ctx, bundle);
+        catch (ContainerNotFoundException) when (!args.Bool("keep-storage") && ImageContainerCleanup.Remove(ctx, bundle)) { return 0; }
+        if (!args.Bool("keep-storage")) ImageContainerCleanup.Remove(ctx, bundle);
         return 0;
     }
 
