@@ -102,15 +102,15 @@ bench() {
     ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "n/a" && b != "n/a") printf "%.2f", a / b; else print "n/a" }'; }
     local bundle_ms runc_ms podman_ms
     bundle_ms=$(median_ms "$work/t.bundle-rlrun"); runc_ms=$(median_ms "$work/t.bundle-runc"); podman_ms=$(median_ms "$work/t.podman")
-    printf '%-28s %9s %12s %12s %12s %14s\n' workload ms vs_podman vs_bundle vs_runc mount_cost_ms
+    printf '%-34s %9s %12s %12s %12s %14s\n' workload ms vs_podman vs_bundle vs_runc mount_cost_ms
     for d in "${drivers[@]}"; do
         local ms; ms=$(median_ms "$work/t.image-$d")
-        printf '%-28s %9s %12s %12s %12s %14s\n' "rlrun run --image ($d)" "$ms" "$(ratio "$ms" "$podman_ms")" "$(ratio "$ms" "$bundle_ms")" \
+        printf '%-34s %9s %12s %12s %12s %14s\n' "rlrun run --image ($d)" "$ms" "$(ratio "$ms" "$podman_ms")" "$(ratio "$ms" "$bundle_ms")" \
             "$(ratio "$ms" "$runc_ms")" "$(awk -v a="$ms" -v b="$bundle_ms" 'BEGIN { printf "%.1f", a - b }')"
     done
-    printf '%-28s %9s %12s %12s %12s %14s\n' "rlrun run --bundle" "$bundle_ms" "$(ratio "$bundle_ms" "$podman_ms")" 1.00 "$(ratio "$bundle_ms" "$runc_ms")" -
-    printf '%-28s %9s %12s %12s %12s %14s\n' "runc run --bundle" "$runc_ms" "$(ratio "$runc_ms" "$podman_ms")" "$(ratio "$runc_ms" "$bundle_ms")" 1.00 -
-    printf '%-28s %9s %12s %12s %12s %14s\n' "podman run --rm (runc)" "$podman_ms" 1.00 "$(ratio "$podman_ms" "$bundle_ms")" "$(ratio "$podman_ms" "$runc_ms")" -
+    printf '%-34s %9s %12s %12s %12s %14s\n' "rlrun run --bundle" "$bundle_ms" "$(ratio "$bundle_ms" "$podman_ms")" 1.00 "$(ratio "$bundle_ms" "$runc_ms")" -
+    printf '%-34s %9s %12s %12s %12s %14s\n' "runc run --bundle" "$runc_ms" "$(ratio "$runc_ms" "$podman_ms")" "$(ratio "$runc_ms" "$bundle_ms")" 1.00 -
+    printf '%-34s %9s %12s %12s %12s %14s\n' "podman run --rm (runc)" "$podman_ms" 1.00 "$(ratio "$podman_ms" "$bundle_ms")" "$(ratio "$podman_ms" "$runc_ms")" -
     echo "goals: image run (overlay) <= 0.25x podman, <= 1.2x rlrun's bundle run"
 }
 
