@@ -13,6 +13,8 @@ public sealed class ParsedArgs
 {
     readonly Dictionary<string, List<string>> _values = [];
     public List<string> Positional { get; } = [];
+    /// <summary>How many positionals came before a "--" that ended the flags (null: none did).</summary>
+    public int? SeparatorAt { get; internal set; }
 
     internal void Add(string name, string value)
     {
@@ -49,7 +51,7 @@ public static class ArgParser
         for (; i < args.Count; i++)
         {
             string a = args[i];
-            if (a == "--") { i++; break; }
+            if (a == "--") { parsed.SeparatorAt = parsed.Positional.Count; i++; break; }
             if (a.Length < 2 || a[0] != '-')
             {
                 if (stopAtPositional) break;

@@ -4,7 +4,7 @@ namespace Rlrun.Cli;
 
 /// <summary>rlrun's settings, from $XDG_CONFIG_HOME/rlrun/rlrun.json, then RLRUN_* environment
 /// variables, then command-line flags: the later wins. Keys (JSON, or env with __ for nesting):
-/// root, cgroup_manager, storage, restart:policy, restart:initial_delay, restart:max_delay,
+/// root, cgroup_manager, storage, storage_driver, restart:policy, restart:initial_delay, restart:max_delay,
 /// restart:reset_after, logs:max_size, logs:max_files.</summary>
 public sealed class RlrunSettings(IConfiguration config)
 {
@@ -35,6 +35,8 @@ public sealed class RlrunSettings(IConfiguration config)
     public string CgroupManager => config["cgroup_manager"] ?? "auto";
     /// <summary>The image store directory (--storage wins); null: $XDG_DATA_HOME/rlrun/storage.</summary>
     public string? Storage => config["storage"];
+    /// <summary>How image containers get their root: overlay, fuse-overlayfs, vfs or auto (--storage-driver wins).</summary>
+    public string StorageDriver => config["storage_driver"] ?? "auto";
     public string RestartPolicy => config["restart:policy"] ?? "no";
     public TimeSpan RestartInitialDelay => Duration("restart:initial_delay", TimeSpan.FromMilliseconds(100));
     public TimeSpan RestartMaxDelay => Duration("restart:max_delay", TimeSpan.FromSeconds(30));

@@ -24,8 +24,19 @@ public sealed class CheckCommand : ICommand
         if (format is not ("table" or "json")) throw new UsageException($"invalid --format \"{format}\": table or json");
         if (args.Positional.Count > 0) throw new UsageException($"unexpected argument \"{args.Positional[0]}\"");
         var report = HostCheckReport.Run();
+        report = report with { Checks = [.. report.Checks, StorageDriverLine(ctx)] };
         Console.Write(format == "json" ? Json(report) : Table(report.Checks));
         return report.CanRun ? 0 : 1;
+    }
+
+    // On the image store's file system, which is what overlay sits on.
+    static CheckResult StorageDriverLine(CommandContext ctx)
+    {
+        try { return Runtime.Overlay.StorageDriverCheck.Run(ctx.Settings.Storage ?? Images.Store.StorePaths.Default()); }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return CheckResult.Warn(Runtime.Overlay.StorageDriverCheck.Name, $"could not check: {e.Message.Replace('\n', ' ')}", "give a writable image store: rlrun.json \"storage\"");
+        }
     }
 
     /// <summary>STATUS  NAME  detail, in aligned columns; each line of a fix under the detail.</summary>

@@ -54,6 +54,8 @@ public sealed class GenerateCommand : ICommand
     {
         var (restart, burst) = RestartOf(policy);
         string rl = $"{rlrun} --root {root}";
+        // An image container's bundle holds its writable layer: the unit's deletes keep it.
+        string delete = File.Exists(Path.Join(bundle, Images.Run.ImageContainerRecord.FileName)) ? "delete --force --keep-storage" : "delete --force";
         var u = new StringBuilder();
         u.Append($"# rlrun-{id}.service, written by `rlrun generate systemd {id}`.\n");
         u.Append($"# Install: copy to ~/.config/systemd/user/, then systemctl --user daemon-reload && systemctl --user enable --now rlrun-{id}\n");
@@ -70,10 +72,10 @@ public sealed class GenerateCommand : ICommand
         u.Append("Type=notify\nNotifyAccess=all\n");
         u.Append("Environment=RLRUN_SDNOTIFY=ready\n");
         if (supervised is not null) u.Append($"ExecStartPre=-{rl} stop -t {stopTimeout} {id}\n");
-        u.Append($"ExecStartPre=-{rl} delete --force {id}\n");
+        u.Append($"ExecStartPre=-{rl} {delete} {id}\n");
         u.Append($"ExecStart={rl} run --bundle {bundle}{(supervised?.NoPivot == true ? " --no-pivot" : "")} {id}\n");
         u.Append($"ExecStop={rl} kill {id} TERM\n");
-        u.Append($"ExecStopPost=-{rl} delete --force {id}\n");
+        u.Append($"ExecStopPost=-{rl} {delete} {id}\n");
         u.Append($"Restart={restart}\n");
         u.Append($"TimeoutStopSec={stopTimeout}\n");
         u.Append("KillMode=mixed\n");

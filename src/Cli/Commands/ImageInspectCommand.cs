@@ -21,6 +21,7 @@ public sealed class ImageInspectCommand : IImageCommand
         var index = store.Index.Read();
         var image = store.Resolve(args.Positional[0]);
         var node = JsonSerializer.SerializeToNode(image, StoreJsonContext.Default.ImageRecord)!.AsObject();
+        node["users"] = new JsonArray([.. ContainerReferences.Of(store.Paths, image).Select(u => (JsonNode)JsonValue.Create(u)!)]);
         node["config"] = JsonNode.Parse(store.Blobs.Read(Digest.Parse(image.ConfigDigest, "config_digest")));
         var layers = new JsonArray();
         foreach (var l in image.Layers)

@@ -15,12 +15,14 @@ static class ImageStoreArgs
     public static ImageStore Open(CommandContext ctx, ParsedArgs args)
     {
         string root = args.Value("storage") ?? ctx.Settings.Storage ?? StorePaths.Default();
+        return ImageStore.Open(root, Unpacker(ctx), ctx.Log.DebugEnabled ? ctx.Log.Debug : null);
+    }
+
+    public static ILayerUnpacker Unpacker(CommandContext ctx)
+    {
         Action<string>? debug = ctx.Log.DebugEnabled ? ctx.Log.Debug : null;
         // Root owns every ID already; a user unpacks in a user namespace mapped like containers.
-        ILayerUnpacker unpacker = ProcessCalls.geteuid() == 0
-            ? new InProcessUnpacker(applyOwnership: true, debug)
-            : UserNamespaceUnpacker.ForCaller(debug);
-        return ImageStore.Open(root, unpacker, debug);
+        return ProcessCalls.geteuid() == 0 ? new InProcessUnpacker(applyOwnership: true, debug) : UserNamespaceUnpacker.ForCaller(debug);
     }
 
     public static string ShortId(string id) => id[..12];

@@ -34,14 +34,23 @@ public sealed class ListCommand : ICommand
         return 0;
     }
 
+    static string? ImageOf(ContainerState s) =>
+        s.Annotations?.GetValueOrDefault(Images.Run.ImageSpecBuilder.ImageAnnotation);
+
     static readonly StateJsonContext Compact = new(new System.Text.Json.JsonSerializerOptions(StateJsonContext.Default.Options) { WriteIndented = false });
 
-    // runc's tabwriter: minimum width 12, padding 3.
+    // runc's tabwriter: minimum width 12, padding 3. An IMAGE column comes last, and only when a
+    // container was made from an image: runc's table stays as it is for bundles.
     public static string Table(IReadOnlyList<ContainerState> states)
     {
-        string[] header = ["ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"];
+        bool images = states.Any(s => ImageOf(s) is not null);
+        string[] header = images ? ["ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER", "IMAGE"] : ["ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"];
         var rows = new List<string[]> { header };
-        rows.AddRange(states.Select(s => new[] { s.Id, s.Pid.ToString(), s.Status, s.Bundle, s.Created.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ"), s.Owner }));
+        rows.AddRange(states.Select(s =>
+        {
+            string[] row = [s.Id, s.Pid.ToString(), s.Status, s.Bundle, s.Created.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ"), s.Owner];
+            return images ? [.. row, ImageOf(s) ?? ""] : row;
+        }));
         var widths = Enumerable.Range(0, header.Length).Select(c => Math.Max(12, rows.Max(r => r[c].Length) + 3)).ToArray();
         var sb = new StringBuilder();
         foreach (var r in rows)

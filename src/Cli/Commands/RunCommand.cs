@@ -6,20 +6,22 @@ namespace Rlrun.Cli.Commands;
 public sealed class RunCommand : ICommand
 {
     public string Name => "run";
-    public string Usage => "[flags] <container-id>";
-    public string Summary => "create and run a container";
+    public string Usage => "[flags] <container-id>\n       rlrun run --image REF [flags] [ID] [-- CMD ARGS...]";
+    public string Summary => "create and run a container (of a bundle, or of an image)";
     public IReadOnlyList<Flag> Flags { get; } =
     [
         .. CreateFlags.Common,
         new(["detach", "d"], false, "detach from the container's process"),
         new(["keep"], false, "keep the container's state after it exits"),
         new(["restart"], true, "supervise: no, on-failure[:MAX], always, unless-stopped (default: rlrun.json's restart.policy, else no); with -d, any value (no too) hands the container to the daemon, which keeps its log"),
+        .. ImageRunFlags.Flags,
     ];
 
     public bool ForwardsSignals(ParsedArgs args) => !args.Bool("detach");
 
     public int Run(CommandContext ctx, ParsedArgs args)
     {
+        if (ImageRunFlags.IsImageForm(args)) return ImageContainerRun.Run(ctx, args, Name);
         var options = CreateFlags.Options(ctx, args, Name);
         string policy = args.Value("restart") ?? ctx.Settings.RestartPolicy;
         // Checked here too, so a bad value starts no supervisor or daemon (they check it again).

@@ -20,6 +20,8 @@ public sealed class ImageRunConfig
     [JsonPropertyName("Entrypoint")] public List<string>? Entrypoint { get; set; }
     [JsonPropertyName("Cmd")] public List<string>? Cmd { get; set; }
     [JsonPropertyName("WorkingDir")] public string? WorkingDir { get; set; }
+    [JsonPropertyName("Labels")] public Dictionary<string, string>? Labels { get; set; }
+    [JsonPropertyName("StopSignal")] public string? StopSignal { get; set; }
 }
 
 public sealed class RootFs

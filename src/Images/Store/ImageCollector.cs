@@ -16,8 +16,9 @@ public sealed class ImageCollector(ImageStore store, Action<string>? debug)
         var result = store.Index.Update(index =>
         {
             var image = ImageStore.Find(index, reference) ?? throw new ImageNotFoundException(reference);
-            if (image.Users.Count > 0 && !force)
-                throw new InvalidOperationException($"image \"{reference}\" is in use by container{(image.Users.Count > 1 ? "s" : "")} {string.Join(", ", image.Users)} (rmi --force removes it anyway)");
+            var users = ContainerReferences.Of(store.Paths, image);
+            if (users.Count > 0 && !force)
+                throw new InvalidOperationException($"image \"{reference}\" is in use by container{(users.Count > 1 ? "s" : "")} {string.Join(", ", users)} (rmi --force removes it anyway)");
             bool byName = ImageReference.TryParse(reference, out var name) && image.Names.Contains(name!.ToString());
             if (byName && image.Names.Count > 1)
             {
@@ -37,7 +38,7 @@ public sealed class ImageCollector(ImageStore store, Action<string>? debug)
         using var gc = FileLock.Exclusive(store.Paths.GcLock);
         var deleted = store.Index.Update(index =>
         {
-            var dangling = index.Images.Where(i => i.Names.Count == 0 && i.Users.Count == 0).ToList();
+            var dangling = index.Images.Where(i => i.Names.Count == 0 && ContainerReferences.Of(store.Paths, i).Count == 0).ToList();
             foreach (var image in dangling) Forget(index, image);
             return (dangling.Count > 0, dangling.Select(i => i.Id).ToList());
         });

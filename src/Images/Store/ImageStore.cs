@@ -54,8 +54,7 @@ public sealed class ImageStore
         return null;
     }
 
-    /// <summary>Records that a container uses the image (rmi refuses it then). The next step's
-    /// `create` from an image calls this; nothing does yet.</summary>
+    /// <summary>Records that a container uses the image (rmi refuses it then): an image run does.</summary>
     public void AddUser(string reference, string containerId) => Index.Update(index =>
     {
         var image = Find(index, reference) ?? throw new ImageNotFoundException(reference);
@@ -71,4 +70,5 @@ public sealed class ImageStore
     });
 }
 
-public sealed class ImageNotFoundException(string reference) : Exception($"image not known: \"{reference}\"");
+public sealed class ImageNotFoundException(string reference, string? hint = null)
+    : Exception($"image not known: \"{reference}\"{(hint is null ? "" : $" ({hint})")}");

@@ -29,6 +29,8 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
         if (!(spec.Linux?.Namespaces?.Any(n => n.Type == "mount") ?? false))
             throw new SpecError($"{configPath}: field linux.namespaces: a mount namespace is required");
 
+        var layers = Overlay.LayeredRootFile.Load(bundle, spec);
+        if (layers is not null) debug?.Invoke($"layered root: {layers.Driver}, {layers.Lowers.Count} layer(s)");
         ConsoleSocket.Check(spec.Process.Terminal, detached, o.ConsoleSocket);
         if (spec.Linux?.Seccomp is { } seccomp) Seccomp.SeccompPlan.From(seccomp); // its errors, before anything starts
         int preserveFds = o.PreserveFds + PassSocketActivation(spec.Process);
@@ -47,7 +49,7 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
             InUserNamespace = inUserNs,
             NewNetwork = namespaces.Creates("network"), NewIpc = namespaces.Creates("ipc"),
             NewCgroup = namespaces.Creates("cgroup"), NewUts = namespaces.Creates("uts") || namespaces.JoinsExisting("uts"),
-            Debug = o.Debug,
+            Debug = o.Debug, Layers = layers,
         };
 
         var resources = spec.Linux?.Resources;

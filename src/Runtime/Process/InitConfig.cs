@@ -24,6 +24,8 @@ public sealed class InitConfig
     public int HostPid { get; set; }
     /// <summary>exec: the namespaces are the running container's; only the process is set up.</summary>
     public bool Exec { get; set; }
+    /// <summary>An image container's layers, put at Rootfs first (null: the bundle's rootfs as is).</summary>
+    public Overlay.LayeredRoot? Layers { get; set; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,

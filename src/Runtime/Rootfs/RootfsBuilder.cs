@@ -17,6 +17,7 @@ public sealed class RootfsBuilder(ISyscalls sys, InitConfig config, Action<strin
         ulong propagation = spec.Linux?.RootfsPropagation is { Length: > 0 } p ? MountOptions.PropagationOf(p) : MS_SLAVE | MS_REC;
         // Nothing we mount may propagate back to the host.
         sys.Mount(null, "/", null, (propagation & MS_SHARED) != 0 ? MS_SLAVE | MS_REC : propagation, null);
+        if (config.Layers is { } layers) Overlay.LayeredRootMount.Mount(sys, layers, rootfs, debug);
         sys.Mount(rootfs, rootfs, null, MS_BIND | MS_REC, null);
 
         var mounts = spec.Mounts ?? [];

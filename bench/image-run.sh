@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# image-run.sh - image container start-up: rlrun vs rootless podman (with runc) vs runc.
+#
+# One busybox image (scripts/mkrootfs.sh's rootfs), imported into rootless podman
+# (`podman import`) and from podman's oci-archive into rlrun's store, so both run the
+# same layers. Warm starts, each run N times, interleaved to cancel drift, each checked
+# for success:
+#   rlrun image D   : `rlrun run --rm --storage-driver D --image IMG ID true`, D = overlay,
+#                     fuse-overlayfs, vfs
+#   rlrun bundle    : `rlrun run --bundle B ID` of the same rootfs unpacked (true)
+#   runc bundle     : `runc run --bundle B ID`
+#   podman          : `podman --runtime runc run --rm IMG true`
+# Prints the median wall time of each, the ratios the issue sets goals for (image run vs
+# podman: <= 0.25; image run vs rlrun's own bundle run: <= 1.2), and the cost of the
+# layered root per driver (median image run - median bundle run).
+#
+# As root it installs what it needs, makes the user "rlbench" (scripts/ensure-user.sh)
+# and runs as that user; otherwise as the caller.
+#
+# Usage: bench/image-run.sh [N]       (default N=10)
+#   RLRUN=/path/to/rlrun              (default: <repo>/artifacts/rlrun)
+set -euo pipefail
+
+BENCH_USER=rlbench
+self=$(readlink -f "${BASH_SOURCE[0]}")
+die() { echo "image-run.sh: error: $*" >&2; exit 1; }
+log() { echo "image-run.sh: $*" >&2; }
+. "$(dirname "$self")/lib.sh"
+
+N=${1:-10}
+[[ $N =~ ^[1-9][0-9]*$ ]] || die "usage: $0 [N]  (N = positive iteration count)"
+IMG=localhost/rlbench-image:1
+
+bench() {
+    local work=$1
+    local runc_bin; runc_bin=$(find_runc) || die "runc not found"
+    [ "$(id -u)" -ne 0 ] || die "refusing to benchmark as root; the point is rootless"
+    local base=${XDG_RUNTIME_DIR:-$work}/rlbench-image.$$
+    mkdir -p "$base/rlrun" "$base/runc"
+    BENCH_BASE=$base
+    export XDG_DATA_HOME=$work/data   # rlrun's image store, removed with the work dir
+    local store=$XDG_DATA_HOME/rlrun/storage errlog=$work/stderr.log
+    declare -gA LIVE=()
+    trap cleanup_inner EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+
+    local bundle=$work/bundle
+    "$work/mkrootfs.sh" "$bundle/rootfs" >/dev/null
+    (cd "$bundle" && "$runc_bin" --root "$base/runc" spec --rootless)
+    jq '.process.args = ["true"] | .process.terminal = false' "$bundle/config.json" >"$bundle/c.json"
+    mv "$bundle/c.json" "$bundle/config.json"
+
+    local podman=1
+    tar -C "$bundle/rootfs" -c . | podman import -q - "$IMG" >/dev/null 2>>"$errlog" || podman=
+    if [ -n "$podman" ] && podman save -q --format oci-archive -o "$work/image.tar" "$IMG" 2>>"$errlog"; then
+        "$RLRUN" image import "oci-archive:$work/image.tar" "$IMG" >/dev/null
+    else
+        log "podman could not import the image (see below): rlrun imports an OCI layout of the rootfs instead, and podman is left out"
+        tail -n 5 "$errlog" >&2
+        podman=
+        umoci init --layout "$work/layout" && umoci new --image "$work/layout:1"
+        umoci unpack --rootless --image "$work/layout:1" "$work/ub" >/dev/null
+        cp -a "$bundle/rootfs/." "$work/ub/rootfs/"
+        umoci repack --image "$work/layout:1" "$work/ub"
+        "$RLRUN" image import "oci:$work/layout:1" "$IMG" >/dev/null
+    fi
+    log "rlrun: $RLRUN; runc: $runc_bin; podman: ${podman:+$(podman --version)}; N=$N (+1 warm-up each)"
+
+    # timed NAME CMD...: one run, which must succeed; appends its wall time (us) to t.NAME.
+    timed() {
+        local name=$1; shift
+        local t0=$EPOCHREALTIME
+        if ! "$@" </dev/null >/dev/null 2>>"$errlog"; then
+            echo "image-run.sh: error: '$*' failed; stderr:" >&2
+            tail -n 20 "$errlog" >&2
+            exit 1
+        fi
+        local t1=$EPOCHREALTIME
+        ((i == 0)) || echo $((${t1//[.,]/} - ${t0//[.,]/})) >>"$work/t.$name"
+    }
+    local drivers=(overlay fuse-overlayfs vfs) d i id
+    for ((i = 0; i <= N; i++)); do
+        for d in "${drivers[@]}"; do
+            id=rlbi$$-$d-$i
+            LIVE[$id]=rlrun
+            timed "image-$d" "$RLRUN" --root "$base/rlrun" run --rm --storage-driver "$d" --image "$IMG" "$id" -- true
+            unset 'LIVE[$id]'
+        done
+        id=rlbb$$-$i; LIVE[$id]=rlrun
+        timed bundle-rlrun "$RLRUN" --root "$base/rlrun" run --bundle "$bundle" "$id"
+        unset 'LIVE[$id]'
+        id=rlbr$$-$i; LIVE[$id]=runc
+        timed bundle-runc "$runc_bin" --root "$base/runc" run --bundle "$bundle" "$id"
+        unset 'LIVE[$id]'
+        [ -z "$podman" ] || timed podman podman --runtime "$runc_bin" run --rm "$IMG" true
+    done
+
+    median_ms() { [ -f "$1" ] || { echo n/a; return; }; sort -n "$1" | awk '{ a[NR] = $1 } END {
+        m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+        printf "%.1f", m / 1000 }'; }
+    ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "n/a" && b != "n/a") printf "%.2f", a / b; else print "n/a" }'; }
+    local bundle_ms runc_ms podman_ms
+    bundle_ms=$(median_ms "$work/t.bundle-rlrun"); runc_ms=$(median_ms "$work/t.bundle-runc"); podman_ms=$(median_ms "$work/t.podman")
+    printf '%-34s %9s %12s %12s %12s %14s\n' workload ms vs_podman vs_bundle vs_runc mount_cost_ms
+    for d in "${drivers[@]}"; do
+        local ms; ms=$(median_ms "$work/t.image-$d")
+        printf '%-34s %9s %12s %12s %12s %14s\n' "rlrun run --image ($d)" "$ms" "$(ratio "$ms" "$podman_ms")" "$(ratio "$ms" "$bundle_ms")" \
+            "$(ratio "$ms" "$runc_ms")" "$(awk -v a="$ms" -v b="$bundle_ms" 'BEGIN { printf "%.1f", a - b }')"
+    done
+    printf '%-34s %9s %12s %12s %12s %14s\n' "rlrun run --bundle" "$bundle_ms" "$(ratio "$bundle_ms" "$podman_ms")" 1.00 "$(ratio "$bundle_ms" "$runc_ms")" -
+    printf '%-34s %9s %12s %12s %12s %14s\n' "runc run --bundle" "$runc_ms" "$(ratio "$runc_ms" "$podman_ms")" "$(ratio "$runc_ms" "$bundle_ms")" 1.00 -
+    printf '%-34s %9s %12s %12s %12s %14s\n' "podman run --rm (runc)" "$podman_ms" 1.00 "$(ratio "$podman_ms" "$bundle_ms")" "$(ratio "$podman_ms" "$runc_ms")" -
+    echo "goals: image run (overlay) <= 0.25x podman, <= 1.2x rlrun's bundle run"
+}
+
+cleanup_inner() {
+    local id
+    for id in "${!LIVE[@]}"; do
+        if [ "${LIVE[$id]}" = runc ]; then "$(find_runc)" --root "$BENCH_BASE/runc" delete --force "$id" >/dev/null 2>&1 || true
+        else "$RLRUN" --root "$BENCH_BASE/rlrun" delete --force "$id" >/dev/null 2>&1 || true; fi
+    done
+    podman rmi -f "$IMG" >/dev/null 2>&1 || true
+    "$RLRUN" rmi --force "$IMG" >/dev/null 2>&1 || true
+    "$RLRUN" image prune >/dev/null 2>&1 || true
+    [ -z "${BENCH_BASE:-}" ] || rm -rf "$BENCH_BASE"
+    [ -z "${BENCH_RM_WORK:-}" ] || rm -rf "$BENCH_RM_WORK"
+}
+
+if [ -n "${RLBENCH_INNER:-}" ]; then
+    bench "$RLBENCH_INNER"
+    exit 0
+fi
+
+repo=$(cd "$(dirname "$self")/.." && pwd)
+RLRUN=${RLRUN:-$repo/artifacts/rlrun}
+[ -x "$RLRUN" ] || die "rlrun binary not found at $RLRUN - run \`make build\` first (or set RLRUN=...)"
+RLRUN=$(readlink -f "$RLRUN")
+tmpbase=${TMPDIR:-/tmp}; [ "$(id -u)" -ne 0 ] || tmpbase=/tmp
+work=$(mktemp -d "$tmpbase/rlbench-image.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cp "$repo/scripts/mkrootfs.sh" "$work/mkrootfs.sh"
+
+if [ "$(id -u)" -ne 0 ]; then
+    export RLRUN
+    BENCH_RM_WORK=$work
+    bench "$work"
+    exit 0
+fi
+
+mapfile -t missing < <(missing_packages; command -v podman >/dev/null || echo podman; command -v fuse-overlayfs >/dev/null || echo fuse-overlayfs; command -v umoci >/dev/null || echo umoci)
+install_missing "${missing[@]}"
+uid=$("$repo/scripts/ensure-user.sh" "$BENCH_USER")
+gid=$(id -g "$BENCH_USER")
+home=$(getent passwd "$BENCH_USER" | cut -d: -f6)
+cp "$self" "$work/image-run.sh"
+cp "$(dirname "$self")/lib.sh" "$work/lib.sh"
+if ! setpriv --reuid="$uid" --regid="$gid" --init-groups test -x "$RLRUN"; then cp "$RLRUN" "$work/rlrun"; RLRUN=$work/rlrun; fi
+chown -R "$uid:$gid" "$work"
+cd /
+log "running as $BENCH_USER (uid $uid)"
+run_forwarding setpriv --reuid="$uid" --regid="$gid" --init-groups \
+    env -i XDG_RUNTIME_DIR="/run/user/$uid" PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$home" LANG=C.UTF-8 \
+    RLBENCH_INNER="$work" RLRUN="$RLRUN" bash "$work/image-run.sh" "$N"

@@ -1,0 +1,66 @@
+using Rlrun.Images.Run;
+using Rlrun.Runtime.Container;
+using Rlrun.Runtime.Interop;
+
+namespace Rlrun.Cli.Commands;
+
+/// <summary>run --image and create --image: write the bundle under the store, then the same
+/// create, run, supervised run or daemon hand-over as a bundle gets. The container keeps its
+/// state after it exits (podman's way) unless --rm; `rlrun delete` removes it, with its writable
+/// layer. Whatever fails before the container exists removes the bundle again.</summary>
+static class ImageContainerRun
+{
+    public static int Run(CommandContext ctx, ParsedArgs args, string command)
+    {
+        var (image, id) = ImageRunFlags.Parse(ctx, args, command);
+        Runtime.State.ContainerId.Validate(id);
+        if (Directory.Exists(ctx.Store.DirOf(id))) throw new InvalidOperationException($"container \"{id}\" already exists");
+        bool create = command == "create";
+        bool detach = create || args.Bool("detach");
+        bool rm = args.Bool("rm");
+        string? restart = args.Value("restart");
+        if (rm && restart is not null and not "no") throw new UsageException("--rm and --restart cannot be combined (a restarted container is kept)");
+        if (rm && create) throw new UsageException("create --image: --rm belongs to run");
+
+        var store = ImageStoreArgs.Open(ctx, args);
+        Action<string>? debug = ctx.Log.DebugEnabled ? ctx.Log.Debug : null;
+        string bundle = new ImageBundle(store, debug, ctx.WarnOnce).Write(id, image, rootless: ProcessCalls.geteuid() != 0);
+        var options = new CreateOptions(id, bundle, args.Value("pid-file"), args.Value("console-socket"), args.Bool("no-pivot"),
+            args.Int("preserve-fds", 0), ctx.Log.DebugEnabled, ctx.CgroupManager);
+        try
+        {
+            if (create)
+            {
+                var (_, init) = new ContainerCreate(ctx.Store, ctx.Log.Debug, ctx.WarnOnce).Create(options, startViaSocket: false);
+                init.Dispose();
+                Console.WriteLine(id);
+                return 0;
+            }
+            string policy = restart ?? ctx.Settings.RestartPolicy;
+            if (policy != "no" || (detach && restart is not null))
+            {
+                // Detached: the daemon runs it and this returns; in the foreground rlrun-supervisor takes our place.
+                int rc = Supervisor.Exec(ctx, options, policy, detach);
+                Console.WriteLine(id);
+                return rc;
+            }
+            if (detach)
+            {
+                int rc = new ContainerRun(ctx.Store, ctx.Log.Debug, ctx.WarnOnce).Run(options, detach: true, keep: true);
+                Console.WriteLine(id);
+                return rc;
+            }
+            return new ContainerRun(ctx.Store, ctx.Log.Debug, ctx.WarnOnce).Run(options, detach: false, keep: !rm);
+        }
+        // A container that never came to exist (create failed, the daemon refused) leaves nothing.
+        catch when (!Directory.Exists(ctx.Store.DirOf(id)))
+        {
+            ImageContainerRemoval.Remove(bundle, () => store.Unpacker);
+            throw;
+        }
+        finally
+        {
+            if (rm && !Directory.Exists(ctx.Store.DirOf(id))) ImageContainerRemoval.Remove(bundle, () => store.Unpacker);
+        }
+    }
+}

@@ -1,0 +1,70 @@
+using System.Text.Json;
+using Rlrun.Images.Oci;
+using Rlrun.Images.Store;
+using Rlrun.Runtime.Overlay;
+using Rlrun.Runtime.Spec;
+
+namespace Rlrun.Images.Run;
+
+/// <summary>Writes an image container's bundle under the store (containers/ID): a runc bundle
+/// like any other (config.json, rootfs/) plus layers.json, which the runtime's create turns into
+/// the layered root. Nothing is left when writing fails.</summary>
+public sealed class ImageBundle(ImageStore store, Action<string>? debug = null, Action<string>? warnOnce = null)
+{
+    public string Write(string id, ImageRunOptions o, bool rootless)
+    {
+        var image = ImageFetcher.Get(store, o.Image, debug);
+        var config = ReadConfig(image);
+        var layersTopFirst = image.Layers.AsEnumerable().Reverse().Select(l => store.Paths.LayerDiff(Digest.Parse(l.DiffId, "layer diff_id"))).ToList();
+        foreach (var l in layersTopFirst)
+            if (!Directory.Exists(l)) throw new InvalidOperationException($"image {o.Image}: layer {l} is missing from the store (rlrun image import it again)");
+        string? ImageFile(string path) => LayerFiles.Read(layersTopFirst, path);
+        // Errors of the image's config or the flags, before anything is made.
+        var user = ImageUser.Resolve(o.User ?? config?.User, ImageFile, o.User is null ? $"image {o.Image}: User" : "--user");
+        foreach (var v in o.Volumes)
+            if (!Path.Exists(v.Source)) throw new ArgumentException($"--volume {v.Source}:{v.Destination}: the source {v.Source} does not exist");
+        string driver = DriverSelection.Resolve(o.StorageDriver, store.Paths.Root, DriverSelection.RealProbe, warnOnce);
+        debug?.Invoke($"storage driver: {driver}");
+
+        string dir = ImageContainerPaths.Dir(store.Paths, id);
+        Directory.CreateDirectory(Path.GetDirectoryName(dir)!);
+        try { Directory.CreateDirectory(dir); }
+        catch (IOException e) { throw new InvalidOperationException($"container {id}: {dir}: {e.Message}"); }
+        if (Directory.EnumerateFileSystemEntries(dir).Any())
+            throw new InvalidOperationException($"container {id} already has a directory in the image store ({dir}): rlrun delete {id}");
+        // image.json is the container's reference on the image (ContainerReferences): written first.
+        var record = new ImageContainerRecord { Id = id, Image = o.Image, ImageId = image.Id, Store = store.Paths.Root, Driver = driver };
+        try
+        {
+            File.WriteAllBytes(Path.Join(dir, ImageContainerRecord.FileName), JsonSerializer.SerializeToUtf8Bytes(record, ImageRunJsonContext.Default.ImageContainerRecord));
+            foreach (var sub in new[] { "rootfs", "upper", "work" }) Directory.CreateDirectory(Path.Join(dir, sub));
+            string hostname = o.Hostname ?? id[..Math.Min(12, id.Length)];
+            ContainerFiles.Write(dir, hostname, ImageFile);
+            var spec = ImageSpecBuilder.Build(o, image, config, user, hostname, dir, rootless);
+            var root = new LayeredRoot
+            {
+                Driver = driver, Store = store.Paths.Root,
+                Lowers = image.Layers.AsEnumerable().Reverse().Select(l => ShortLinks.For(store.Paths, Digest.Parse(l.DiffId, "layer diff_id"))).ToList(),
+                Upper = Path.Join(dir, "upper"), Work = Path.Join(dir, "work"),
+                FuseOverlayfs = driver == StorageDriver.Fuse ? Runtime.Host.ToolLookup.Find("fuse-overlayfs") : null,
+            };
+            MountOptionLimit.Options(root, userxattr: true); // too many layers: said now, not by the init
+            File.WriteAllBytes(Path.Join(dir, "config.json"), JsonSerializer.SerializeToUtf8Bytes(spec, SpecJsonContext.Default.OciSpec));
+            File.WriteAllBytes(Path.Join(dir, LayeredRoot.FileName), JsonSerializer.SerializeToUtf8Bytes(root, LayeredRootJsonContext.Default.LayeredRoot));
+            debug?.Invoke($"image bundle {dir}: {image.Layers.Count} layer(s), {driver}");
+            return dir;
+        }
+        catch
+        {
+            ImageContainerRemoval.Remove(dir, () => store.Unpacker);
+            throw;
+        }
+    }
+
+    ImageRunConfig? ReadConfig(ImageRecord image)
+    {
+        string path = store.Paths.Blob(Digest.Parse(image.ConfigDigest, "config digest"));
+        try { return JsonSerializer.Deserialize(File.ReadAllBytes(path), OciJsonContext.Default.ImageConfig)?.Config; }
+        catch (JsonException e) { throw new InvalidOperationException($"image {image.Id[..12]}: config {path}: {e.Message}"); }
+    }
+}

@@ -1,0 +1,43 @@
+using Rlrun.Runtime.Spec;
+
+namespace Rlrun.Images.Run;
+
+/// <summary>The container's user from --user or the image's User: "name", "uid", "name:group",
+/// "uid:gid", resolved through the image's /etc/passwd and /etc/group as podman does: a name must be
+/// there; a number need not be (its group is then 0, or the passwd entry's); the supplementary
+/// groups are those of /etc/group that list the user's name.</summary>
+public static class ImageUser
+{
+    /// <param name="readFile">reads a file of the image (/etc/passwd, /etc/group), null when absent</param>
+    public static SpecUser Resolve(string? spec, Func<string, string?> readFile, string source)
+    {
+        if (string.IsNullOrEmpty(spec)) spec = "0";
+        var parts = spec.Split(':', 2);
+        string userPart = parts[0], groupPart = parts.Length > 1 ? parts[1] : "";
+        if (userPart.Length == 0) throw new ArgumentException($"{source}: \"{spec}\": no user before ':'");
+        var passwd = Entries(readFile("/etc/passwd"));
+        var group = Entries(readFile("/etc/group"));
+
+        string[]? pw = uint.TryParse(userPart, out uint uid)
+            ? passwd.FirstOrDefault(e => e.Length > 3 && e[2] == userPart)
+            : passwd.FirstOrDefault(e => e.Length > 3 && e[0] == userPart)
+              ?? throw new ArgumentException($"{source}: user \"{userPart}\" is not in the image's /etc/passwd");
+        if (pw is not null && !uint.TryParse(pw[2], out uid))
+            throw new ArgumentException($"image /etc/passwd: user {pw[0]} has no numeric uid");
+        uint gid = pw is not null && uint.TryParse(pw[3], out uint pg) ? pg : 0;
+        if (groupPart.Length > 0 && !uint.TryParse(groupPart, out gid))
+        {
+            var g = group.FirstOrDefault(e => e.Length > 2 && e[0] == groupPart)
+                ?? throw new ArgumentException($"{source}: group \"{groupPart}\" is not in the image's /etc/group");
+            if (!uint.TryParse(g[2], out gid)) throw new ArgumentException($"image /etc/group: group {groupPart} has no numeric gid");
+        }
+        var additional = new List<uint>();
+        if (pw is not null && groupPart.Length == 0)
+            foreach (var g in group.Where(e => e.Length > 3 && e[3].Split(',').Contains(pw[0])))
+                if (uint.TryParse(g[2], out uint extra) && extra != gid && !additional.Contains(extra)) additional.Add(extra);
+        return new SpecUser { Uid = uid, Gid = gid, AdditionalGids = additional.Count > 0 ? additional : null };
+    }
+
+    static List<string[]> Entries(string? text) => text is null ? [] :
+        text.Split('\n').Where(l => l.Length > 0 && l[0] != '#').Select(l => l.Split(':')).ToList();
+}

@@ -1,0 +1,29 @@
+using System.Text.Json.Serialization;
+
+namespace Rlrun.Runtime.Overlay;
+
+/// <summary>A container root made of an image's layers and a writable layer of its own: what the
+/// init mounts (or copies) at the bundle's rootfs before anything else, inside the container's user
+/// and mount namespace. Written by the image run as layers.json beside config.json, so a plain
+/// `create --bundle` of that bundle (and every supervised restart) builds the same root.</summary>
+public sealed class LayeredRoot
+{
+    public const string FileName = "layers.json";
+
+    [JsonPropertyName("driver")] public string Driver { get; set; } = StorageDriver.Overlay;
+    /// <summary>The store directory: the short links in Lowers are relative to it.</summary>
+    [JsonPropertyName("store")] public string Store { get; set; } = "";
+    /// <summary>Short links ("l/ABC..."), top layer first: lowerdir as the mount sees it.</summary>
+    [JsonPropertyName("lowers")] public List<string> Lowers { get; set; } = [];
+    /// <summary>The writable layer and overlay's work directory (vfs: the copy goes to Upper).</summary>
+    [JsonPropertyName("upper")] public string Upper { get; set; } = "";
+    [JsonPropertyName("work")] public string Work { get; set; } = "";
+    /// <summary>fuse-overlayfs's path, found by the runtime before the container's namespaces exist.</summary>
+    [JsonPropertyName("fuse_overlayfs")] public string? FuseOverlayfs { get; set; }
+
+    public IEnumerable<string> LowerPaths => Lowers.Select(l => Path.Join(Store, l));
+}
+
+[JsonSourceGenerationOptions(WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(LayeredRoot))]
+public sealed partial class LayeredRootJsonContext : JsonSerializerContext;
