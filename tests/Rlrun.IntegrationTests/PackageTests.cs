@@ -20,6 +20,7 @@ public sealed class PackageTests : IDisposable
     readonly Sandbox _s = new();
     readonly string _name = $"packaging-{Guid.NewGuid().ToString("N")[..8]}";
     bool _installed;
+    string? _daemonId;
 
     string ContainerFile => Path.Join(Home, ".config", "containers", "rlrun", $"{_name}.container");
     static string Home => Proc.Run("/usr/bin/getent", ["passwd", Host.TestUserName!]).Stdout.Split(':')[5];
@@ -28,6 +29,9 @@ public sealed class PackageTests : IDisposable
     {
         if (_installed)
         {
+            // The daemon's container is deleted by the installed daemon, before it goes: the sandbox's
+            // delete would start a daemon of the binary under test outside the units.
+            if (_daemonId is not null) M.RunInManager(Installed, ["delete", "--force", _daemonId]);
             M.StopIfLoaded($"rlrun-{_name}.service");
             M.StopIfLoaded("rlrun.socket");
             M.StopIfLoaded("rlrun.service");
@@ -36,6 +40,12 @@ public sealed class PackageTests : IDisposable
             M.Systemctl("daemon-reload");
         }
         _s.Dispose();
+        // A test cut short may still have had one started: stop it (it answers --ping with its PID).
+        // Only ours: the binary under test's supervisor, or the package's (another run's daemon is left).
+        if (DaemonPing.Pid(Proc.Run(M.UserSpec(Host.Binary, ["daemon", "--ping"]))) is int pid
+            && File.ResolveLinkTarget($"/proc/{pid}/exe", false)?.FullName is { } exe
+            && (exe == "/usr/bin/rlrun-supervisor" || exe == Path.Join(Path.GetDirectoryName(Host.Binary)!, "rlrun-supervisor")))
+            Host.Signal(pid, Host.SIGTERM);
     }
 
     static void Ok(ProcResult r, string what) => Assert.True(r.ExitCode == 0 && !r.TimedOut, $"{what} failed: {r}");
@@ -55,7 +65,7 @@ public sealed class PackageTests : IDisposable
         string outDir = Path.Join(_s.Dir, "deb");
         Directory.CreateDirectory(outDir);
         var build = Proc.Run(new ProcSpec(Path.Join(Host.RepoRoot, "packaging", "deb", "build.sh"), ["0.1.0", outDir],
-            [new("BIN_DIR", Path.GetDirectoryName(Host.Binary)!)]), timeout: TimeSpan.FromSeconds(120));
+            [new("BIN_DIR", Path.GetDirectoryName(Host.Binary)!)]), timeout: TimeSpan.FromSeconds(300));
         Ok(build, "packaging/deb/build.sh");
         string deb = build.Stdout.Trim();
 
@@ -116,12 +126,14 @@ public sealed class PackageTests : IDisposable
         Assert.True(fragment == "/usr/lib/systemd/user/rlrun.socket", $"rlrun.socket comes from {fragment}, not the package: another test run has its own units in place");
         Ok(M.Systemctl("start", "rlrun.socket"), "start rlrun.socket");
         var sb = _s.NewBundle(["/bin/busybox", "sh", "-c", Scripts.TrapLoop]);
-        string sid = _s.NewId("packaging-d", defaultRoot: true);
+        string sid = _daemonId = _s.NewId("packaging-d", defaultRoot: true);
         Ok(M.RunInManager(Installed, ["run", "-d", "--restart", "always", "--bundle", sb.Path, sid]), "run -d --restart always");
         var svc = M.Show("rlrun.service", "ActiveState", "ExecMainPID", "FragmentPath");
         Assert.True(svc["ActiveState"] == "active" && svc["FragmentPath"] == "/usr/lib/systemd/user/rlrun.service", $"the socket did not activate the package's rlrun.service: {string.Join(", ", svc)}");
-        Assert.Equal(Installed, File.ResolveLinkTarget($"/proc/{svc["ExecMainPID"]}/exe", false)?.FullName ?? "");
+        // `rlrun daemon` execs the supervisor beside it: the package's.
+        Assert.Equal("/usr/bin/rlrun-supervisor", File.ResolveLinkTarget($"/proc/{svc["ExecMainPID"]}/exe", false)?.FullName ?? "");
         Ok(M.RunInManager(Installed, ["delete", "--force", sid]), "delete --force of the daemon's container");
+        _daemonId = null;
         M.StopIfLoaded("rlrun.service");
         M.StopIfLoaded("rlrun.socket");
 
