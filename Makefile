@@ -10,7 +10,10 @@ SUPERVISOR := artifacts/rlrun-supervisor
 DOTNET ?= dotnet
 SOURCES := $(shell find src -name '*.cs' -o -name '*.csproj' -o -name '*.c') Directory.Build.props
 
-.PHONY: build native demo test unit-test integration-test bench bench-contexts bench-supervise install clean
+VERSION := $(shell sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' Directory.Build.props)
+DEB := artifacts/rlrun_$(VERSION)_amd64.deb
+
+.PHONY: build native demo test unit-test integration-test bench bench-contexts bench-supervise install clean man completions deb
 
 build: $(BIN) $(SUPERVISOR)
 
@@ -63,6 +66,21 @@ install: build
 	install -d $(DESTDIR)$(USER_UNIT_DIR)
 	sed 's|@BINDIR@|$(PREFIX)/bin|' packaging/systemd/user/rlrun.service > $(DESTDIR)$(USER_UNIT_DIR)/rlrun.service
 	install -m 0644 packaging/systemd/user/rlrun.socket $(DESTDIR)$(USER_UNIT_DIR)/rlrun.socket
+
+# Man pages and completions come from the binary's command table (src/Cli/CommandTable.cs) and
+# docs/commands/NAME.md; a command without its description fails here, naming the file to write.
+man: $(BIN)
+	rm -rf artifacts/man && $(BIN) __man docs/commands artifacts/man/man1
+	install -D -m 0644 packaging/man/rlrun.json.5 artifacts/man/man5/rlrun.json.5
+
+completions: $(BIN)
+	mkdir -p artifacts/completions
+	for s in bash zsh fish; do $(BIN) completion $$s > artifacts/completions/rlrun.$$s || exit 1; done
+
+# The Debian package, checked by lintian (no error allowed) when lintian is installed.
+deb: build
+	packaging/deb/build.sh $(VERSION)
+	if command -v lintian >/dev/null; then lintian --fail-on error $(DEB); else echo "deb: lintian not installed: not checked"; fi
 
 clean:
 	rm -rf artifacts src/*/bin src/*/obj tests/*/bin tests/*/obj

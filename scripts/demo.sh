@@ -25,8 +25,7 @@ if [ "$(id -u)" = 0 ]; then
     [ -x /bin/busybox ] || missing+=(busybox-static)
     if [ ${#missing[@]} -gt 0 ]; then
         echo "demo: installing ${missing[*]}"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null \
-            || { apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null; }
+        "$repo/scripts/apt-install.sh" "${missing[@]}"
     fi
     uid=$("$repo/scripts/ensure-user.sh" rldemo)
     gid=$(id -g rldemo)

@@ -23,14 +23,8 @@ mkdir -p /run/lock
 exec 9>/run/lock/rlrun-ensure-user.lock
 flock 9
 
-apt_install() {
-    export DEBIAN_FRONTEND=noninteractive
-    if ! apt-get install -y --no-install-recommends "$@" >&2; then
-        log "apt-get install failed; running apt-get update and retrying"
-        apt-get update >&2
-        apt-get install -y --no-install-recommends "$@" >&2
-    fi
-}
+# apt-install.sh updates the lists first when a package is unknown (no "Unable to locate" line).
+apt_install() { "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh" "$@"; }
 
 if ! command -v newuidmap >/dev/null 2>&1 || ! command -v newgidmap >/dev/null 2>&1; then
     log "installing uidmap"

@@ -21,11 +21,7 @@ is_static() { [ -x "$busybox" ] && ! LC_ALL=C ldd "$busybox" >/dev/null 2>&1; }
 if ! is_static; then
     if [ "$(id -u)" -eq 0 ]; then
         echo "mkrootfs: installing busybox-static" >&2
-        export DEBIAN_FRONTEND=noninteractive
-        if ! apt-get install -y --no-install-recommends busybox-static >&2; then
-            apt-get update >&2
-            apt-get install -y --no-install-recommends busybox-static >&2
-        fi
+        "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh" busybox-static
         is_static || die "$busybox is still missing or not static after installing busybox-static"
     else
         die "$busybox (static) not found; install it as root: apt-get install busybox-static"

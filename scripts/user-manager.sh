@@ -96,14 +96,8 @@ alive() { [ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1
 state_set() { echo "$1=$2" >>"$statefile"; }
 state_get() { [ -f "$statefile" ] && grep -E "^$1=" "$statefile" | tail -n1 | cut -d= -f2- || true; }
 
-apt_install() {
-    export DEBIAN_FRONTEND=noninteractive
-    if ! apt-get install -y --no-install-recommends "$@" >&2; then
-        log "apt-get install failed; running apt-get update and retrying"
-        apt-get update >&2
-        apt-get install -y --no-install-recommends "$@" >&2
-    fi
-}
+# apt-install.sh updates the lists first when a package is unknown (no "Unable to locate" line).
+apt_install() { "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh" "$@"; }
 
 # Make DIR (relative to hierarchy ROOT) exist and belong to the user, with
 # the cgroup interface files a delegate must write. Records created dirs.

@@ -7,32 +7,10 @@ namespace Rlrun.Cli;
 
 public static partial class Program
 {
-    static readonly ICommand[] Commands =
-    [
-        new SpecCommand(), new CreateCommand(), new StartCommand(), new RunCommand(), new StateCommand(),
-        new KillCommand(), new DeleteCommand(), new ListCommand(), new ExecCommand(), new PsCommand(),
-        new FeaturesCommand(), new CheckpointCommand("checkpoint"), new CheckpointCommand("restore"),
-        new PauseCommand(pause: true), new PauseCommand(pause: false), new EventsCommand(), new UpdateCommand(),
-        new CheckCommand(), new GenerateCommand(), new DaemonCommand(), new StopCommand(), new LogsCommand(),
-        new ImagesCommand(), new RmiCommand(),
-    ];
-
-    /// <summary>`rlrun image SUBCOMMAND`: named "image import" and so on in messages.</summary>
-    static readonly ICommand[] ImageCommands = [new ImageImportCommand(), new ImagePruneCommand(), new ImageInspectCommand()];
-
-    static readonly Flag[] GlobalFlags =
-    [
-        new(["root"], true, "root directory for container state (default $XDG_RUNTIME_DIR/rlrun)"),
-        new(["log"], true, "append log lines to this file"),
-        new(["log-format"], true, "log format: text (default) or json"),
-        new(["debug"], false, "log what rlrun decides"),
-        new(["systemd-cgroup"], false, "use the systemd cgroup manager (same as --cgroup-manager systemd)"),
-        new(["cgroup-manager"], true, "systemd, cgroupfs, disabled, or auto (default: systemd if a user manager answers, else cgroupfs if delegated, else none)"),
-        new(["rootless"], true, "accepted for runc compatibility (rlrun decides from the euid)"),
-        new(["criu"], true, "accepted for runc compatibility"),
-        new(["help", "h"], false, "show help"),
-        new(["version", "v"], false, "print the version"),
-    ];
+    // The commands and global flags: CommandTable.cs (help, completions and man pages come from it).
+    static ICommand[] Commands => CommandTable.Commands;
+    static ICommand[] ImageCommands => CommandTable.ImageCommands;
+    static Flag[] GlobalFlags => CommandTable.GlobalFlags;
 
     public static int Main(string[] args)
     {
@@ -48,6 +26,8 @@ public static partial class Program
             Environment.SetEnvironmentVariable("_RLRUN_INITFD", null);
             return Images.Unpack.UnpackHelper.Main(int.Parse(helperFd));
         }
+        // The build writes the man pages with the binary's own table (make man): not a user command.
+        if (args is [Docs.ManPages.Verb, var descriptions, var outDir]) return Docs.ManPages.Write(descriptions, outDir);
         NativeStage.EnsureLinked();
         Runtime.Host.RuntimeDirFallback.Apply();
 
@@ -80,7 +60,7 @@ public static partial class Program
         {
             // Image commands take their flags anywhere (`rlrun image import DIR --storage S`); the
             // OCI commands stop at the first positional, as runc does.
-            var parsed = ArgParser.Parse(rest.Skip(skip).ToList(), [.. command.Flags, new Flag(["help", "h"], false, "show help")],
+            var parsed = ArgParser.Parse(rest.Skip(skip).ToList(), [.. command.Flags, CommandTable.Help],
                 stopAtPositional: command is not IImageCommand);
             if (parsed.Bool("help")) { PrintCommandHelp(command); return 0; }
             InheritedSignals.Settle(command.ForwardsSignals(parsed));

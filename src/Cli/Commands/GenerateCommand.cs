@@ -13,16 +13,18 @@ namespace Rlrun.Cli.Commands;
 public sealed class GenerateCommand : ICommand
 {
     public string Name => "generate";
-    public string Usage => "systemd [--restart POLICY] [--stop-timeout SECONDS] <container-id>";
-    public string Summary => "print a systemd user unit (rlrun-ID.service) that runs the container";
+    public string Usage => "systemd [--restart POLICY] [--stop-timeout SECONDS] <container-id>\n       rlrun generate units [--source DIR] OUTDIR";
+    public string Summary => "print a systemd user unit (rlrun-ID.service) that runs the container; write units from .container files";
     public IReadOnlyList<Flag> Flags { get; } =
     [
         new(["restart"], true, "no, on-failure[:MAX], always, unless-stopped (default on-failure)"),
         new(["stop-timeout"], true, "seconds between SIGTERM and SIGKILL on stop (default 10)"),
+        new(["source"], true, "units: the directory of NAME.container files (default ~/.config/containers/rlrun)"),
     ];
 
     public int Run(CommandContext ctx, ParsedArgs args)
     {
+        if (args.Positional is ["units", ..]) return Units(args);
         // "systemd" is a word before the flags: parse what follows it as this command's flags.
         if (args.Positional is not ["systemd", ..]) throw new UsageException("usage: rlrun generate systemd [flags] <container-id>");
         args = ArgParser.Parse(args.Positional.Skip(1).ToList(), Flags);
@@ -33,6 +35,18 @@ public sealed class GenerateCommand : ICommand
         string policy = args.Value("restart") ?? supervised?.Policy ?? "on-failure";
         Console.Write(Unit(id, supervised?.Bundle ?? state.Bundle, ctx.Root, Environment.ProcessPath ?? "rlrun", policy, stop, supervised));
         return 0;
+    }
+
+    /// <summary>`generate units [--source DIR] OUTDIR`: what the user generator runs (systemd passes
+    /// OUTDIR); by hand, it shows the units a daemon-reload would make.</summary>
+    int Units(ParsedArgs args)
+    {
+        args = ArgParser.Parse(args.Positional.Skip(1).ToList(), Flags);
+        if (args.Positional is not [var outDir, ..]) throw new UsageException("usage: rlrun generate units [--source DIR] OUTDIR");
+        string source = args.Value("source") ?? Rlrun.Cli.Units.UnitGenerator.DefaultSource();
+        int failed = Rlrun.Cli.Units.UnitGenerator.Generate(source, outDir, Environment.ProcessPath ?? "rlrun",
+            e => Console.Error.WriteLine($"rlrun generate units: {e}"));
+        return failed == 0 ? 0 : 1;
     }
 
     /// <summary>systemd's Restart= for a policy; on-failure:N limits the restarts with StartLimitBurst.</summary>

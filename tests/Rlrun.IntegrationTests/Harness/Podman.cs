@@ -55,8 +55,9 @@ public sealed class PodmanWorld : IDisposable
         Proc.Run(Spec("runc", ["import", tar, Image]), timeout: TimeSpan.FromSeconds(120)).EnsureSuccess("podman import");
     }
 
-    /// <summary>`podman --runtime RUNTIME ARGS`: "rlrun" is the binary under test, else a path or name.</summary>
-    public ProcSpec Spec(string runtime, IEnumerable<string> args)
+    /// <summary>`podman --runtime RUNTIME ARGS`: "rlrun" is the binary under test, else a path or name;
+    /// byName: RUNTIME as it is, for podman to find in containers.conf (the package's drop-in).</summary>
+    public ProcSpec Spec(string runtime, IEnumerable<string> args, bool byName = false)
     {
         var argv = new List<string>
         {
@@ -64,7 +65,7 @@ public sealed class PodmanWorld : IDisposable
             "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs", "--events-backend", "file",
         };
         // rlrun with its automatic cgroup choice, as podman's users get it.
-        argv.AddRange(["--runtime", runtime == "rlrun" ? Host.Binary : runtime]);
+        argv.AddRange(["--runtime", runtime == "rlrun" && !byName ? Host.Binary : runtime]);
         argv.AddRange(args);
         return Host.AsUser(PodmanPath, argv, [new("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"), new("HOME", Path.Join(_dir, "home"))]);
     }
