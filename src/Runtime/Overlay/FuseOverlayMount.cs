@@ -1,4 +1,5 @@
 using System.Text;
+using Tmds.Linux;
 using Rlrun.Runtime.Interop;
 
 namespace Rlrun.Runtime.Overlay;
@@ -75,7 +76,7 @@ public static unsafe class FuseOverlayMount
     {
         var text = new StringBuilder();
         var buf = stackalloc byte[4096];
-        var p = new ProcessCalls.PollFd { fd = fd, events = ProcessCalls.POLLIN };
+        var p = new pollfd { fd = fd, events = ProcessCalls.POLLIN };
         // Bounded: a daemon that kept our pipe open must not hold up the container.
         while (ProcessCalls.poll(&p, 1, 200) > 0)
         {

@@ -52,19 +52,19 @@ public static class VfsCopy
                 LinkCalls.Link(first, dest);
                 continue;
             }
-            switch (type)
+            if (type == FileCalls.S_IFREG)
             {
-                case FileCalls.S_IFREG:
-                    File.Copy(entry, dest);
-                    if (st.st_nlink > 1) links[(st.st_dev, st.st_ino)] = dest;
-                    break;
-                case FileCalls.S_IFLNK:
-                    File.CreateSymbolicLink(dest, new FileInfo(entry).LinkTarget!);
-                    break;
-                default:
-                    // fifos, sockets; devices cannot be made in a user namespace (the container's /dev is its own)
-                    if (FileCalls.mknodat(FileCalls.AT_FDCWD, dest, (int)st.st_mode, st.st_rdev) != 0) continue;
-                    break;
+                File.Copy(entry, dest);
+                if (st.st_nlink > 1) links[(st.st_dev, st.st_ino)] = dest;
+            }
+            else if (type == FileCalls.S_IFLNK)
+            {
+                File.CreateSymbolicLink(dest, new FileInfo(entry).LinkTarget!);
+            }
+            // fifos, sockets; devices cannot be made in a user namespace (the container's /dev is its own)
+            else if (FileCalls.mknodat(FileCalls.AT_FDCWD, dest, (int)st.st_mode, st.st_rdev) != 0)
+            {
+                continue;
             }
             Own(dest, st);
         }
