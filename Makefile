@@ -10,7 +10,7 @@ SUPERVISOR := artifacts/rlrun-supervisor
 DOTNET ?= dotnet
 SOURCES := $(shell find src -name '*.cs' -o -name '*.csproj' -o -name '*.c') Directory.Build.props
 
-.PHONY: build native demo test unit-test integration-test bench bench-contexts bench-supervise install clean
+.PHONY: build native demo test soak unit-test integration-test bench bench-contexts bench-supervise install clean
 
 build: $(BIN) $(SUPERVISOR)
 
@@ -44,6 +44,10 @@ demo: build
 
 test: build
 	./scripts/test.sh
+
+# The fault lane's long version (issue 18): 30 minutes of tests/Rlrun.FaultTests with more rounds.
+soak: build
+	./scripts/soak.sh
 
 bench: build
 	./bench/startup.sh
