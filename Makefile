@@ -13,7 +13,7 @@ SOURCES := $(shell find src -name '*.cs' -o -name '*.csproj' -o -name '*.c') Dir
 VERSION := $(shell sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' Directory.Build.props)
 DEB := artifacts/rlrun_$(VERSION)_amd64.deb
 
-.PHONY: build native demo test unit-test integration-test bench bench-contexts bench-supervise install clean man completions deb
+.PHONY: build native demo test unit-test integration-test bench bench-contexts bench-supervise install clean man completions deb soak
 
 build: $(BIN) $(SUPERVISOR)
 
@@ -47,6 +47,10 @@ demo: build
 
 test: build
 	./scripts/test.sh
+
+# The fault lane's long version (issue 18): 30 minutes of tests/Rlrun.FaultTests with more rounds.
+soak: build
+	./scripts/soak.sh
 
 bench: build
 	./bench/startup.sh

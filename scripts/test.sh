@@ -99,6 +99,8 @@ run_project tests/Rlrun.IntegrationTests
 # The systemd suite brings up a real `systemd --user` for the test user (scripts/user-manager.sh).
 run_project tests/Rlrun.SystemdTests
 run_project tests/Rlrun.ActorTests
+# The fault lane (issue 18): escape probes, hostile daemon peers, concurrent clients; `make soak` runs longer.
+run_project tests/Rlrun.FaultTests
 run_lane
 
 echo "$total_passed passed, $total_failed failed, $total_skipped skipped"

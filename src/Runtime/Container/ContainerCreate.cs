@@ -53,6 +53,8 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
         };
 
         var resources = spec.Linux?.Resources;
+        // Held until state.json is written or all is removed: see StateStore.Claim.
+        using var claim = store.Claim(o.Id);
         store.CreateDir(o.Id);
         if (NotifySocketProxy.HostSocket is not null && !NotifySocketProxy.RlrunReports) NotifySocketProxy.AddToSpec(spec, store.DirOf(o.Id));
         int fifoFd = -1;

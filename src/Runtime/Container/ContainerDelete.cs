@@ -23,9 +23,20 @@ public sealed class ContainerDelete(StateStore store, Action<string>? warn = nul
             try { state = store.Load(id); }
             catch (ContainerNotFoundException)
             {
-                // A directory without state.json is a create that died half-way: nothing runs in it.
-                store.RemoveDir(id);
-                return;
+                // A directory without state.json: a create under way (it holds its claim), or one
+                // that died half-way, in which nothing runs.
+                if (store.CreateUnderWay(id, wait: force))
+                {
+                    if (!force) throw new InvalidOperationException($"cannot delete container {id}: it is being created");
+                    // --force waited for the create: delete what it made, if it made it.
+                    try { state = store.Load(id); }
+                    catch (ContainerNotFoundException) { store.RemoveDir(id); return; }
+                }
+                else
+                {
+                    store.RemoveDir(id);
+                    return;
+                }
             }
             string status = ContainerStatus.Of(state, store);
             if (status is ContainerStatus.Running or ContainerStatus.Paused && !force)

@@ -54,6 +54,46 @@ public sealed class StateStore(string root)
 
     public bool Exists(string id) => File.Exists(Path.Join(DirOf(id), StateFile));
 
+    string ClaimPath(string id) => Path.Join(Root, $".{id}.claim");
+
+    /// <summary>Held by a create from before its mkdir until its state.json is written (or all it
+    /// made is removed): the directory without state.json in between is work in progress, not the
+    /// remains of a dead create, and a concurrent delete must not remove it (issue 18: a delete in
+    /// that gap removed it, a second create then claimed the ID, and the first create's clean-up
+    /// removed the second's directory, leaving its init running with no state).</summary>
+    public StateLock Claim(string id)
+    {
+        Directory.CreateDirectory(Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        VerifyRootOwner();
+        string path = ClaimPath(id);
+        int fd = SyscallException.Check(Libc.open(path, Libc.O_RDWR | Libc.O_CREAT | Libc.O_CLOEXEC | Libc.O_NOFOLLOW, 0x180), "open", path);
+        while (FileCalls.flock(fd, FileCalls.LOCK_EX | FileCalls.LOCK_NB) < 0)
+        {
+            int errno = Libc.LastErrno;
+            if (errno == Libc.EINTR) continue;
+            Libc.close(fd);
+            if (errno == Libc.EAGAIN) throw new ContainerExistsException(id); // another create of this ID is under way
+            throw new SyscallException("flock", errno, path);
+        }
+        return new StateLock(fd, () => File.Delete(path));
+    }
+
+    /// <summary>For a directory without state.json: true when a create holds its claim (it is under
+    /// way); waits for that create when WAIT. False when no create holds it (one died half-way).</summary>
+    public bool CreateUnderWay(string id, bool wait)
+    {
+        string path = ClaimPath(id);
+        int fd = Libc.open(path, Libc.O_RDONLY | Libc.O_CLOEXEC | Libc.O_NOFOLLOW, 0);
+        if (fd < 0) return false;
+        try
+        {
+            int r;
+            while ((r = FileCalls.flock(fd, FileCalls.LOCK_SH | (wait ? 0 : FileCalls.LOCK_NB))) < 0 && Libc.LastErrno == Libc.EINTR) { }
+            return r < 0 || wait;
+        }
+        finally { Libc.close(fd); }
+    }
+
     public ContainerState Load(string id)
     {
         string path = Path.Join(DirOf(id), StateFile);
@@ -119,9 +159,16 @@ public sealed class StateStore(string root)
     }
 }
 
-public sealed class StateLock(int fd) : IDisposable
+public sealed class StateLock(int fd, Action? beforeRelease = null) : IDisposable
 {
-    public void Dispose() => Libc.close(fd);
+    public void Dispose()
+    {
+        // The claim file is removed while still held: a create that opened it meanwhile locks an
+        // unlinked file, and it (and a delete) checks state.json, not the lock, for the outcome.
+        try { beforeRelease?.Invoke(); }
+        catch (IOException) { }
+        Libc.close(fd);
+    }
 }
 
 public sealed class ContainerExistsException(string id) : Exception($"container with id {id} already exists");

@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
 using Rlrun.Runtime.Daemon;
 using Rlrun.Runtime.Interop;
@@ -8,10 +7,26 @@ namespace Rlrun.Supervisor.Daemon;
 
 /// <summary>The daemon's control socket: ROOT/daemon.sock (mode 0600), or the socket systemd
 /// passed (LISTEN_FDS, rlrun.socket). Each connection carries JSON requests, one per line, each
-/// answered by one line (docs/daemon-protocol.md); a peer of another uid is refused.</summary>
+/// answered by one line (docs/daemon-protocol.md); a peer of another uid is refused.
+/// Bounds against hostile peers of the same uid (issue 18): a request line of at most 64 KiB, each
+/// line complete within 10 s of the daemon waiting for it, at most 128 connections (the one idle
+/// longest is closed to make room for a new one), so memory and threads stay bounded and other
+/// clients are served.</summary>
 public sealed class ControlSocket : IDisposable
 {
-    const int MaxLine = 64 * 1024;
+    public const int MaxLine = 64 * 1024;
+    public const int MaxConnections = 128;
+    public static readonly TimeSpan RequestDeadline = TimeSpan.FromSeconds(10);
+
+    /// <summary>A peer being served: Busy while the daemon works on its request (never evicted then).</summary>
+    sealed class Connection(Socket peer)
+    {
+        public readonly Socket Peer = peer;
+        public volatile bool Busy;
+        public DateTime IdleSince = DateTime.UtcNow;
+    }
+
+    readonly HashSet<Connection> _connections = [];
 
     readonly Socket _listener;
     readonly string? _boundPath;
@@ -75,16 +90,60 @@ public sealed class ControlSocket : IDisposable
                     Thread.Sleep(100);
                     continue;
                 }
-                new Thread(() => Converse(peer, handle, warn)) { IsBackground = true, Name = "daemon-conn" }.Start();
+                var connection = new Connection(peer);
+                if (!Admit(connection, warn))
+                {
+                    Refuse(peer, $"too many connections (at most {MaxConnections}, all busy)");
+                    continue;
+                }
+                new Thread(() =>
+                {
+                    try { Converse(connection, handle, warn); }
+                    finally { lock (_connections) _connections.Remove(connection); }
+                }) { IsBackground = true, Name = "daemon-conn" }.Start();
             }
         })
         { IsBackground = true, Name = "daemon-accept" };
         thread.Start();
     }
 
-    static void Converse(Socket peer, Func<DaemonRequest, DaemonResponse> handle, Action<string> warn)
+    /// <summary>Makes room for a new connection: at the limit, the one idle longest (waiting for a
+    /// request, not being answered) is shut down. False when every connection is busy.</summary>
+    bool Admit(Connection connection, Action<string> warn)
+    {
+        lock (_connections)
+        {
+            if (_connections.Count >= MaxConnections)
+            {
+                var idlest = _connections.Where(c => !c.Busy).MinBy(c => c.IdleSince);
+                if (idlest is null) return false;
+                _connections.Remove(idlest);
+                try { idlest.Peer.Shutdown(SocketShutdown.Both); } catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
+                warn($"more than {MaxConnections} connections: closing the one idle longest");
+            }
+            _connections.Add(connection);
+            return true;
+        }
+    }
+
+    static void Refuse(Socket peer, string error)
     {
         using var _ = peer;
+        try
+        {
+            peer.SendTimeout = 1000;
+            using var stream = new NetworkStream(peer, ownsSocket: false);
+            Send(stream, new DaemonResponse { Error = error });
+        }
+        catch (Exception e) when (e is IOException or SocketException) { }
+    }
+
+    static void Converse(Connection connection, Func<DaemonRequest, DaemonResponse> handle, Action<string> warn)
+    {
+        var peer = connection.Peer;
+        using var _ = peer;
+        // A peer that does not read its answers must not hold the thread either.
+        peer.SendTimeout = (int)RequestDeadline.TotalMilliseconds;
         using var stream = new NetworkStream(peer, ownsSocket: false);
         try
         {
@@ -96,9 +155,18 @@ public sealed class ControlSocket : IDisposable
                 warn($"refused a connection from pid {pid}, uid {uid}");
                 return;
             }
-            var reader = new BufferedStream(stream, 4096);
-            while (ReadLine(reader) is { } line)
+            var reader = new RequestLineReader(peer, MaxLine, RequestDeadline);
+            while (true)
             {
+                string? line;
+                try { line = reader.ReadLine(); }
+                catch (Exception e) when (e is RequestTooLongException or TimeoutException)
+                {
+                    Send(stream, new DaemonResponse { Error = $"{e.Message}: closing the connection" });
+                    return;
+                }
+                if (line is null) return;
+                connection.Busy = true;
                 DaemonResponse response;
                 try
                 {
@@ -109,6 +177,8 @@ public sealed class ControlSocket : IDisposable
                 catch (JsonException e) { response = new DaemonResponse { Error = $"bad request: {e.Message}" }; }
                 catch (Exception e) when (e is not OutOfMemoryException) { response = new DaemonResponse { Error = e.Message }; }
                 Send(stream, response);
+                connection.IdleSince = DateTime.UtcNow;
+                connection.Busy = false;
             }
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException) { }
@@ -119,19 +189,6 @@ public sealed class ControlSocket : IDisposable
         var bytes = JsonSerializer.SerializeToUtf8Bytes(response, DaemonJsonContext.Default.DaemonResponse);
         stream.Write(bytes);
         stream.WriteByte((byte)'\n');
-    }
-
-    static string? ReadLine(Stream stream)
-    {
-        var line = new List<byte>();
-        while (true)
-        {
-            int b = stream.ReadByte();
-            if (b < 0) return line.Count == 0 ? null : Encoding.UTF8.GetString(line.ToArray());
-            if (b == '\n') return Encoding.UTF8.GetString(line.ToArray());
-            if (line.Count >= MaxLine) throw new IOException($"request longer than {MaxLine} bytes");
-            line.Add((byte)b);
-        }
     }
 
     public void Dispose()
