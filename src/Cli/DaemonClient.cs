@@ -8,8 +8,8 @@ using Rlrun.Runtime.Interop;
 namespace Rlrun.Cli;
 
 /// <summary>rlrun's side of the daemon's control socket (docs/daemon-protocol.md). When no daemon
-/// answers a request, or a command touches supervised containers (Revive), one is started: through
-/// systemd when rlrun.socket is installed for the default root, else spawned here, detached in its own session, its output in $XDG_STATE_HOME/rlrun/daemon.log.</summary>
+/// answers a request, or a command touches supervised containers (Revive), one is started
+/// (<see cref="DaemonLauncher"/>), its output in $XDG_STATE_HOME/rlrun/daemon.log.</summary>
 static class DaemonClient
 {
     static readonly TimeSpan StartPatience = TimeSpan.FromSeconds(10);
@@ -20,7 +20,7 @@ static class DaemonClient
         var socket = TryConnect(path);
         if (socket is null && startIfNeeded)
         {
-            StartDaemon(ctx);
+            DaemonLauncher.Start(ctx);
             var deadline = DateTime.UtcNow + StartPatience;
             while ((socket = TryConnect(path)) is null)
             {
@@ -89,40 +89,12 @@ static class DaemonClient
             // A daemon listens, or systemd does on its behalf (the connection then starts it).
             using (var answered = TryConnect(path)) if (answered is not null) return;
             ctx.Log.Debug($"supervised containers in {ctx.Root} and no daemon on {path}: starting one");
-            if (StartDaemon(ctx)) TryConnect(path)?.Dispose(); // rlrun.socket started: connect to start rlrun.service
+            if (DaemonLauncher.Start(ctx) == DaemonStart.SocketUnit) TryConnect(path)?.Dispose(); // rlrun.socket started: connect to start rlrun.service
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or SyscallException or System.Net.Sockets.SocketException)
         {
             ctx.Log.Warn($"no rlrun daemon supervises the containers in {ctx.Root}, and none could be started: {e.Message}");
         }
-    }
-
-    /// <summary>Starts a daemon for the context's root: true when through rlrun.socket, which
-    /// starts rlrun.service only at the first connection.</summary>
-    static bool StartDaemon(CommandContext ctx)
-    {
-        bool defaultRoot = ctx.Root == Path.GetFullPath(Runtime.State.StateStore.DefaultRoot());
-        if (defaultRoot && Runtime.Host.SupervisionSurvivalFacts.FindSocketUnit() is not null && StartSocketUnit(ctx)) return true;
-        string exe = Supervisor.PathOf();
-        if (FileCalls.access(exe, FileCalls.X_OK) != 0)
-            throw new FileNotFoundException($"the rlrun daemon needs {exe} (installed beside rlrun by make install)");
-        string log = DaemonPaths.Log();
-        Directory.CreateDirectory(Path.GetDirectoryName(log)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        int devNull = SyscallException.Check(Libc.open("/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC, 0), "open", "/dev/null");
-        int logFd = SyscallException.Check(Libc.open(log, Libc.O_WRONLY | Libc.O_CREAT | 0x400 /* O_APPEND */ | Libc.O_CLOEXEC, 0x180), "open", log);
-        try
-        {
-            ctx.Log.Debug($"starting the rlrun daemon for {ctx.Root}: {exe} (log {log})");
-            int pid = SpawnCalls.Spawn(exe, [exe, .. DaemonArgv(ctx)], Supervisor.ChildEnvironment(),
-                [(devNull, 0), (logFd, 1), (logFd, 2)], newSession: true);
-            ctx.Log.Debug($"rlrun daemon pid {pid}");
-        }
-        finally
-        {
-            Libc.close(devNull);
-            Libc.close(logFd);
-        }
-        return false;
     }
 
     /// <summary>rlrun-supervisor's arguments for the daemon of this context's root and settings.</summary>
@@ -140,16 +112,6 @@ static class DaemonClient
         };
         if (ctx.Log.DebugEnabled) argv.Add("--debug");
         return argv;
-    }
-
-    /// <summary>systemctl --user start rlrun.socket; false when that did not work (no user manager).</summary>
-    static bool StartSocketUnit(CommandContext ctx)
-    {
-        string? systemctl = Runtime.Host.ToolLookup.Find("systemctl");
-        if (systemctl is null) return false;
-        var r = Runtime.Host.BoundedCommand.Run(systemctl, [systemctl, "--user", "start", "rlrun.socket"], Supervisor.ChildEnvironment(), TimeSpan.FromSeconds(5));
-        ctx.Log.Debug($"systemctl --user start rlrun.socket: exit {r.ExitCode} {r.Stderr.Trim()}");
-        return r.ExitCode == 0 && !r.TimedOut;
     }
 }
 

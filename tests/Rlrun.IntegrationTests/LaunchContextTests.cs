@@ -239,11 +239,34 @@ public sealed class LaunchContextTests : IDisposable
         }
     }
 
+    // The daemon started on demand from outside the manager's tree is a transient service of the
+    // manager (rlrun-daemon-HASH.service in app.slice): it outlives the caller's session and its
+    // containers get scopes. Before, it was a process of the caller's: in a root cgroup, its
+    // containers without one, and killed with the caller's unit when started from systemd-run.
+
     [SystemdUserFact]
     public void The_daemon_started_from_su_supervises_and_restarts()
     {
         var (id, first) = RunSupervised(cmd => Proc.Run("/bin/su", [Host.TestUserName!, "-s", "/bin/sh", "-c",
             $"export {XdgRuntimeDir} {XdgStateHome}; {cmd}"], timeout: TimeSpan.FromSeconds(60)));
+        DaemonIsAServiceOfTheManager(id);
+        RestartsAfterKill(id, first);
+    }
+
+    [SystemdUserFact]
+    public void The_daemon_started_from_runuser_supervises_and_restarts()
+    {
+        var (id, first) = RunSupervised(cmd => Proc.Run("/usr/sbin/runuser", ["-u", Host.TestUserName!, "--", "/usr/bin/env", XdgRuntimeDir, XdgStateHome,
+            "/bin/sh", "-c", cmd], timeout: TimeSpan.FromSeconds(60)));
+        DaemonIsAServiceOfTheManager(id);
+        RestartsAfterKill(id, first);
+    }
+
+    [SystemdUserFact]
+    public void The_daemon_started_from_setpriv_with_a_clean_environment_supervises_and_restarts()
+    {
+        var (id, first) = RunSupervised(cmd => Proc.Run(M.UserSpec("/usr/bin/env", [XdgStateHome, "/bin/sh", "-c", cmd]), timeout: TimeSpan.FromSeconds(60)));
+        DaemonIsAServiceOfTheManager(id);
         RestartsAfterKill(id, first);
     }
 
@@ -254,7 +277,47 @@ public sealed class LaunchContextTests : IDisposable
         var (id, first) = RunSupervised(cmd => Proc.Run("/bin/sh", ["-c", $"echo $$ > {cg}/cgroup.procs && exec \"$@\"", "sh",
             SystemdUser.Setpriv, $"--reuid={Host.Uid}", $"--regid={Host.Gid}", "--init-groups", "env", "-i", XdgRuntimeDir, XdgStateHome,
             $"DBUS_SESSION_BUS_ADDRESS={M.BusAddress}", "PATH=/usr/bin:/bin", "/bin/sh", "-c", cmd], timeout: TimeSpan.FromSeconds(60)));
+        DaemonIsAServiceOfTheManager(id);
         RestartsAfterKill(id, first);
+    }
+
+    [SystemdUserFact]
+    public void The_daemon_started_from_a_systemd_run_service_outlives_it()
+    {
+        // `systemd-run --user --wait rlrun run -d --restart`: a daemon forked inside that service
+        // died with it (systemd stops a service's whole cgroup when its main process exits).
+        var (id, first) = RunSupervised(cmd => M.RunInManager("/bin/sh", ["-c", cmd], [new("XDG_STATE_HOME", Path.Join(_s.Dir, "state-home"))]));
+        Thread.Sleep(500); // the calling service is gone by now, and would have taken the daemon with it
+        DaemonIsAServiceOfTheManager(id);
+        RestartsAfterKill(id, first);
+    }
+
+    [SystemdUserFact]
+    public void Without_a_user_manager_the_daemon_is_a_detached_process_and_supervises()
+    {
+        // XDG_RUNTIME_DIR of the user's own with no bus in it: no manager to ask.
+        string runtime = Path.Join(_s.Dir, "runtime");
+        Directory.CreateDirectory(runtime);
+        File.SetUnixFileMode(runtime, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Host.ChownToUser(runtime);
+        var (id, first) = RunSupervised(cmd => Proc.Run(SystemdUser.Setpriv, [$"--reuid={Host.Uid}", $"--regid={Host.Gid}", "--init-groups",
+            "env", "-i", $"XDG_RUNTIME_DIR={runtime}", XdgStateHome, "PATH=/usr/bin:/bin", "/bin/sh", "-c", cmd], timeout: TimeSpan.FromSeconds(60)));
+        int daemon = DaemonPid() ?? throw new Xunit.Sdk.XunitException("no daemon answers");
+        Assert.DoesNotContain("/app.slice/", File.ReadAllText($"/proc/{daemon}/cgroup"));
+        Assert.Null(StateCgroup(id));
+        RestartsAfterKill(id, first);
+    }
+
+    /// <summary>The daemon answering for this root runs in its transient service under the
+    /// manager's app.slice, and the container it supervises got a scope of the manager.</summary>
+    void DaemonIsAServiceOfTheManager(string id)
+    {
+        int daemon = DaemonPid() ?? throw new Xunit.Sdk.XunitException("no daemon answers");
+        string cgroup = File.ReadAllLines($"/proc/{daemon}/cgroup").Single(l => l.StartsWith("0::"))[3..];
+        Assert.Matches($@"/user@{Host.Uid}\.service/app\.slice/rlrun-daemon-[0-9a-f]{{16}}\.service$", cgroup);
+        _daemonUnit = Path.GetFileName(cgroup);
+        var c = StateCgroup(id);
+        Assert.True(c?["manager"]?.GetValue<string>() == "systemd", $"the supervised container has no scope: {c?.ToJsonString() ?? "no cgroup"}");
     }
 
     [SystemdUserFact]

@@ -6,6 +6,7 @@ using Rlrun.Systemd;
 //   probe scope UNIT [--unknown NAME]     full life cycle of a transient scope with Delegate=yes
 //   probe stop-missing UNIT               StopUnit/ResetFailedUnit of a unit that does not exist
 //   probe scope-foreign UNIT PID          a scope for a PID outside the manager's reach
+//   probe service UNIT ARGV...            a transient service (TransientService) running ARGV
 namespace Rlrun.SystemdProbe;
 
 public static class Program
@@ -24,6 +25,7 @@ public static class Program
                 "scope" when args.Length >= 2 => Scope(args[1], Option(args, "--unknown")),
                 "stop-missing" when args.Length >= 2 => StopMissing(args[1]),
                 "scope-foreign" when args.Length >= 3 => ScopeForeign(args[1], int.Parse(args[2])),
+                "service" when args.Length >= 3 => Service(args[1], args[2..]),
                 _ => Usage(),
             };
             if (rc == 0) Out("ok", true);
@@ -51,6 +53,18 @@ public static class Program
     {
         int i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    private static int Service(string unit, string[] argv)
+    {
+        using var bus = SystemdBus.Open(BusKind.User);
+        var started = TransientService.Start(bus, unit, argv, ["RLRUN_PROBE=1", "BAD=a\nb"], null, "rlrun probe service", TimeSpan.FromSeconds(10),
+            w => Out("warning", w));
+        Out("job", started.JobPath);
+        Out("active", bus.GetUnitPropertyString(unit, "ActiveState"));
+        Out("main_pid", bus.GetUnitProperty(unit, "MainPID", "org.freedesktop.systemd1.Service").AsUInt64());
+        Out("control_group", bus.GetUnitPropertyString(unit, "ControlGroup"));
+        return 0;
     }
 
     private static int Reachable(string kind)
