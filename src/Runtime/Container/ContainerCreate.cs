@@ -88,7 +88,7 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
                 // The init's namespaces exist and its process has not run: the helper is ready
                 // before start (or run) lets it exec.
                 if (o.Network is { } req)
-                    network = Network.NetworkSetup.Start(req, init.Pid, dir, caller.Euid == 0 && !caller.InForeignUserNamespace, debug);
+                    network = Network.NetworkSetup.Start(req, init.Pid, dir, caller.Euid == 0 && !caller.InForeignUserNamespace, debug, warnings.Add);
                 var state = new ContainerState
                 {
                     Id = o.Id, Pid = init.Pid, Bundle = bundle, Rootfs = rootfs, Annotations = spec.Annotations,
