@@ -189,7 +189,7 @@ public sealed class NetworkTests : IDisposable
         var r = _s.Rl("run", "-d", "--bundle", HttpdBundle().Path, "--network", network, "-p", publish, id);
         Assert.True(r.ExitCode != 0, $"run with -p {publish} succeeded: {r}");
         Assert.Contains(expected, r.Stderr);
-        Assert.Single(r.Stderr.Trim().Split('\n').Where(l => !l.Contains("warning:")));
+        Assert.Single(r.Stderr.Trim().Split('\n'), l => !l.Contains("warning:"));
         Assert.False(Directory.Exists(_s.StateDir(id)), "a refused run leaves its state dir");
         Assert.Empty(HelpersOf(id));
     }
