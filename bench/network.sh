@@ -8,7 +8,7 @@
 #                closes it) to busybox httpd in the container (median ms of time_total)
 # Prints rlrun / podman ratios. Loopback only: the ports are published on 127.0.0.1.
 # podman's slirp4netns runs with port_handler=slirp4netns (slirp4netns forwards the port, as for
-# rlrun); its default, rootlessport, is printed as a third row. Debian 12's podman 4.3 has no
+# rlrun); its default, port_handler=rootlesskit, is printed as a third row. Debian 12's podman 4.3 has no
 # --network pasta: that column says n/a.
 #
 # As root it installs what it needs (passt, slirp4netns, iperf3, curl, podman, jq, busybox-static,
@@ -69,12 +69,13 @@ bench() {
         LIVE["$rt $name"]=1
         case $rt in
         rlrun)
-            jq --argjson a "$(printf '%s\n' "$@" | jq -R . | jq -s .)" '.process.args = $a | .process.terminal = false' \
+            jq --argjson a "$(printf '%s\n' "$@" | jq -R . | jq -s .)" '.process.args = $a | .process.terminal = false | .root.readonly = false' \
                 "$bundle/config.json" >"$bundle/config.json.new" && mv "$bundle/config.json.new" "$bundle/config.json"
             "$RLRUN" --root "$state" run -d --bundle "$bundle" --network "$net" -p "127.0.0.1:$port:$cport" "$name" \
                 </dev/null >/dev/null 2>>"$work/err.log" || { tail "$work/err.log" >&2; die "rlrun run $name failed"; } ;;
         podman)
-            podman run -d --name "$name" --rootfs "$rootfs" --network "$net" -p "127.0.0.1:$port:$cport" "$@" \
+            # crun (podman's default) refuses hybrid cgroups such as the test machine's: runc.
+            podman --runtime "$(find_runc)" run -d --name "$name" --network "$net" -p "127.0.0.1:$port:$cport" --rootfs "$rootfs" "$@" \
                 </dev/null >/dev/null 2>>"$work/err.log" || { tail "$work/err.log" >&2; die "podman run $name failed"; } ;;
         esac
         wait_port "$port" || die "$rt $net: port $port never answered"
@@ -94,7 +95,7 @@ bench() {
         start "$rt" "$net" "$port" 5201 "$name" /usr/bin/iperf3 -s -p 5201
         : >"$work/g"
         for ((i = 0; i < R; i++)); do
-            out=$(iperf3 -c 127.0.0.1 -p "$port" -t "$T" -J) || die "$rt $net: iperf3 failed"
+            out=$(iperf3 -c 127.0.0.1 -p "$port" -t "$T" -J) || die "$rt $net: iperf3 failed: $(jq -r .error <<<"$out" 2>/dev/null)"
             jq -e '.end.sum_received.bits_per_second' <<<"$out" >/dev/null || die "$rt $net: iperf3 said no throughput"
             jq '.end.sum_received.bits_per_second / 1e9' <<<"$out" >>"$work/g"
         done
@@ -114,7 +115,7 @@ bench() {
     printf '%-34s %10s %10s %12s %12s\n' helper rlrun_Gb/s podman_Gb/s rlrun_req_ms podman_req_ms
     local row a b
     for row in "pasta pasta pasta" "slirp4netns slirp4netns slirp4netns:port_handler=slirp4netns" \
-        "slirp4netns(podman:rootlessport) slirp4netns slirp4netns:port_handler=rootlessport"; do
+        "slirp4netns(podman:rootlesskit) slirp4netns slirp4netns:port_handler=rootlesskit"; do
         read -r label rnet pnet <<<"$row"
         a=$(measure rlrun "$label" "$rnet")
         if [ "$pnet" = pasta ] && ! podman run --help 2>/dev/null | grep -q pasta; then
