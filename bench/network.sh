@@ -37,8 +37,7 @@ bench() {
     [ "$(id -u)" -ne 0 ] || die "refusing to benchmark as root; the point is rootless"
     local state=${XDG_RUNTIME_DIR:-$work}/rlnetbench.$$
     mkdir -p "$state"
-    BENCH_STATE=$state
-    declare -gA LIVE=()
+    BENCH_STATE=$state BENCH_PID=$$
     trap cleanup_inner EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
@@ -66,7 +65,6 @@ bench() {
     }
     start() { # runtime network port cport name args...
         local rt=$1 net=$2 port=$3 cport=$4 name=$5; shift 5
-        LIVE["$rt $name"]=1
         case $rt in
         rlrun)
             jq --argjson a "$(printf '%s\n' "$@" | jq -R . | jq -s .)" '.process.args = $a | .process.terminal = false | .root.readonly = false' \
@@ -85,7 +83,6 @@ bench() {
         rlrun) "$RLRUN" --root "$state" delete --force "$2" >/dev/null 2>&1 ;;
         podman) podman rm -f -t 0 "$2" >/dev/null 2>&1 ;;
         esac
-        unset 'LIVE["$1 $2"]'
     }
 
     # measure runtime helper network: prints "gbits latency_ms" (n/a n/a when not supported).
@@ -129,13 +126,15 @@ bench() {
     done
 }
 
+# Every container of this run, by its state dir and name prefix: measure runs in a $(...)
+# subshell, so what it started is not in this shell's LIVE.
 cleanup_inner() {
-    local k
-    for k in "${!LIVE[@]}"; do
-        case ${k%% *} in
-        rlrun) "$RLRUN" --root "$BENCH_STATE" delete --force "${k#* }" >/dev/null 2>&1 || true ;;
-        podman) podman rm -f -t 0 "${k#* }" >/dev/null 2>&1 || true ;;
-        esac
+    local d n
+    for d in "$BENCH_STATE"/*/; do
+        [ -d "$d" ] && "$RLRUN" --root "$BENCH_STATE" delete --force "$(basename "$d")" >/dev/null 2>&1 || true
+    done
+    for n in $(podman ps -a --format '{{.Names}}' 2>/dev/null | grep "^rlnb-$BENCH_PID-" || true); do
+        podman rm -f -t 0 "$n" >/dev/null 2>&1 || true
     done
     rm -rf "$BENCH_STATE"
     if [ -n "${BENCH_RM_WORK:-}" ]; then rm -rf "$BENCH_RM_WORK"; fi
