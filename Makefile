@@ -19,7 +19,7 @@ build: $(BIN) $(SUPERVISOR)
 
 native: $(NATIVE_LIB)
 
-NATIVE_SOURCES := src/Native/nsstage.c src/Native/signals.c
+NATIVE_SOURCES := src/Native/nsstage.c src/Native/signals.c src/Native/netwatch.c
 
 $(NATIVE_LIB): $(NATIVE_SOURCES)
 	@mkdir -p artifacts/native

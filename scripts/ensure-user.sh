@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ensure-user.sh - make sure an unprivileged test user exists and can run
 # rootless containers: account, /etc/subuid + /etc/subgid ranges,
-# /run/user/UID (0700), world-usable /dev/fuse, newuidmap/newgidmap installed.
+# /run/user/UID (0700), world-usable /dev/fuse and /dev/net/tun, newuidmap/newgidmap installed.
 # Idempotent. Must run as root. Prints only the user's uid on stdout;
 # everything else goes to stderr.
 #
@@ -65,6 +65,12 @@ chmod 0700 "/run/user/$uid"
 if [ -c /dev/fuse ] && [ "$(stat -c %a /dev/fuse)" = 600 ]; then
     log "chmod 0666 /dev/fuse"
     chmod 0666 /dev/fuse
+fi
+# pasta and slirp4netns open /dev/net/tun inside the container's namespaces (udev makes it 0666;
+# a VM without udev may not).
+if [ -c /dev/net/tun ] && [ "$(stat -c %a /dev/net/tun)" = 600 ]; then
+    log "chmod 0666 /dev/net/tun"
+    chmod 0666 /dev/net/tun
 fi
 
 echo "$uid"

@@ -14,6 +14,7 @@ public static class CreateFlags
         new(["no-new-keyring"], false, "accepted for runc compatibility (rlrun makes no session keyring)"),
         new(["preserve-fds"], true, "pass N more fds (3..3+N-1) to the container process"),
         new(["pidfd-socket"], true, "accepted for runc compatibility"),
+        .. NetworkFlags.All,
     ];
 
     public static CreateOptions Options(CommandContext ctx, ParsedArgs args, string command)
@@ -21,6 +22,7 @@ public static class CreateFlags
         if (args.Positional.Count == 0) throw new UsageException($"\"{command}\" requires a container id");
         if (args.Positional.Count > 1) throw new UsageException($"unexpected argument \"{args.Positional[1]}\"");
         return new CreateOptions(args.Positional[0], args.Value("bundle") ?? ".", args.Value("pid-file"),
-            args.Value("console-socket"), args.Bool("no-pivot"), args.Int("preserve-fds", 0), ctx.Log.DebugEnabled, ctx.CgroupManager);
+            args.Value("console-socket"), args.Bool("no-pivot"), args.Int("preserve-fds", 0), ctx.Log.DebugEnabled, ctx.CgroupManager,
+            Network: NetworkFlags.Parse(args));
     }
 }

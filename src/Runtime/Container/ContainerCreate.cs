@@ -31,10 +31,13 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
 
         var layers = Overlay.LayeredRootFile.Load(bundle, spec);
         if (layers is not null) debug?.Invoke($"layered root: {layers.Driver}, {layers.Lowers.Count} layer(s)");
+        o.Network?.Validate();
         ConsoleSocket.Check(spec.Process.Terminal, detached, o.ConsoleSocket);
         if (spec.Linux?.Seccomp is { } seccomp) Seccomp.SeccompPlan.From(seccomp); // its errors, before anything starts
         int preserveFds = o.PreserveFds + PassSocketActivation(spec.Process);
         var caller = CallerInfo.Detect();
+        // Before the plans: --network changes the namespaces (and container:ID the user namespace).
+        if (o.Network is { } net) Network.NetworkSpec.ApplyNamespaces(spec, net, store);
         var userNs = IdMapPlanner.Plan(spec, caller);
         debug?.Invoke($"user namespace: {userNs.Note}");
         if (userNs.Create) debug?.Invoke($"uid map [{string.Join(", ", userNs.UidMap)}] gid map [{string.Join(", ", userNs.GidMap)}]");
@@ -68,6 +71,7 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
             cgroups = CgroupManagers.Select(o.CgroupManager, CgroupManagers.WantsLimits(resources), warnings.Add);
             debug?.Invoke($"cgroup manager: {cgroups.Name}");
             string dir = store.DirOf(o.Id);
+            if (o.Network is { } netFiles) Network.NetworkSpec.AddFiles(spec, netFiles, dir, spec.Hostname ?? "");
             if (!startViaSocket)
             {
                 string fifo = Path.Join(dir, StateStore.FifoFile);
@@ -82,8 +86,13 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
             var init = InitLauncher.Launch(config, namespaces, userNs, fifoFd, debug, pid => RuntimeHooks(spec, o.Id, bundle, pid),
                 stage1 => cgroup = cgroups.Create(o.Id, stage1, resources, spec.Linux?.CgroupsPath, spec), o.Stdio);
             if (cgroup is not null) debug?.Invoke($"cgroup: {cgroup.Path}");
+            Network.NetworkState? network = null;
             try
             {
+                // The init's namespaces exist and its process has not run: the helper is ready
+                // before start (or run) lets it exec.
+                if (o.Network is { } req)
+                    network = Network.NetworkSetup.Start(req, init.Pid, dir, caller.Euid == 0 && !caller.InForeignUserNamespace, debug, warnings.Add);
                 var state = new ContainerState
                 {
                     Id = o.Id, Pid = init.Pid, Bundle = bundle, Rootfs = rootfs, Annotations = spec.Annotations,
@@ -94,6 +103,7 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
                     Poststop = spec.Hooks?.Poststop,
                     Poststart = spec.Hooks?.Poststart,
                     Cgroup = cgroup,
+                    Network = network,
                 };
                 if (o.ConsoleSocket is { } socket) init.SendConsole(socket);
                 if (init.SeccompListener >= 0)
@@ -105,6 +115,7 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
             }
             catch
             {
+                if (network is not null) Network.HelperProcess.Stop(network);
                 ProcessCalls.kill(init.Pid, 9);
                 InitLauncher.Reap(init.Pid);
                 init.Dispose();

@@ -42,6 +42,8 @@ public sealed class ContainerDelete(StateStore store, Action<string>? warn = nul
             if (status is ContainerStatus.Running or ContainerStatus.Paused && !force)
                 throw new InvalidOperationException($"cannot delete container {id} that is not stopped: {status}");
             if (status != ContainerStatus.Stopped) ContainerProcess.KillAndWait(state, TimeSpan.FromSeconds(10));
+            // The watcher stops the helper when the init dies; this covers a watcher killed with it.
+            if (state.Network is { } network) Network.HelperProcess.Stop(network);
             // Whatever outlived the init (no PID namespace, or a crash) goes with the cgroup.
             if (state.Cgroup is { } cgroup) Cgroups.CgroupManagers.For(cgroup).Destroy(cgroup);
             store.RemoveDir(id);

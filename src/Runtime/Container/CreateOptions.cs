@@ -1,6 +1,7 @@
 namespace Rlrun.Runtime.Container;
 
 /// <param name="Stdio">fds for the container's 0, 1 and 2 (the daemon's log pipes); null: ours</param>
+/// <param name="Network">--network, -p, --dns, --add-host; null: config.json decides</param>
 public sealed record CreateOptions(
     string Id,
     string Bundle,
@@ -10,4 +11,5 @@ public sealed record CreateOptions(
     int PreserveFds = 0,
     bool Debug = false,
     string CgroupManager = "auto",
-    IReadOnlyList<int>? Stdio = null);
+    IReadOnlyList<int>? Stdio = null,
+    Rlrun.Runtime.Network.NetworkRequest? Network = null);

@@ -23,6 +23,8 @@ public sealed class ContainerState
     public List<Spec.SpecHook>? Poststart { get; set; }
     /// <summary>The container's cgroup, when it has one.</summary>
     public Cgroups.ContainerCgroup? Cgroup { get; set; }
+    /// <summary>The network rlrun set up (--network, -p): its helper, to stop or find again.</summary>
+    public Rlrun.Runtime.Network.NetworkState? Network { get; set; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,

@@ -1,0 +1,118 @@
+using Rlrun.Runtime.Interop;
+using Rlrun.Runtime.Process;
+using Rlrun.Runtime.State;
+
+namespace Rlrun.Runtime.Network;
+
+/// <summary>Starts a helper under its watcher (src/Native/netwatch.c, in rlrun's own binary) and
+/// waits until it is ready; stops both. The watcher runs in a session of its own, so neither a
+/// terminal's signals nor the death of rlrun or the daemon reach it; it stops the helper when the
+/// init dies, and the helper dies with it (PR_SET_PDEATHSIG).</summary>
+public static unsafe class HelperProcess
+{
+    public const string LogName = "network.log";
+    static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(10);
+
+    public static NetworkState Start(HelperCommand cmd, int initPid, string stateDir, string mode)
+    {
+        string log = Path.Join(stateDir, LogName);
+        int logFd = SyscallException.Check(Libc.open(log, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_TRUNC | Libc.O_CLOEXEC, 0x180), "open", log);
+        int nullFd = SyscallException.Check(Libc.open("/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC, 0), "open", "/dev/null");
+        int* p = stackalloc int[2];
+        SyscallException.Check(Pipe.pipe2(p, Libc.O_CLOEXEC), "pipe2", "network helper ready pipe");
+        int readFd = p[0], writeFd = p[1];
+        int watcher;
+        try
+        {
+            var env = new List<string> { $"_RLRUN_NETWATCH={initPid}", $"PATH={Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin"}" };
+            if (Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR") is { } xdg) env.Add($"XDG_RUNTIME_DIR={xdg}");
+            if (cmd.PidFile is { } pf) env.Add($"_RLRUN_NETWATCH_PIDFILE={pf}");
+            // argv[0] of the watcher is the helper's path: it is exec'd as argv[1..].
+            var argv = new List<string> { "rlrun-netwatch", cmd.Path };
+            argv.AddRange(cmd.Args.Skip(1));
+            watcher = SpawnCalls.Spawn(SealedExecutable.SourcePath, argv, env,
+                [(nullFd, 0), (logFd, 1), (logFd, 2), (writeFd, 3)], newSession: true);
+        }
+        finally
+        {
+            Libc.close(logFd);
+            Libc.close(nullFd);
+            Libc.close(writeFd);
+        }
+        try
+        {
+            string? line = ReadLine(readFd, ReadyTimeout);
+            if (line is null || !line.StartsWith("READY ") || !int.TryParse(line[6..], out int helper))
+            {
+                Stop(watcher, 0, 0, 0);
+                throw new NetworkSetupException($"{Path.GetFileName(cmd.Path)} failed: {LogSummary(log, line is null ? "it did not get ready within 10 s" : "it exited")}");
+            }
+            return new NetworkState
+            {
+                Mode = mode, WatcherPid = watcher, WatcherStartTime = ProcStat.Read(watcher)?.StartTime ?? 0,
+                HelperPid = helper, HelperStartTime = ProcStat.Read(helper)?.StartTime ?? 0, ApiSocket = cmd.ApiSocket,
+            };
+        }
+        finally { Libc.close(readFd); }
+    }
+
+    /// <summary>The helper's own words, without pasta's complaints about a missing syslog.</summary>
+    public static string LogSummary(string log, string fallback)
+    {
+        try
+        {
+            var lines = File.ReadAllLines(log).Where(l => l.Length > 0 && !l.StartsWith("Failed to send") && !l.StartsWith("netwatch:")).ToList();
+            var shown = lines.Where(l => l.Contains("fail", StringComparison.OrdinalIgnoreCase) || l.Contains("error", StringComparison.OrdinalIgnoreCase)).ToList();
+            if (shown.Count == 0) shown = lines.TakeLast(2).ToList();
+            return shown.Count > 0 ? string.Join("; ", shown.Take(3)) : fallback;
+        }
+        catch (IOException) { return fallback; }
+    }
+
+    static string? ReadLine(int fd, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var buf = new byte[64];
+        int have = 0;
+        while (have < buf.Length)
+        {
+            int left = (int)Math.Max(0, (deadline - DateTime.UtcNow).TotalMilliseconds);
+            if (left == 0) return null;
+            var pfd = new ProcessCalls.PollFd { fd = fd, events = ProcessCalls.POLLIN };
+            int r = ProcessCalls.poll(&pfd, 1, left);
+            if (r <= 0) continue;
+            int n;
+            fixed (byte* b = &buf[have]) n = (int)Libc.read(fd, b, buf.Length - have);
+            if (n < 0 && Libc.LastErrno == Libc.EINTR) continue;
+            if (n <= 0) return have == 0 ? "" : System.Text.Encoding.ASCII.GetString(buf, 0, have).TrimEnd();
+            have += n;
+            if (Array.IndexOf(buf, (byte)'\n', 0, have) >= 0) break;
+        }
+        return System.Text.Encoding.ASCII.GetString(buf, 0, have).TrimEnd();
+    }
+
+    /// <summary>Stops the watcher and the helper: SIGKILL to the watcher kills the helper through
+    /// its parent-death signal; the helper is signalled too, in case the watcher is already gone.</summary>
+    public static void Stop(NetworkState s) => Stop(s.WatcherPid, s.WatcherStartTime, s.HelperPid, s.HelperStartTime);
+
+    static void Stop(int watcher, ulong watcherStart, int helper, ulong helperStart)
+    {
+        KillIfSame(watcher, watcherStart);
+        KillIfSame(helper, helperStart);
+        // Ours when create fails (it spawned the watcher): reap it. Else someone else's child.
+        if (watcher > 0) ProcessCalls.waitpid(watcher, out _, ProcessCalls.WNOHANG);
+        for (int i = 0; i < 200 && (Alive(watcher, watcherStart) || Alive(helper, helperStart)); i++)
+        {
+            if (watcher > 0) ProcessCalls.waitpid(watcher, out _, ProcessCalls.WNOHANG);
+            Thread.Sleep(5);
+        }
+    }
+
+    static void KillIfSame(int pid, ulong start)
+    {
+        if (pid > 0 && (start == 0 ? ProcStat.Read(pid) is not null : Alive(pid, start))) ProcessCalls.kill(pid, 9);
+    }
+
+    static bool Alive(int pid, ulong start) =>
+        pid > 0 && ProcStat.Read(pid) is { } st && st.State is not ('Z' or 'X') && (start == 0 || st.StartTime == start);
+}

@@ -1,0 +1,332 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using Rlrun.IntegrationTests.Harness;
+using Xunit;
+
+namespace Rlrun.IntegrationTests;
+
+/// <summary>--network, -p (issue 14), end to end as the test user, loopback only: busybox httpd on
+/// a published port fetched with curl through pasta and slirp4netns, UDP echo, the port and the
+/// helper gone after delete (kill -9 of rlrun and of the container included), refusals that leave
+/// nothing behind, container:ID sharing.</summary>
+public sealed class NetworkTests : IDisposable
+{
+    readonly Sandbox _s = new();
+    public void Dispose() => _s.Dispose();
+
+    const string Page = "hello-from-rlrun-network";
+
+    Bundle HttpdBundle() => _s.NewBundle(["/bin/busybox", "httpd", "-f", "-p", "80", "-h", "/www"], c => { }, readonlyRoot: true) is var b
+        ? WithPage(b) : throw new InvalidOperationException();
+
+    Bundle WithPage(Bundle b)
+    {
+        string www = Path.Join(b.Rootfs, "www");
+        Directory.CreateDirectory(www);
+        File.WriteAllText(Path.Join(www, "index.html"), Page + "\n");
+        Host.ChownToUser(www);
+        Host.ChownToUser(Path.Join(www, "index.html"));
+        return b;
+    }
+
+    /// <summary>A loopback port nothing holds now (the kernel's pick, released).</summary>
+    static int FreePort(ProtocolType proto = ProtocolType.Tcp)
+    {
+        using var s = proto == ProtocolType.Udp
+            ? new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp)
+            : new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)s.LocalEndPoint!).Port;
+    }
+
+    static bool PortFree(int port, ProtocolType proto = ProtocolType.Tcp)
+    {
+        using var s = proto == ProtocolType.Udp
+            ? new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp)
+            : new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try { s.Bind(new IPEndPoint(IPAddress.Loopback, port)); return true; }
+        catch (SocketException) { return false; }
+    }
+
+    static ProcResult Curl(int port) =>
+        Proc.Run("/usr/bin/curl", ["-sS", "--max-time", "5", $"http://127.0.0.1:{port}/"], timeout: TimeSpan.FromSeconds(10));
+
+    JsonObject NetworkState(string id) =>
+        JsonNode.Parse(File.ReadAllText(Path.Join(_s.StateDir(id), "state.json")))!["network"]!.AsObject();
+
+    /// <summary>Processes (of anyone) whose command line names this test's state dir: the helpers
+    /// and their watchers (pasta's pid file, slirp4netns's API socket live there).</summary>
+    List<int> HelpersOf(string id)
+    {
+        string dir = _s.StateDir(id);
+        var found = new List<int>();
+        foreach (var d in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(d), out int pid)) continue;
+            try
+            {
+                if (File.ReadAllText(Path.Join(d, "cmdline")).Contains(dir) && !Host.ProcessGone(pid)) found.Add(pid);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
+        return found;
+    }
+
+    static void WaitUntil(Func<bool> cond, string what, double seconds = 10)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(seconds);
+        while (!cond())
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail($"{what} (waited {seconds}s)");
+            Thread.Sleep(50);
+        }
+    }
+
+    void ServesThenDeleteFreesAll(string network)
+    {
+        int port = FreePort();
+        string id = _s.NewId("net-http");
+        var r = _s.Rl("run", "-d", "--bundle", HttpdBundle().Path, "--network", network, "-p", $"127.0.0.1:{port}:80", id);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        // Ready before run returns: the first request is served (httpd itself may need a moment).
+        ProcResult c = Curl(port);
+        for (int i = 0; i < 40 && !c.Stdout.Contains(Page); i++) { Thread.Sleep(50); c = Curl(port); }
+        Assert.True(c.Stdout.Contains(Page), $"curl through {network}: {c}");
+        var net = NetworkState(id);
+        Assert.StartsWith(network, net["mode"]!.GetValue<string>());
+        int helper = net["helperPid"]!.GetValue<int>();
+        Assert.False(Host.ProcessGone(helper), "the helper recorded in state.json runs");
+        Assert.NotEmpty(HelpersOf(id));
+
+        var d = _s.Rl("delete", "--force", id);
+        Assert.True(d.ExitCode == 0, d.ToString());
+        Assert.True(Host.ProcessGone(helper), $"helper {helper} outlived delete");
+        Assert.Empty(HelpersOf(id));
+        WaitUntil(() => PortFree(port), $"port {port} is free after delete", 3);
+    }
+
+    [HelperFact("pasta")]
+    public void Httpd_on_a_published_port_through_pasta() => ServesThenDeleteFreesAll("pasta");
+
+    [HelperFact("slirp4netns")]
+    public void Httpd_on_a_published_port_through_slirp4netns() => ServesThenDeleteFreesAll("slirp4netns");
+
+    const string UdpEchoSource = """
+        #include <netinet/in.h>
+        #include <stdlib.h>
+        #include <sys/socket.h>
+        int main(int argc, char **argv)
+        {
+        	int s = socket(AF_INET, SOCK_DGRAM, 0);
+        	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(atoi(argv[1])) };
+        	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0) return 1;
+        	char buf[2048];
+        	for (;;) {
+        		struct sockaddr_in peer;
+        		socklen_t len = sizeof(peer);
+        		ssize_t n = recvfrom(s, buf, sizeof(buf), 0, (struct sockaddr *)&peer, &len);
+        		if (n > 0) sendto(s, buf, (size_t)n, 0, (struct sockaddr *)&peer, len);
+        	}
+        }
+        """;
+
+    /// <summary>busybox-static has no `nc -u`: a static UDP echo, compiled with gcc (in CI's packages).</summary>
+    Bundle UdpEchoBundle()
+    {
+        var b = _s.NewBundle(["/udpecho", "7777"]);
+        string src = Path.Join(_s.Dir, "udpecho.c"), bin = Path.Join(_s.Dir, "udpecho");
+        File.WriteAllText(src, UdpEchoSource);
+        Proc.Run("gcc", ["-static", "-O2", "-o", bin, src], timeout: TimeSpan.FromSeconds(60)).EnsureSuccess("gcc -static udpecho.c");
+        File.Copy(bin, Path.Join(b.Rootfs, "udpecho"));
+        File.SetUnixFileMode(Path.Join(b.Rootfs, "udpecho"), (UnixFileMode)0x1ed);
+        Host.ChownToUser(Path.Join(b.Rootfs, "udpecho"));
+        return b;
+    }
+
+    void UdpEchoes(string network)
+    {
+        int port = FreePort(ProtocolType.Udp);
+        string id = _s.NewId("net-udp");
+        var r = _s.Rl("run", "-d", "--bundle", UdpEchoBundle().Path, "--network", network, "-p", $"127.0.0.1:{port}:7777/udp", id);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        using var client = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        client.Client.ReceiveTimeout = 500;
+        string? got = null;
+        for (int i = 0; i < 20 && got is null; i++)
+        {
+            client.Send("ping"u8.ToArray(), new IPEndPoint(IPAddress.Loopback, port));
+            try { var from = new IPEndPoint(IPAddress.Any, 0); got = System.Text.Encoding.ASCII.GetString(client.Receive(ref from)); }
+            catch (SocketException) { }
+        }
+        Assert.True(got == "ping", $"no UDP echo through {network} on 127.0.0.1:{port}");
+        Assert.True(_s.Rl("delete", "--force", id).ExitCode == 0);
+        Assert.Empty(HelpersOf(id));
+        WaitUntil(() => PortFree(port, ProtocolType.Udp), $"udp port {port} is free after delete", 3);
+    }
+
+    [PastaUdpFact]
+    public void Udp_echo_through_pasta() => UdpEchoes("pasta");
+
+    // slirp4netns sends the reply to a loopback client to 10.0.2.2: allowed only with allow_host_loopback.
+    [HelperFact("slirp4netns")]
+    public void Udp_echo_through_slirp4netns() => UdpEchoes("slirp4netns:allow_host_loopback=true");
+
+    [HelperFact("slirp4netns")]
+    public void Udp_through_slirp4netns_without_host_loopback_is_warned_about()
+    {
+        int port = FreePort(ProtocolType.Udp);
+        string id = _s.NewId("net-udpw");
+        var r = _s.Rl("run", "-d", "--bundle", UdpEchoBundle().Path, "--network", "slirp4netns", "-p", $"127.0.0.1:{port}:7777/udp", id);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("allow_host_loopback=true", r.Stderr);
+    }
+
+    void RefusedLeavingNothing(string network, string publish, string expected)
+    {
+        string id = _s.NewId("net-refused");
+        var r = _s.Rl("run", "-d", "--bundle", HttpdBundle().Path, "--network", network, "-p", publish, id);
+        Assert.True(r.ExitCode != 0, $"run with -p {publish} succeeded: {r}");
+        Assert.Contains(expected, r.Stderr);
+        Assert.Single(r.Stderr.Trim().Split('\n'), l => !l.Contains("warning:"));
+        Assert.False(Directory.Exists(_s.StateDir(id)), "a refused run leaves its state dir");
+        Assert.Empty(HelpersOf(id));
+    }
+
+    [HelperFact("pasta")]
+    public void A_taken_port_is_refused_cleanly_with_pasta()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        int port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        RefusedLeavingNothing("pasta", $"127.0.0.1:{port}:80", $"host port 127.0.0.1:{port}/tcp is not free");
+    }
+
+    [HelperFact("slirp4netns")]
+    public void A_taken_port_is_refused_cleanly_with_slirp4netns()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        int port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        RefusedLeavingNothing("slirp4netns", $"127.0.0.1:{port}:80", $"host port 127.0.0.1:{port}/tcp is not free");
+    }
+
+    [PrivilegedPortFact]
+    public void A_privileged_port_is_refused_naming_the_sysctl() =>
+        RefusedLeavingNothing(File.Exists("/usr/bin/pasta") ? "pasta" : "slirp4netns", "127.0.0.1:80:80", "net.ipv4.ip_unprivileged_port_start");
+
+    [UserFact]
+    public void Bad_network_flags_are_refused_naming_the_flag()
+    {
+        foreach (var (args, expected) in new (string[], string)[]
+        {
+            (["--network", "bogus"], "--network \"bogus\""),
+            (["-p", "80"], "-p \"80\""),
+            (["-p", "127.0.0.1:8080:80/sctp"], "sctp"),
+            (["--network", "none", "-p", "18080:80"], "-p needs --network pasta or slirp4netns"),
+            (["--network", "container:it-net-missing"], "container it-net-missing does not exist"),
+            (["--network", "slirp4netns:bogus=1"], "unknown slirp4netns option"),
+        })
+        {
+            string id = _s.NewId("net-bad");
+            var r = _s.Rl(["run", "-d", "--bundle", HttpdBundle().Path, .. args, id]);
+            Assert.True(r.ExitCode != 0, $"{string.Join(' ', args)} was accepted: {r}");
+            Assert.Contains(expected, r.Stderr);
+            Assert.False(Directory.Exists(_s.StateDir(id)), $"{string.Join(' ', args)} left a state dir");
+        }
+    }
+
+    [HelperFact("pasta")]
+    public void Kill_9_of_rlrun_leaves_no_helper_once_delete_ran()
+    {
+        int port = FreePort();
+        string id = _s.NewId("net-kill-rl");
+        var fg = _s.StartRl(["run", "--bundle", HttpdBundle().Path, "--network", "pasta", "-p", $"127.0.0.1:{port}:80", id]);
+        WaitUntil(() => Curl(port).Stdout.Contains(Page), "the foreground container serves");
+        var helpers = HelpersOf(id);
+        Assert.NotEmpty(helpers);
+        Host.Signal(fg.Pid, Host.SIGKILL);
+        fg.Wait(TimeSpan.FromSeconds(10));
+        // rlrun is gone, the container and its network are not: it is not rlrun's to lose.
+        Assert.Contains(Page, Curl(port).Stdout);
+        Assert.True(_s.Rl("delete", "--force", id).ExitCode == 0);
+        foreach (int pid in helpers) Assert.True(Host.ProcessGone(pid), $"process {pid} outlived delete");
+        WaitUntil(() => PortFree(port), $"port {port} is free after delete", 3);
+    }
+
+    [HelperFact("slirp4netns")]
+    public void Kill_9_of_the_container_stops_its_helper_without_delete()
+    {
+        int port = FreePort();
+        string id = _s.NewId("net-kill-c");
+        var r = _s.Rl("run", "-d", "--bundle", HttpdBundle().Path, "--network", "slirp4netns", "-p", $"127.0.0.1:{port}:80", id);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        int init = _s.State(id)["pid"]!.GetValue<int>();
+        var helpers = HelpersOf(id);
+        Assert.NotEmpty(helpers);
+        Host.Signal(init, Host.SIGKILL);
+        WaitUntil(() => helpers.All(Host.ProcessGone), "the watcher stops the helper when the init dies", 5);
+        WaitUntil(() => PortFree(port), $"port {port} is free once the container died", 3);
+    }
+
+    [HelperFact("pasta")]
+    public void A_container_shares_another_ones_network()
+    {
+        int port = FreePort();
+        string web = _s.NewId("net-web");
+        var r = _s.Rl("run", "-d", "--bundle", HttpdBundle().Path, "--network", "pasta", "-p", $"127.0.0.1:{port}:80", web);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        WaitUntil(() => Curl(port).Stdout.Contains(Page), "the first container serves");
+        // The second one reaches the first's httpd on its own loopback: one network namespace.
+        var client = _s.NewBundle(["/bin/busybox", "wget", "-q", "-O", "-", "http://127.0.0.1:80/"]);
+        var c = _s.Rl("run", "--bundle", client.Path, "--network", $"container:{web}", _s.NewId("net-joiner"));
+        Assert.True(c.ExitCode == 0, c.ToString());
+        Assert.Contains(Page, c.Stdout);
+    }
+}
+
+/// <summary>UserFact, and the helper is installed.</summary>
+public sealed class HelperFactAttribute : FactAttribute
+{
+    public HelperFactAttribute(string helper)
+    {
+        if (!Host.Unprivileged) Skip = "requires an unprivileged user: the tests run as root and RLRUN_TEST_USER is not set";
+        else if (!File.Exists($"/usr/bin/{helper}")) Skip = $"/usr/bin/{helper} is missing (apt-get install {(helper == "pasta" ? "passt" : helper)})";
+    }
+}
+
+/// <summary>UserFact for UDP through pasta, which Debian 12's passt does not do: its reply to a
+/// client on the host's loopback never arrives (seen with passt 0.0~git20230309.7c7625d-1; the
+/// container receives and answers). Skipped on exactly that version.</summary>
+public sealed class PastaUdpFactAttribute : FactAttribute
+{
+    public const string BrokenVersion = "0.0~git20230309.7c7625d-1";
+
+    public PastaUdpFactAttribute()
+    {
+        if (!Host.Unprivileged) Skip = "requires an unprivileged user: the tests run as root and RLRUN_TEST_USER is not set";
+        else if (!File.Exists("/usr/bin/pasta")) Skip = "/usr/bin/pasta is missing (apt-get install passt)";
+        else if (InstalledPasst() == BrokenVersion)
+            Skip = $"passt {BrokenVersion} (dpkg-query) drops UDP replies to a loopback client of a published port";
+    }
+
+    static string? InstalledPasst()
+    {
+        var r = Proc.Run("dpkg-query", ["-W", "-f=${Version}", "passt"], timeout: TimeSpan.FromSeconds(10));
+        return r.ExitCode == 0 ? r.Stdout.Trim() : null;
+    }
+}
+
+/// <summary>UserFact where port 80 is privileged (net.ipv4.ip_unprivileged_port_start above 80).</summary>
+public sealed class PrivilegedPortFactAttribute : FactAttribute
+{
+    public PrivilegedPortFactAttribute()
+    {
+        const string sysctl = "/proc/sys/net/ipv4/ip_unprivileged_port_start";
+        if (!Host.Unprivileged) Skip = "requires an unprivileged user: the tests run as root and RLRUN_TEST_USER is not set";
+        else if (!File.Exists("/usr/bin/pasta") && !File.Exists("/usr/bin/slirp4netns")) Skip = "neither pasta nor slirp4netns is installed";
+        else if (int.TryParse(File.ReadAllText(sysctl).Trim(), out int start) && start <= 80)
+            Skip = $"net.ipv4.ip_unprivileged_port_start is {start}: port 80 is not privileged here";
+    }
+}

@@ -1,0 +1,94 @@
+using Rlrun.Runtime.Host;
+using Rlrun.Runtime.Network;
+using Xunit;
+
+namespace Rlrun.UnitTests.Network;
+
+/// <summary>-p and --network as podman spells them; the default helper of an image container;
+/// the helper command lines (what reaches pasta and slirp4netns).</summary>
+public sealed class NetworkParsingTests
+{
+    [Theory]
+    [InlineData("127.0.0.1:8080:80", "127.0.0.1", 8080, 80, 1, "tcp")]
+    [InlineData("8080:80/udp", null, 8080, 80, 1, "udp")]
+    [InlineData("0.0.0.0:8000-8009:80-89/tcp", "0.0.0.0", 8000, 80, 10, "tcp")]
+    public void Publish_specs_parse(string spec, string? ip, int host, int container, int count, string proto) =>
+        Assert.Equal(new PortMapping(ip, host, container, count, proto), PortMapping.Parse(spec));
+
+    [Theory]
+    [InlineData("80", "no container port")]
+    [InlineData(":80", "no host port")]
+    [InlineData("8080:80/sctp", "sctp")]
+    [InlineData("8000-8001:80", "host range has 2 ports")]
+    [InlineData("x:1:2", "not an IP address")]
+    [InlineData("70000:80", "not a port")]
+    [InlineData("[::1]:8080:80", "only IPv4")]
+    public void Bad_publish_specs_name_the_problem(string spec, string expected) =>
+        Assert.Contains(expected, Assert.Throws<ArgumentException>(() => PortMapping.Parse(spec)).Message);
+
+    [Theory]
+    [InlineData("none", "none", null)]
+    [InlineData("pasta:--mtu,1500", "pasta", null)]
+    [InlineData("slirp4netns:allow_host_loopback=true,mtu=1500", "slirp4netns", null)]
+    [InlineData("container:web", "container", "web")]
+    [InlineData("ns:/run/netns/x", "ns", "/run/netns/x")]
+    public void Network_modes_parse(string value, string kind, string? target)
+    {
+        var m = NetworkMode.Parse(value);
+        Assert.Equal(kind, m.Kind);
+        Assert.Equal(target, m.Target);
+    }
+
+    [Theory]
+    [InlineData("bridge")]
+    [InlineData("container:")]
+    [InlineData("ns:relative")]
+    [InlineData("slirp4netns:port_handler=rootlesskit")]
+    [InlineData("host:x")]
+    public void Bad_network_modes_are_refused(string value) =>
+        Assert.Throws<ArgumentException>(() => NetworkMode.Parse(value));
+
+    [Fact]
+    public void Image_containers_get_pasta_then_slirp4netns_then_none_with_one_warning()
+    {
+        var warnings = new List<string>();
+        Assert.Equal("pasta", NetworkDefaults.ForImageContainer(new NetworkHelperFacts("/s", "/p"), warnings.Add).Kind);
+        Assert.Equal("slirp4netns", NetworkDefaults.ForImageContainer(new NetworkHelperFacts("/s", null), warnings.Add).Kind);
+        Assert.Empty(warnings);
+        Assert.Equal("none", NetworkDefaults.ForImageContainer(new NetworkHelperFacts(null, null), warnings.Add).Kind);
+        Assert.Single(warnings);
+    }
+
+    [Fact]
+    public void Pasta_forwards_only_what_is_published_and_not_the_host_loopback()
+    {
+        var r = new NetworkRequest(NetworkMode.Parse("pasta"), [PortMapping.Parse("127.0.0.1:8000-8001:80-81")], [], []);
+        var cmd = HelperCommand.Pasta("/usr/bin/pasta", r, 42, "/state");
+        Assert.Equal(["pasta", "-f", "-q", "--config-net", "--pid", "/state/network-helper.pid",
+            "-t", "127.0.0.1/8000-8001:80-81", "-u", "none", "-T", "none", "-U", "none", "--no-map-gw", "42"], cmd.Args);
+    }
+
+    [Fact]
+    public void Slirp4netns_is_told_its_ready_fd_and_api_socket()
+    {
+        var r = new NetworkRequest(NetworkMode.Parse("slirp4netns:mtu=1500"), [], [], []);
+        var cmd = HelperCommand.Slirp4netns("/usr/bin/slirp4netns", r, 42, "/state");
+        Assert.Equal(["slirp4netns", "--configure", "--mtu=1500", "--ready-fd=4", "--api-socket", "/state/slirp4netns.sock",
+            "--disable-host-loopback", "42", "tap0"], cmd.Args);
+    }
+
+    [Fact]
+    public void Resolv_conf_skips_the_hosts_loopback_nameservers()
+    {
+        var r = new NetworkRequest(NetworkMode.Parse("pasta"), [], [], []);
+        Assert.Equal("nameserver 192.0.2.53\n", ResolvConf.Text(r, ["127.0.0.53", "192.0.2.53"]));
+        var slirp = r with { Mode = NetworkMode.Parse("slirp4netns") };
+        Assert.Equal("nameserver 10.0.2.3\n", ResolvConf.Text(slirp, ["192.0.2.53"]));
+        Assert.Equal("nameserver 9.9.9.9\n", ResolvConf.Text(r with { Dns = ["9.9.9.9"] }, ["192.0.2.53"]));
+    }
+
+    [Fact]
+    public void A_host_port_published_twice_is_refused() =>
+        Assert.Contains("published twice", Assert.Throws<ArgumentException>(() =>
+            new NetworkRequest(NetworkMode.Parse("pasta"), [PortMapping.Parse("8080:80"), PortMapping.Parse("8080:81")], [], []).Validate()).Message);
+}
