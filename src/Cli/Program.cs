@@ -14,7 +14,7 @@ public static partial class Program
         new FeaturesCommand(), new CheckpointCommand("checkpoint"), new CheckpointCommand("restore"),
         new PauseCommand(pause: true), new PauseCommand(pause: false), new EventsCommand(), new UpdateCommand(),
         new CheckCommand(), new GenerateCommand(), new DaemonCommand(), new StopCommand(), new LogsCommand(),
-        new ImagesCommand(), new RmiCommand(),
+        new ImagesCommand(), new RmiCommand(), new PullCommand(), new LoginCommand(), new LogoutCommand(),
     ];
 
     /// <summary>`rlrun image SUBCOMMAND`: named "image import" and so on in messages.</summary>
