@@ -38,7 +38,8 @@ public sealed class RegistryAuthenticator(HttpClient http, string registry, Regi
         }
         if (!challenge.Scheme.Equals("bearer", StringComparison.OrdinalIgnoreCase))
             throw new RegistryAuthException($"registry {registry} asks for {challenge.Scheme} authentication (rlrun speaks Basic and Bearer)");
-        if (scope.Length > 0) await TokenAsync(scope, ct);
+        // An empty scope (login's check) asks for a token that only proves the credentials.
+        await TokenAsync(scope, ct);
     }
 
     public void Learn(HttpResponseMessage ping)
@@ -65,7 +66,7 @@ public sealed class RegistryAuthenticator(HttpClient http, string registry, Regi
             string realm = _challenge!["realm"] ?? throw new RegistryAuthException($"registry {registry}: Bearer challenge without a realm");
             var query = new List<string>();
             if (_challenge["service"] is { } service) query.Add("service=" + Uri.EscapeDataString(service));
-            query.Add("scope=" + Uri.EscapeDataString(scope));
+            if (scope.Length > 0) query.Add("scope=" + Uri.EscapeDataString(scope));
             var uri = new Uri(realm + (realm.Contains('?') ? "&" : "?") + string.Join('&', query));
             debug?.Invoke($"token for {scope} from {uri.GetLeftPart(UriPartial.Path)}{(credentials is null ? " (anonymous)" : $" as {credentials.User}")}");
             using var request = new HttpRequestMessage(HttpMethod.Get, uri);
