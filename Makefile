@@ -10,7 +10,7 @@ SUPERVISOR := artifacts/rlrun-supervisor
 DOTNET ?= dotnet
 SOURCES := $(shell find src -name '*.cs' -o -name '*.csproj' -o -name '*.c') Directory.Build.props
 
-.PHONY: build native demo test unit-test integration-test bench bench-contexts bench-supervise install clean
+.PHONY: build native demo test unit-test integration-test bench bench-contexts bench-supervise bench-images install clean
 
 build: $(BIN) $(SUPERVISOR)
 
@@ -55,6 +55,10 @@ bench-contexts: build
 # The daemon: RSS with 1, 100 and 1000 idle containers, restart latency (about a minute).
 bench-supervise: build
 	./bench/supervise.sh
+
+# Pull + unpack of a 3-layer Debian image from a loopback registry against skopeo+umoci and podman, as root.
+bench-images: build
+	./bench/images.sh
 
 install: build
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/rlrun
