@@ -81,7 +81,11 @@ cp "$rlrun" "$work/rlrun" && chmod 0755 "$work/rlrun"
 # Each tool's run, from an empty store; the check is that the unpacked root has /usr/bin/bash.
 run_rlrun() {
     as_user "$work/rlrun" pull --quiet --storage "$work/u/rl" "$ref" >/dev/null
-    as_user "$work/rlrun" image inspect --storage "$work/u/rl" "$ref" | jq -r '.[0].layer_records[].path' | while read -r p; do [ -e "$p/usr/bin/bash" ] && echo found; done | grep -q found
+    local p found=
+    for p in $(as_user "$work/rlrun" image inspect --storage "$work/u/rl" "$ref" | jq -r '.[0].layer_records[].path'); do
+        if [ -e "$p/usr/bin/bash" ]; then found=1; fi
+    done
+    [ -n "$found" ]
 }
 clean_rlrun() { as_user "$work/rlrun" rmi --storage "$work/u/rl" "$ref" >/dev/null; rm -rf "$work/u/rl"; }
 run_skopeo_umoci() {
