@@ -109,7 +109,8 @@ for i in $(seq "$N"); do
         "clean_$tool"
         times[$tool]+="$(( (t1 - t0) / 1000000 )) "
     done
-    log "run $i: rlrun ${times[rlrun]##* } ms"
+    last=${times[rlrun]% }
+    log "run $i: rlrun ${last##* } ms"
 done
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 rl=$(echo "${times[rlrun]}" | median); su=$(echo "${times[skopeo_umoci]}" | median); pm=$(echo "${times[podman]}" | median)
