@@ -13,7 +13,7 @@ SOURCES := $(shell find src -name '*.cs' -o -name '*.csproj' -o -name '*.c') Dir
 VERSION := $(shell sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' Directory.Build.props)
 DEB := artifacts/rlrun_$(VERSION)_amd64.deb
 
-.PHONY: build native demo test unit-test integration-test bench bench-contexts bench-supervise install clean man completions deb soak
+.PHONY: build native demo test unit-test integration-test bench bench-contexts bench-supervise bench-images install clean man completions deb soak
 
 build: $(BIN) $(SUPERVISOR)
 
@@ -62,6 +62,10 @@ bench-contexts: build
 # The daemon: RSS with 1, 100 and 1000 idle containers, restart latency (about a minute).
 bench-supervise: build
 	./bench/supervise.sh
+
+# Pull + unpack of a 3-layer Debian image from a loopback registry against skopeo+umoci and podman, as root.
+bench-images: build
+	./bench/images.sh
 
 install: build
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/rlrun

@@ -16,7 +16,7 @@ public static class CommandTable
         new FeaturesCommand(), new CheckpointCommand("checkpoint"), new CheckpointCommand("restore"),
         new PauseCommand(pause: true), new PauseCommand(pause: false), new EventsCommand(), new UpdateCommand(),
         new CheckCommand(), new GenerateCommand(), new DaemonCommand(), new StopCommand(), new LogsCommand(),
-        new ImagesCommand(), new RmiCommand(),
+        new ImagesCommand(), new RmiCommand(), new PullCommand(), new LoginCommand(), new LogoutCommand(),
         new CompletionCommand(),
     ];
 

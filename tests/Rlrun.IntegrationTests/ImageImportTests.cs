@@ -47,7 +47,7 @@ public sealed class ImageImportTests : IDisposable
     void Readable(string path) => Host.ChownToUser(path);
 
     /// <summary>Three layers covering what unpacking must keep, and whiteouts of both kinds.</summary>
-    static IReadOnlyList<byte[]> CaseLayers() =>
+    internal static IReadOnlyList<byte[]> CaseLayers() =>
     [
         new LayerBuilder()
             .Dir("etc").File("etc/hostname", "base").File("etc/removed", "gone later")
@@ -255,6 +255,7 @@ public sealed class ImageImportTests : IDisposable
                 break;
             }
             case "zstd layer":
+                // A gzip blob that says it is zstd.
                 OciLayoutWriter.Write(layout, [layer], editManifest: m => m["layers"]![0]!["mediaType"] = "application/vnd.oci.image.layer.v1.tar+zstd");
                 words = ["zstd"];
                 break;

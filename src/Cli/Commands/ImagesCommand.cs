@@ -47,8 +47,10 @@ public sealed class ImagesCommand : IImageCommand
             var names = i.Names.Count > 0 ? i.Names : ["<none>:<none>"];
             foreach (var n in names)
             {
-                int colon = n.LastIndexOf(':');
-                rows.Add([n[..colon], n[(colon + 1)..], ImageStoreArgs.ShortId(i.Id), created, ImageStoreArgs.HumanSize(i.Size)]);
+                // A pull by digest is named REPO@DIGEST: no tag, as podman shows it.
+                int at = n.IndexOf('@'), colon = n.LastIndexOf(':');
+                var (repo, tag) = at > 0 ? (n[..at], "<none>") : (n[..colon], n[(colon + 1)..]);
+                rows.Add([repo, tag, ImageStoreArgs.ShortId(i.Id), created, ImageStoreArgs.HumanSize(i.Size)]);
             }
         }
         var widths = Enumerable.Range(0, header.Length).Select(c => rows.Max(r => r[c].Length) + 2).ToArray();

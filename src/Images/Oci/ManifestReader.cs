@@ -53,17 +53,22 @@ public static class ManifestReader
 
     /// <summary>The linux/amd64 entry of an index; an entry without a platform counts as one (a layout's
     /// index.json names images, not platforms).</summary>
-    public static Descriptor PickPlatform(ImageIndex index, string what)
+    public static Descriptor PickPlatform(ImageIndex index, string what) => PickPlatform(index, what, PlatformSpec.Default);
+
+    /// <summary>The entry for the platform asked for (a variant, when given, must match too).</summary>
+    public static Descriptor PickPlatform(ImageIndex index, string what, PlatformSpec wanted)
     {
         var withPlatform = index.Manifests!.Where(d => d.Platform is not null).ToList();
-        var match = withPlatform.FirstOrDefault(d => d.Platform!.Os == WantedOs && d.Platform.Architecture == WantedArchitecture);
+        var match = withPlatform.FirstOrDefault(d => wanted.Matches(d.Platform!));
         if (match is not null) return match;
         if (withPlatform.Count == 0 && index.Manifests!.Count > 0) return index.Manifests[0];
-        var seen = string.Join(", ", withPlatform.Select(d => $"{d.Platform!.Os}/{d.Platform.Architecture}"));
-        throw new ImageFormatException($"{what}: no {WantedOs}/{WantedArchitecture} entry (has: {(seen.Length > 0 ? seen : "none")})");
+        var seen = string.Join(", ", withPlatform.Select(d => $"{d.Platform!.Os}/{d.Platform.Architecture}{(d.Platform.Variant is { } v ? "/" + v : "")}"));
+        throw new ImageFormatException($"{what}: no {wanted} entry (has: {(seen.Length > 0 ? seen : "none")})");
     }
 
-    public static ImageConfig Config(ReadOnlySpan<byte> json, string what, int layerCount)
+    public static ImageConfig Config(ReadOnlySpan<byte> json, string what, int layerCount) => Config(json, what, layerCount, PlatformSpec.Default);
+
+    public static ImageConfig Config(ReadOnlySpan<byte> json, string what, int layerCount, PlatformSpec wanted)
     {
         var c = Parse(json, what, OciJsonContext.Default.ImageConfig);
         if (c.RootFs?.DiffIds is not { } ids) throw new ImageFormatException($"{what}: no rootfs.diff_ids");
@@ -71,9 +76,9 @@ public static class ManifestReader
         if (ids.Count != layerCount)
             throw new ImageFormatException($"{what}: rootfs.diff_ids has {ids.Count} entries for {layerCount} layers");
         for (int i = 0; i < ids.Count; i++) Digest.Parse(ids[i], $"{what}: rootfs.diff_ids[{i}]");
-        if (c.Os is { } os && os != WantedOs) throw new ImageFormatException($"{what}: os \"{os}\" ({WantedOs} expected)");
-        if (c.Architecture is { } arch && arch != WantedArchitecture)
-            throw new ImageFormatException($"{what}: architecture \"{arch}\" ({WantedArchitecture} expected)");
+        if (c.Os is { } os && os != wanted.Os) throw new ImageFormatException($"{what}: os \"{os}\" ({wanted.Os} expected)");
+        if (c.Architecture is { } arch && arch != wanted.Architecture)
+            throw new ImageFormatException($"{what}: architecture \"{arch}\" ({wanted.Architecture} expected)");
         return c;
     }
 

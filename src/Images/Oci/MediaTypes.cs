@@ -27,13 +27,12 @@ public static class MediaTypes
     {
         OciLayer or OciLayerNondistributable or DockerLayer => LayerCompression.None,
         OciLayerGzip or OciLayerNondistributableGzip or DockerLayerGzip or DockerForeignLayerGzip => LayerCompression.Gzip,
-        // .NET 10's System.IO.Compression has no zstd, and no NativeAOT-safe package is in use yet.
-        OciLayerZstd => throw new ImageFormatException($"unsupported layer media type \"{mediaType}\": zstd layers are not supported yet (gzip and uncompressed are)"),
+        OciLayerZstd => LayerCompression.Zstd,
         _ => throw new ImageFormatException($"unsupported layer media type \"{mediaType}\""),
     };
 }
 
-public enum LayerCompression { None, Gzip }
+public enum LayerCompression { None, Gzip, Zstd }
 
 /// <summary>An image that rlrun cannot or must not store: the message names the field or blob.</summary>
 public sealed class ImageFormatException(string message) : Exception(message);

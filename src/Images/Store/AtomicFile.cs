@@ -8,11 +8,11 @@ public static class AtomicFile
 {
     public const string TempPrefix = ".tmp-";
 
-    public static void Write(string path, ReadOnlySpan<byte> data)
+    public static void Write(string path, ReadOnlySpan<byte> data, int mode = 0x1a4)
     {
         string dir = Path.GetDirectoryName(path)!;
         string tmp = Path.Join(dir, $"{TempPrefix}{Path.GetFileName(path)}-{Guid.NewGuid():N}");
-        int fd = Libc.open(tmp, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_EXCL | Libc.O_CLOEXEC, 0x1a4);
+        int fd = Libc.open(tmp, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_EXCL | Libc.O_CLOEXEC, mode);
         if (fd < 0) throw new SyscallException("open", Libc.LastErrno, tmp);
         try
         {

@@ -71,7 +71,7 @@ public sealed class ImageImporter(ImageStore store, Action<string>? debug)
     }
 
     /// <summary>The layer unpacked under layers/HEX, unpacking it if no one has; one process at a time per layer.</summary>
-    LayerRecord EnsureLayer(Digest blob, LayerCompression compression, Digest diffId, string what)
+    internal LayerRecord EnsureLayer(Digest blob, LayerCompression compression, Digest diffId, string what)
     {
         if (Known(diffId) is { } known) return known;
         using var layerLock = FileLock.Exclusive(store.Paths.LayerLock(diffId));

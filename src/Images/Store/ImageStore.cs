@@ -43,6 +43,8 @@ public sealed class ImageStore
     {
         string id = reference.StartsWith("sha256:", StringComparison.Ordinal) ? reference[7..] : reference;
         if (id.Length == 64 && index.Images.FirstOrDefault(i => i.Id == id) is { } exact) return exact;
+        // Names as stored, REPO@DIGEST (a pull by digest) included.
+        if (index.Images.FirstOrDefault(i => i.Names.Contains(reference)) is { } stored) return stored;
         if (ImageReference.TryParse(reference, out var name) && index.Images.FirstOrDefault(i => i.Names.Contains(name!.ToString())) is { } named)
             return named;
         if (id.Length >= 3 && id.All(Uri.IsHexDigit))

@@ -23,6 +23,7 @@ public sealed class LayerExtractor(string root, bool applyOwnership, Action<stri
     public static Stream Decompress(Stream blob, LayerCompression compression) => compression switch
     {
         LayerCompression.Gzip => new System.IO.Compression.GZipStream(blob, System.IO.Compression.CompressionMode.Decompress),
+        LayerCompression.Zstd => new ZstdSharp.DecompressionStream(blob),
         _ => blob,
     };
 
@@ -42,6 +43,7 @@ public sealed class LayerExtractor(string root, bool applyOwnership, Action<stri
             hashing.Drain(); // the end-of-archive blocks and padding count in the diff_id
         }
         catch (EndOfStreamException) { throw new ImageFormatException("layer is truncated (the tar stream ends inside an entry)"); }
+        catch (ZstdSharp.ZstdException e) { throw new ImageFormatException($"layer is not valid zstd: {e.Message}"); }
         catch (InvalidDataException e) when (e.Message.Contains("end", StringComparison.OrdinalIgnoreCase) || e.InnerException is EndOfStreamException)
         { throw new ImageFormatException($"layer is truncated or damaged: {e.Message}"); }
         // Directory times last: writing into a directory changes its mtime.

@@ -67,3 +67,20 @@ public sealed class SubIdTheoryAttribute : TheoryAttribute
             Skip = $"requires a range for {Host.UserName ?? Host.Uid.ToString()} in /etc/subuid and /etc/subgid (scripts/ensure-user.sh adds one)";
     }
 }
+
+/// <summary>SubIdFact that also needs Debian's docker-registry and skopeo (the pull tests' registry).</summary>
+public sealed class RegistryFactAttribute : FactAttribute
+{
+    public RegistryFactAttribute() => Skip = new SubIdFactAttribute().Skip ?? RegistrySkip.Reason;
+}
+
+public sealed class RegistryTheoryAttribute : TheoryAttribute
+{
+    public RegistryTheoryAttribute() => Skip = new SubIdTheoryAttribute().Skip ?? RegistrySkip.Reason;
+}
+
+static class RegistrySkip
+{
+    public static string? Reason => LoopbackRegistry.Binary is null || LoopbackRegistry.Skopeo is null
+        ? "requires /usr/bin/docker-registry and /usr/bin/skopeo (Debian packages docker-registry and skopeo)" : null;
+}
