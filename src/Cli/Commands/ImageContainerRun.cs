@@ -1,6 +1,8 @@
+using Rlrun.Images.Registry;
 using Rlrun.Images.Run;
 using Rlrun.Runtime.Container;
 using Rlrun.Runtime.Interop;
+using Rlrun.Runtime.Network;
 
 namespace Rlrun.Cli.Commands;
 
@@ -22,11 +24,24 @@ static class ImageContainerRun
         if (rm && restart is not null and not "no") throw new UsageException("--rm and --restart cannot be combined (a restarted container is kept)");
         if (rm && create) throw new UsageException("create --image: --rm belongs to run");
 
+        // An image container is networked by default, as podman's are (pasta, else slirp4netns). The
+        // supervisor and the daemon do not carry a network yet: with --restart only an explicit
+        // network is refused, and the default is left out (the container has loopback only).
+        var network = NetworkFlags.Parse(args);
+        string policyAsked = restart ?? ctx.Settings.RestartPolicy;
+        bool supervised = !create && (policyAsked != "no" || (detach && restart is not null));
+        if (supervised && network is not null)
+            throw new UsageException("--network, -p, --dns and --add-host do not work with --restart yet: run without --restart");
+        if (!supervised && network is null)
+            network = new NetworkRequest(NetworkDefaults.ForImageContainer(ctx.WarnOnce), [], [], []);
+
         var store = ImageStoreArgs.Open(ctx, args);
         Action<string>? debug = ctx.Log.DebugEnabled ? ctx.Log.Debug : null;
+        // A missing image is pulled first, as `podman run` does.
+        ImageFetcher.Current ??= new RegistryImageFetcher(RegistryCommandArgs.Progress(quiet: false), debug);
         string bundle = new ImageBundle(store, debug, ctx.WarnOnce).Write(id, image, rootless: ProcessCalls.geteuid() != 0);
         var options = new CreateOptions(id, bundle, args.Value("pid-file"), args.Value("console-socket"), args.Bool("no-pivot"),
-            args.Int("preserve-fds", 0), ctx.Log.DebugEnabled, ctx.CgroupManager);
+            args.Int("preserve-fds", 0), ctx.Log.DebugEnabled, ctx.CgroupManager, Network: network);
         try
         {
             if (create)

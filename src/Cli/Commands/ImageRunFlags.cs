@@ -31,7 +31,7 @@ public static class ImageRunFlags
         new(["cpus"], true, "image: CPUs, as a quota (1.5)"),
         new(["storage-driver"], true, "image: overlay, fuse-overlayfs, vfs or auto (rlrun.json \"storage_driver\")"),
         ImageStoreArgs.Storage,
-        // The network branch adds --network and -p/--publish here (and to Parse's network section).
+        // --network, -p, --dns, --add-host: CreateFlags.Common (NetworkFlags), shared with the bundle form.
     ];
 
     /// <summary>Names of the flags above (other than --image): given without --image they are refused.</summary>
@@ -74,7 +74,6 @@ public static class ImageRunFlags
             StorageDriver = StorageDriver.Parse(args.Value("storage-driver") ?? ctx.Settings.StorageDriver,
                 args.Has("storage-driver") ? "--storage-driver" : $"storage_driver in {RlrunSettings.ConfigFile()} or RLRUN_STORAGE_DRIVER"),
         };
-        // Network section (branch network): --network and -p/--publish become options here.
         return (options, id);
     }
 

@@ -78,7 +78,7 @@ public static unsafe class HelperProcess
         {
             int left = (int)Math.Max(0, (deadline - DateTime.UtcNow).TotalMilliseconds);
             if (left == 0) return null;
-            var pfd = new ProcessCalls.PollFd { fd = fd, events = ProcessCalls.POLLIN };
+            var pfd = new Tmds.Linux.pollfd { fd = fd, events = ProcessCalls.POLLIN };
             int r = ProcessCalls.poll(&pfd, 1, left);
             if (r <= 0) continue;
             int n;
