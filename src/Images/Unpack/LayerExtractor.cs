@@ -34,7 +34,7 @@ public sealed class LayerExtractor(string root, bool applyOwnership, Action<stri
         Directory.CreateDirectory(root);
         try
         {
-            using (var reader = new TarReader(hashing, leaveOpen: true))
+            using (var reader = new TarReader(new MissingTrailerStream(hashing), leaveOpen: true))
             {
                 TarEntry? entry;
                 while ((entry = reader.GetNextEntry(copyData: false)) is not null)

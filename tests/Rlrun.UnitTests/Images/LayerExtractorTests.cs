@@ -139,4 +139,25 @@ public class LayerExtractorTests
         var e = Assert.Throws<ImageFormatException>(() => Extract(t.Path, tar[..50_000]));
         Assert.Contains("truncated", e.Message);
     }
+
+    [Fact]
+    public void Tar_without_its_end_of_archive_blocks_is_read_as_umoci_insert_writes_it()
+    {
+        using var t = new TempDir();
+        var tar = new LayerBuilder().Dir("bin").File("bin/busybox", new byte[3000]).Symlink("bin/sh", "busybox").Build();
+        Assert.Equal(new byte[1024], tar[^1024..]);
+        var cut = tar[..^1024];
+        Assert.Equal(Digest.Of(cut), Extract(t.Path, cut).DiffId);
+        Assert.Equal(3000, new FileInfo(t.Join("bin", "busybox")).Length);
+        Assert.Equal("busybox", new FileInfo(t.Join("bin", "sh")).LinkTarget);
+    }
+
+    [Fact]
+    public void Tar_cut_at_a_block_boundary_inside_a_file_is_still_truncated()
+    {
+        using var t = new TempDir();
+        var tar = new LayerBuilder().File("big", new byte[100_000]).Build();
+        var e = Assert.Throws<ImageFormatException>(() => Extract(t.Path, tar[..(512 * 50)]));
+        Assert.Contains("truncated", e.Message);
+    }
 }
