@@ -38,6 +38,6 @@ public sealed class ExecCommand : ICommand
         var options = new ExecOptions(args.Positional[0], args.Value("process"), args.Positional.Skip(1).ToList(),
             args.Value("cwd"), args.Values("env"), args.Value("user"), gids, args.Values("cap"), args.Bool("no-new-privs"),
             args.Bool("detach"), args.Value("pid-file"), args.Int("preserve-fds", 0), args.Bool("tty"), args.Value("console-socket"), ctx.Log.DebugEnabled);
-        return new ContainerExec(ctx.Store, ctx.Log.Debug).Exec(options);
+        return new ContainerExec(ctx.Store, ctx.Log.Debug, ctx.WarnOnce).Exec(options);
     }
 }

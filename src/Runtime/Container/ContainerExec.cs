@@ -9,7 +9,7 @@ namespace Rlrun.Runtime.Container;
 
 /// <summary>`exec`: a new process in every namespace of a running container (the user namespace
 /// first, by stage 1), with the container's process defaults; its exit code is ours.</summary>
-public sealed class ContainerExec(StateStore store, Action<string>? debug = null)
+public sealed class ContainerExec(StateStore store, Action<string>? debug = null, Action<string>? warn = null)
 {
     static readonly (string Type, string File)[] NamespaceFiles =
     [
@@ -50,7 +50,7 @@ public sealed class ContainerExec(StateStore store, Action<string>? debug = null
         var init = InitLauncher.Launch(config, NamespacePlan.From(execSpec, createUserNamespace: false), UserNamespacePlan.None, -1, debug,
             beforeNamespaces: stage1 =>
             {
-                if (state.Cgroup is { } cg) Cgroups.CgroupV2.Write(cg.Path, "cgroup.procs", stage1.ToString());
+                if (state.Cgroup is { } cg) JoinCgroup(cg.Path, stage1);
             });
         using (init)
         {
@@ -59,6 +59,19 @@ public sealed class ContainerExec(StateStore store, Action<string>? debug = null
             if (o.Detach) return 0;
             using var foreground = new ForegroundProcess(init.Pid, init.TakeConsole());
             return foreground.Wait();
+        }
+    }
+
+    // The kernel moves a process into a cgroup only for a writer of the common ancestor's
+    // cgroup.procs: a rootless caller outside the tree that holds the container's cgroup (a scope
+    // the daemon got from the user manager, exec'd into from su or a root service's child) may not.
+    // Rootless runc leaves the exec'd process outside the cgroup then; so does rlrun, saying so.
+    void JoinCgroup(string path, int pid)
+    {
+        try { Cgroups.CgroupV2.Write(path, "cgroup.procs", pid.ToString()); }
+        catch (IOException e) when (ProcessCalls.geteuid() != 0)
+        {
+            warn?.Invoke($"exec: the process stays outside the container's cgroup ({e.Message}); run rlrun from inside the user manager's tree (systemd-run --user --scope rlrun exec ...) to have it counted");
         }
     }
 
