@@ -15,12 +15,14 @@ public sealed class ImageRunFixture : IDisposable
     /// <summary>The unpacked layers' directories, bottom first.</summary>
     public List<string> Layers { get; } = [];
     public string? Error { get; }
+    /// <summary>The image's OCI layout (also pushed to a loopback registry by the pull-on-run test).</summary>
+    public string Layout { get; }
 
     public ImageRunFixture()
     {
         Storage = Path.Join(Sandbox.Dir, "storage");
+        string layout = Layout = Path.Join(Sandbox.Dir, "layout");
         if (Host.SubUid is null) { Error = "no subordinate IDs"; return; }
-        string layout = Path.Join(Sandbox.Dir, "layout");
         OciLayoutWriter.Write(layout, BuildLayers(), refName: "1", editConfig: c =>
         {
             c["config"]!["Cmd"] = new JsonArray("echo", "hello from the image");
@@ -262,7 +264,7 @@ public sealed class ImageRunTests(ImageRunFixture f) : IClassFixture<ImageRunFix
             Assert.True(r.ExitCode != 0, $"{what}: {r}");
             Assert.Contains(message, r.Stderr);
             // A missing image is pulled first; podman's "Trying to pull" progress line may come before the error.
-            Assert.Single(r.Stderr.Trim().Split('\n').Where(l => !l.StartsWith("Trying to pull ", StringComparison.Ordinal)));
+            Assert.Single(r.Stderr.Trim().Split('\n'), l => !l.StartsWith("Trying to pull ", StringComparison.Ordinal));
             AssertGone(id);
             Assert.Equal(before, FuseDaemons().Count);
         }
@@ -362,5 +364,27 @@ public sealed class ImageRunTests(ImageRunFixture f) : IClassFixture<ImageRunFix
             Thread.Sleep(25);
         }
         Assert.Fail($"timed out waiting for {what}{(detail is null ? "" : ": " + detail())}");
+    }
+
+    /// <summary>podman's `run IMAGE` of an image not yet stored: pulled from the registry first, and the
+    /// container networked by default (pasta, else slirp4netns: a default route), where a bundle run
+    /// has loopback only.</summary>
+    [RegistryFact]
+    public void A_missing_image_is_pulled_and_its_container_has_the_default_network()
+    {
+        Ready();
+        using var registry = new LoopbackRegistry();
+        registry.Push(f.Layout, "ovl/pulled:1", layoutRef: "1");
+        string reference = $"{registry.Host}/ovl/pulled:1";
+        try
+        {
+            var r = Rl("run", "--rm", "--image", reference, NewId("pulled"), "--", "cat", "/proc/net/route");
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.Contains($"Trying to pull {reference}", r.Stderr);
+            // /proc/net/route's default route: destination 00000000 on the helper's interface.
+            Assert.Contains(r.Stdout.Split('\n').Skip(1), l => l.Split('\t') is [_, "00000000", ..]);
+            Assert.Contains($"{registry.Host}/ovl/pulled", Rl("images").Stdout);
+        }
+        finally { Rl("rmi", "--force", reference); }
     }
 }

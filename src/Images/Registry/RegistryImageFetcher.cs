@@ -11,7 +11,8 @@ public sealed class RegistryImageFetcher(IPullProgress progress, Action<string>?
     {
         try { return await new ImagePuller(store, debug).PullAsync(reference, new PullOptions { Progress = progress }, ct); }
         // One line that says both: not here, and not to be had from the registry (and why).
-        catch (RegistryException e) { throw new ImageNotFoundException(reference, $"not in the store, and pulling it failed: {e.Message}"); }
+        catch (Exception e) when (e is RegistryException or HttpRequestException)
+        { throw new ImageNotFoundException(reference, $"not in the store, and pulling it failed: {e.Message}"); }
         finally { progress.Finish(); }
     }
 }
