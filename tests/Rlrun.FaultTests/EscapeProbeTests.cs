@@ -86,7 +86,7 @@ public sealed class EscapeProbeTests(ITestOutputHelper output) : IDisposable
             Assert.False(r.TimedOut, r.ToString());
             Assert.DoesNotContain("ESCAPED", r.Stdout);
             // rlrun makes a missing cwd as runc does, in the rootfs, and refuses to under /proc.
-            if (r.ExitCode != 0) Assert.Contains("/fd/", r.Stderr);
+            if (r.ExitCode != 0) { Assert.Contains("/fd/", r.Stderr); Assert.Contains("process.cwd", r.Stderr); }
         }
     }
 

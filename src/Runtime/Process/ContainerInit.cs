@@ -77,7 +77,8 @@ public sealed class ContainerInit(InitChannel channel, ISyscalls sys)
         // Inside the container's root now: its /etc/passwd names the user's home.
         process.Env = HomeDirectory.WithHome(process.Env, process.User.Uid, () => HomeDirectory.ReadPasswd());
 
-        sys.Chdir(process.Cwd);
+        try { sys.Chdir(process.Cwd); }
+        catch (SyscallException e) { throw new IOException($"process.cwd {process.Cwd}: {e.Message}", e); }
         if (Directory.GetCurrentDirectory() is not { } cwd || !cwd.StartsWith('/'))
             throw new IOException($"process.cwd {process.Cwd}: the working directory is not inside the container");
         string executable = ExecutableLookup.Resolve(process.Args![0], process.Env);
@@ -205,7 +206,7 @@ public sealed class ContainerInit(InitChannel channel, ISyscalls sys)
             SyscallException.Check(ProcessCalls.prctl(ProcessCalls.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)");
         // After the user switch the cwd may need the new user's permissions: enter it again.
         if (MountCalls.chdir(process.Cwd) < 0)
-            throw new SyscallException("chdir", Libc.LastErrno, $"{process.Cwd} as uid {process.User.Uid}");
+            throw new IOException($"process.cwd {process.Cwd}: {new SyscallException("chdir", Libc.LastErrno, $"as uid {process.User.Uid}").Message}");
 
         using var argv = new NativeStringArray(process.Args!);
         using var envp = new NativeStringArray(process.Env ?? []);

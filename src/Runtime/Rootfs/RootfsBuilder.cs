@@ -1,4 +1,5 @@
 using Rlrun.Runtime.Cgroups;
+using Rlrun.Runtime.Interop;
 using Rlrun.Runtime.Process;
 using Rlrun.Runtime.Syscalls;
 using static Rlrun.Runtime.Interop.MountCalls;
@@ -44,7 +45,13 @@ public sealed class RootfsBuilder(ISyscalls sys, InitConfig config, Action<strin
         else if (spec.Linux?.Devices is { Count: > 0 } devices)
             Devices.Create(sys, rootfs, devices, bindFromHost: config.InUserNamespace, Configured(spec));
         // runc creates a missing process.cwd rather than failing on it.
-        if (spec.Process?.Cwd is { Length: > 0 } cwd) sys.OpenInRoot(rootfs, cwd, leafIsFile: false).Dispose();
+        // A cwd that cannot be made (one through /proc/self/fd/N, CVE-2024-21626) is said as the field it is.
+        if (spec.Process?.Cwd is { Length: > 0 } cwd)
+        {
+            try { sys.OpenInRoot(rootfs, cwd, leafIsFile: false).Dispose(); }
+            catch (Exception e) when (e is SyscallException or IOException or UnauthorizedAccessException)
+            { throw new IOException($"process.cwd {cwd}: {e.Message}", e); }
+        }
     }
 
     static HashSet<string> Configured(Spec.OciSpec spec) => (spec.Linux?.Devices ?? []).Select(d => d.Path).ToHashSet();
