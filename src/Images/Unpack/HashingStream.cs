@@ -5,11 +5,9 @@ namespace Rlrun.Images.Unpack;
 
 /// <summary>A read-only pass-through that hashes every byte read: the diff_id of a layer is the
 /// digest of its uncompressed tar, computed while it is extracted.</summary>
-public sealed class HashingStream(Stream inner) : Stream
+public sealed class HashingStream(Stream inner) : ReadOnlyStream
 {
     readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -25,16 +23,6 @@ public sealed class HashingStream(Stream inner) : Stream
     }
 
     public Digest Digest() => Oci.Digest.FromHash(_hash);
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -5,12 +5,10 @@ namespace Rlrun.Images.Unpack;
 /// (`umoci insert` makes such layers; GNU tar and podman read them). Not part of the diff_id:
 /// it sits above the hashing stream. A layer cut short inside an entry still fails, and one cut
 /// at a block boundary inside its last file's data is caught by the diff_id check.</summary>
-sealed class MissingTrailerStream(Stream inner) : Stream
+sealed class MissingTrailerStream(Stream inner) : ReadOnlyStream
 {
     long _read;
     int _trailerLeft = -1; // -1: the inner stream has not ended yet
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -25,14 +23,4 @@ sealed class MissingTrailerStream(Stream inner) : Stream
         _trailerLeft -= give;
         return give;
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
