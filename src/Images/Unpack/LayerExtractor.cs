@@ -18,6 +18,10 @@ public sealed record ExtractResult(Digest DiffId, long Size);
 public sealed class LayerExtractor(string root, bool applyOwnership, Action<string>? debug = null)
 {
     readonly List<(string Path, DateTimeOffset Mtime)> _dirTimes = [];
+    // Directories this extraction made or found: most entries then need no lstat of their parent.
+    readonly HashSet<string> _dirs = new(StringComparer.Ordinal);
+    // One buffer for every file's data: a new one per file costs more zeroing than the copy.
+    readonly byte[] _buffer = new byte[1 << 17];
     long _size;
 
     public static Stream Decompress(Stream blob, LayerCompression compression) => compression switch
@@ -32,15 +36,18 @@ public sealed class LayerExtractor(string root, bool applyOwnership, Action<stri
     {
         using var hashing = new HashingStream(tar);
         Directory.CreateDirectory(root);
+        _dirs.Add(Path.TrimEndingDirectorySeparator(root));
+        // Decompression and hashing run on a thread of their own, ahead of extraction.
+        using var ahead = new ReadAheadStream(hashing);
         try
         {
-            using (var reader = new TarReader(new MissingTrailerStream(hashing), leaveOpen: true))
+            using (var reader = new TarReader(new MissingTrailerStream(ahead), leaveOpen: true))
             {
                 TarEntry? entry;
                 while ((entry = reader.GetNextEntry(copyData: false)) is not null)
                     Apply(entry);
             }
-            hashing.Drain(); // the end-of-archive blocks and padding count in the diff_id
+            ahead.Drain(); // the end-of-archive blocks and padding count in the diff_id
         }
         catch (EndOfStreamException) { throw new ImageFormatException("layer is truncated (the tar stream ends inside an entry)"); }
         catch (ZstdSharp.ZstdException e) { throw new ImageFormatException($"layer is not valid zstd: {e.Message}"); }
@@ -89,21 +96,30 @@ public sealed class LayerExtractor(string root, bool applyOwnership, Action<stri
         switch (entry.EntryType)
         {
             case TarEntryType.Directory:
-                if (!IsDirectory(path))
+                if (!_dirs.Contains(path) && FileCalls.mkdirat(FileCalls.AT_FDCWD, path, 0x1c0) < 0)
                 {
-                    RemoveExisting(path);
-                    Check(FileCalls.mkdirat(FileCalls.AT_FDCWD, path, 0x1c0), "mkdir", name);
+                    int err = Libc.LastErrno;
+                    if (err != Libc.EEXIST) throw Failed("mkdir", name, err);
+                    if (!IsDirectory(path))
+                    {
+                        RemoveExisting(path);
+                        Check(FileCalls.mkdirat(FileCalls.AT_FDCWD, path, 0x1c0), "mkdir", name);
+                    }
                 }
+                _dirs.Add(path);
                 SetAttributes(path, entry, isDir: true);
                 break;
             case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
-                RemoveExisting(path);
                 WriteFile(path, entry);
-                SetAttributes(path, entry, isDir: false);
                 break;
             case TarEntryType.SymbolicLink:
-                RemoveExisting(path);
-                Check(FileCalls.symlinkat(entry.LinkName, FileCalls.AT_FDCWD, path), "symlink", name);
+                // Made first; only a name already taken (rare in a layer) costs a removal and a retry.
+                if (FileCalls.symlinkat(entry.LinkName, FileCalls.AT_FDCWD, path) < 0)
+                {
+                    if (Libc.LastErrno != Libc.EEXIST) throw Failed("symlink", name, Libc.LastErrno);
+                    RemoveExisting(path);
+                    Check(FileCalls.symlinkat(entry.LinkName, FileCalls.AT_FDCWD, path), "symlink", name);
+                }
                 SetAttributes(path, entry, isDir: false, isLink: true);
                 break;
             case TarEntryType.HardLink:
@@ -152,25 +168,41 @@ public sealed class LayerExtractor(string root, bool applyOwnership, Action<stri
         }
     }
 
+    /// <summary>A regular file: created (O_EXCL; an existing name is removed first, as a later entry
+    /// replaces an earlier one), its data written with zero blocks left as holes, then owner, mode,
+    /// xattrs and mtime set through the fd.</summary>
     void WriteFile(string path, TarEntry entry)
     {
-        int fd = FileCalls.openat(FileCalls.AT_FDCWD, path, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_EXCL | Libc.O_CLOEXEC | 0x20000 /* O_NOFOLLOW */, 0x180);
-        if (fd < 0) throw Failed("create", entry.Name, Libc.LastErrno);
-        using var file = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true), FileAccess.Write);
-        if (entry.DataStream is { } data)
+        const int Flags = 0x20000 /* O_NOFOLLOW */;
+        int fd = FileCalls.openat(FileCalls.AT_FDCWD, path, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_EXCL | Libc.O_CLOEXEC | Flags, 0x180);
+        if (fd < 0 && Libc.LastErrno == Libc.EEXIST)
         {
-            // Zero blocks become holes: a sparse file in the layer stays sparse on disk.
-            var buffer = new byte[1 << 16];
-            long length = 0;
-            int n;
-            while ((n = ReadFull(data, buffer)) > 0)
-            {
-                WriteSparse(file, buffer.AsSpan(0, n));
-                length += n;
-            }
-            if (file.Length != length) file.SetLength(length);
-            _size += length;
+            RemoveExisting(path);
+            fd = FileCalls.openat(FileCalls.AT_FDCWD, path, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_EXCL | Libc.O_CLOEXEC | Flags, 0x180);
         }
+        if (fd < 0) throw Failed("create", entry.Name, Libc.LastErrno);
+        try
+        {
+            if (entry.DataStream is { } data)
+            {
+                long length = 0, end = 0;
+                int n;
+                while ((n = ReadFull(data, _buffer)) > 0)
+                {
+                    end = WriteSparse(fd, _buffer.AsSpan(0, n), length, end, entry.Name);
+                    length += n;
+                }
+                // A file that ends in a hole: its length, without writing the zeros.
+                if (end != length) CheckErr(LayerFileCalls.Ftruncate(fd, length), "truncate", entry.Name);
+                _size += length;
+            }
+            // chown before chmod: chown clears the setuid and setgid bits.
+            if (applyOwnership) CheckOwner(LayerFileCalls.Fchown(fd, entry.Uid, entry.Gid), entry);
+            CheckErr(LayerFileCalls.Fchmod(fd, (int)entry.Mode & 0xfff), "chmod", entry.Name);
+            if (entry is PaxTarEntry pax) SetXattrs(path, entry.Name, pax.ExtendedAttributes);
+            LayerFileCalls.SetMtime(fd, entry.ModificationTime);
+        }
+        finally { Libc.close(fd); }
     }
 
     static int ReadFull(Stream s, byte[] buffer)
@@ -180,14 +212,25 @@ public sealed class LayerExtractor(string root, bool applyOwnership, Action<stri
         return total;
     }
 
-    static void WriteSparse(FileStream file, ReadOnlySpan<byte> chunk)
+    /// <summary>Writes the chunk at OFFSET except its whole zero blocks; returns the end of what was written.</summary>
+    static long WriteSparse(int fd, ReadOnlySpan<byte> chunk, long offset, long end, string name)
     {
         const int Block = 4096;
-        for (int off = 0; off < chunk.Length; off += Block)
+        int start = 0;
+        for (int off = 0; ; off += Block)
         {
-            var block = chunk.Slice(off, Math.Min(Block, chunk.Length - off));
-            if (block.Length == Block && !block.ContainsAnyExcept((byte)0)) file.Seek(Block, SeekOrigin.Current);
-            else file.Write(block);
+            bool atEnd = off >= chunk.Length;
+            bool hole = !atEnd && chunk.Length - off >= Block && !chunk.Slice(off, Block).ContainsAnyExcept((byte)0);
+            if (!atEnd && !hole) continue;
+            // A run of data blocks [start, stop) ends here, at a hole or at the chunk's end.
+            int stop = Math.Min(off, chunk.Length);
+            if (stop > start)
+            {
+                CheckErr(LayerFileCalls.Pwrite(fd, chunk[start..stop], offset + start), "write", name);
+                end = offset + stop;
+            }
+            if (atEnd) return end;
+            start = off + Block;
         }
     }
 
@@ -195,15 +238,7 @@ public sealed class LayerExtractor(string root, bool applyOwnership, Action<stri
     {
         // chown before chmod: chown clears the setuid and setgid bits.
         if (applyOwnership)
-        {
-            if (FileCalls.fchownat(FileCalls.AT_FDCWD, path, entry.Uid, entry.Gid, FileCalls.AT_SYMLINK_NOFOLLOW) < 0)
-            {
-                int err = Libc.LastErrno;
-                if (err == Libc.EINVAL)
-                    throw new LayerEntryException(entry.Name, $"owner {entry.Uid}:{entry.Gid} is outside the user namespace's mapping (add a larger range to /etc/subuid and /etc/subgid)");
-                throw Failed("chown", entry.Name, err);
-            }
-        }
+            CheckOwner(FileCalls.fchownat(FileCalls.AT_FDCWD, path, entry.Uid, entry.Gid, FileCalls.AT_SYMLINK_NOFOLLOW) < 0 ? Libc.LastErrno : 0, entry);
         if (!isLink)
             Check(FileCalls.chmod(path, (int)entry.Mode & 0xfff), "chmod", entry.Name);
         if (entry is PaxTarEntry pax) SetXattrs(path, entry.Name, pax.ExtendedAttributes);
@@ -234,18 +269,38 @@ public sealed class LayerExtractor(string root, bool applyOwnership, Action<stri
     static bool IsDirectory(string path) => FileCalls.lstat(path, out var st) == 0 && (st.st_mode & FileCalls.S_IFMT) == FileCalls.S_IFDIR;
 
     /// <summary>A later entry replaces an earlier one of the same name (a directory merges instead).</summary>
-    static void RemoveExisting(string path)
+    void RemoveExisting(string path)
     {
         if (FileCalls.lstat(path, out var st) < 0) return;
-        if ((st.st_mode & FileCalls.S_IFMT) == FileCalls.S_IFDIR) Directory.Delete(path, recursive: true);
+        if ((st.st_mode & FileCalls.S_IFMT) == FileCalls.S_IFDIR)
+        {
+            Directory.Delete(path, recursive: true);
+            // Rare: forget every directory known rather than find those that were under it.
+            _dirs.Clear();
+            _dirs.Add(Path.TrimEndingDirectorySeparator(root));
+        }
         else File.Delete(path);
     }
 
     void EnsureParent(string parent)
     {
-        if (IsDirectory(parent)) return;
+        if (_dirs.Contains(parent)) return;
         // A parent the tar did not list: made like tar does, root-owned 0755.
-        Directory.CreateDirectory(parent);
+        if (!IsDirectory(parent)) Directory.CreateDirectory(parent);
+        _dirs.Add(parent);
+    }
+
+    static void CheckOwner(int err, TarEntry entry)
+    {
+        if (err == 0) return;
+        if (err == Libc.EINVAL)
+            throw new LayerEntryException(entry.Name, $"owner {entry.Uid}:{entry.Gid} is outside the user namespace's mapping (add a larger range to /etc/subuid and /etc/subgid)");
+        throw Failed("chown", entry.Name, err);
+    }
+
+    static void CheckErr(int err, string call, string entry)
+    {
+        if (err != 0) throw Failed(call, entry, err);
     }
 
     static void Check(int rc, string call, string entry)
