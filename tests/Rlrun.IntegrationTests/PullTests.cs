@@ -185,6 +185,47 @@ public sealed class PullTests : IClassFixture<PullImages>, IDisposable
     }
 
     [RegistryFact]
+    public void Credential_helpers_of_the_auth_file_are_asked_with_the_registry_on_stdin()
+    {
+        using var proxy = new RegistryProxy(Reg) { Credentials = ("carol", "h3lper") };
+        // docker-credential-rltest knows the proxy only; anything else is the protocol's "not found".
+        string bin = Path.Join(_s.Dir, "bin");
+        Directory.CreateDirectory(bin);
+        string helper = Path.Join(bin, "docker-credential-rltest");
+        File.WriteAllText(helper, $$"""
+            #!/bin/sh
+            [ "$1" = get ] || exit 3
+            read -r server
+            echo "$server" >> {{_s.Dir}}/asked
+            if [ "$server" = "{{proxy.Host}}" ]; then printf '{"ServerURL":"%s","Username":"carol","Secret":"h3lper"}\n' "$server"; exit 0; fi
+            echo "credentials not found in native keychain"; exit 1
+
+            """);
+        File.SetUnixFileMode(helper, (UnixFileMode)0x1ed);
+        _env.Add(new("PATH", $"{bin}:/usr/sbin:/usr/bin:/sbin:/bin"));
+        string auth = Path.Join(_s.Dir, "auth.json");
+
+        File.WriteAllText(auth, $$"""{"credHelpers": {"{{proxy.Host}}": "rltest"}}""");
+        Host.ChownToUser(_s.Dir);
+        var pull = Rl("pull", "-q", $"{proxy.Host}/pull/v2s2:v1");
+        Assert.True(pull.ExitCode == 0, pull.ToString());
+        Assert.Equal(proxy.Host, File.ReadAllLines(Path.Join(_s.Dir, "asked"))[0]);
+
+        // credsStore for every registry; a registry it does not know falls through to "auths".
+        using var other = new RegistryProxy(Reg) { Credentials = ("dave", "pw") };
+        File.WriteAllText(auth, $$"""{"credsStore": "rltest", "auths": {"{{other.Host}}": {"auth": "{{Convert.ToBase64String("dave:pw"u8.ToArray())}}"}}}""");
+        var store = Rl("pull", "-q", $"{proxy.Host}/pull/cases:v1");
+        Assert.True(store.ExitCode == 0, store.ToString());
+        var fallback = Rl("pull", "-q", $"{other.Host}/pull/v2s2:v1");
+        Assert.True(fallback.ExitCode == 0, fallback.ToString());
+        Assert.Contains(other.Host, File.ReadAllText(Path.Join(_s.Dir, "asked")));
+
+        // A helper that is not there: one line naming it and the file.
+        File.WriteAllText(auth, $$"""{"credHelpers": {"{{proxy.Host}}": "absent"}}""");
+        OneLine(Rl("pull", "-q", $"{proxy.Host}/pull/big:v1"), "docker-credential-absent", auth);
+    }
+
+    [RegistryFact]
     public void A_busy_registry_is_asked_again_and_a_cut_download_resumes()
     {
         using var proxy = new RegistryProxy(Reg) { Fail503 = 2, TruncateBlob = _images.Cases!.LayerDigests[0], TruncateTimes = 1 };

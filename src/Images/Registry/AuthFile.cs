@@ -10,7 +10,8 @@ public sealed record RegistryCredentials(string User, string Password, string So
 
 /// <summary>podman's auth file (containers-auth.json(5)): {"auths": {"REGISTRY[/REPO]": {"auth": base64("user:password")}}}.
 /// Read from $REGISTRY_AUTH_FILE alone when set (or --authfile), else $XDG_RUNTIME_DIR/containers/auth.json,
-/// $XDG_CONFIG_HOME/containers/auth.json, ~/.docker/config.json, the first holding an entry.
+/// $XDG_CONFIG_HOME/containers/auth.json, ~/.docker/config.json, the first holding an entry. A file's
+/// "credHelpers" (per registry) and "credsStore" name docker-credential-NAME programs asked first (CredentialHelper).
 /// login and logout write $REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json (mode 0600).</summary>
 public static class AuthFile
 {
@@ -46,8 +47,16 @@ public static class AuthFile
         if (registry == RegistryReference.DockerHub) keys.AddRange(["https://index.docker.io/v1/", "index.docker.io"]);
         foreach (var path in ReadPaths(explicitPath))
         {
-            var auths = Load(path)?["auths"] as JsonObject;
-            if (auths is null) continue;
+            var root = Load(path);
+            if (root is null) continue;
+            // As docker reads them: the registry's own helper, else the file's default store, else "auths".
+            string? helper = null;
+            if (root["credHelpers"] is JsonObject helpers)
+                helper = keys.Where(k => !k.Contains('/') || k.StartsWith("https://", StringComparison.Ordinal)).Select(k => helpers[k] ?? helpers["https://" + k])
+                    .FirstOrDefault(h => h is not null)?.GetValue<string>();
+            helper ??= root["credsStore"]?.GetValue<string>();
+            if (helper is { Length: > 0 } && CredentialHelper.Get(helper, registry, path) is { } helped) return helped;
+            if (root["auths"] is not JsonObject auths) continue;
             foreach (var key in keys)
             {
                 var entry = auths[key] ?? auths["https://" + key] ?? auths["http://" + key];
