@@ -205,7 +205,7 @@ public sealed class PullTests : IClassFixture<PullImages>, IDisposable
         _env.Add(new("PATH", $"{bin}:/usr/sbin:/usr/bin:/sbin:/bin"));
         string auth = Path.Join(_s.Dir, "auth.json");
 
-        File.WriteAllText(auth, $$"""{"credHelpers": {"{{proxy.Host}}": "rltest"}}""");
+        File.WriteAllText(auth, $$$"""{"credHelpers": {"{{{proxy.Host}}}": "rltest"}}""");
         Host.ChownToUser(_s.Dir);
         var pull = Rl("pull", "-q", $"{proxy.Host}/pull/v2s2:v1");
         Assert.True(pull.ExitCode == 0, pull.ToString());
@@ -213,7 +213,8 @@ public sealed class PullTests : IClassFixture<PullImages>, IDisposable
 
         // credsStore for every registry; a registry it does not know falls through to "auths".
         using var other = new RegistryProxy(Reg) { Credentials = ("dave", "pw") };
-        File.WriteAllText(auth, $$"""{"credsStore": "rltest", "auths": {"{{other.Host}}": {"auth": "{{Convert.ToBase64String("dave:pw"u8.ToArray())}}"}}}""");
+        string dave = Convert.ToBase64String("dave:pw"u8.ToArray());
+        File.WriteAllText(auth, "{\"credsStore\": \"rltest\", \"auths\": {\"" + other.Host + "\": {\"auth\": \"" + dave + "\"}}}");
         var store = Rl("pull", "-q", $"{proxy.Host}/pull/cases:v1");
         Assert.True(store.ExitCode == 0, store.ToString());
         var fallback = Rl("pull", "-q", $"{other.Host}/pull/v2s2:v1");
@@ -221,7 +222,7 @@ public sealed class PullTests : IClassFixture<PullImages>, IDisposable
         Assert.Contains(other.Host, File.ReadAllText(Path.Join(_s.Dir, "asked")));
 
         // A helper that is not there: one line naming it and the file.
-        File.WriteAllText(auth, $$"""{"credHelpers": {"{{proxy.Host}}": "absent"}}""");
+        File.WriteAllText(auth, $$$"""{"credHelpers": {"{{{proxy.Host}}}": "absent"}}""");
         OneLine(Rl("pull", "-q", $"{proxy.Host}/pull/big:v1"), "docker-credential-absent", auth);
     }
 
@@ -283,25 +284,77 @@ public sealed class PullTests : IClassFixture<PullImages>, IDisposable
     }
 
     [RegistryFact]
-    public void Kill_9_during_a_pull_leaves_nothing_named_and_the_next_pull_works()
+    public void Kill_9_during_a_pull_leaves_nothing_named_and_the_next_pull_resumes_the_blob_with_range()
     {
         using var proxy = new RegistryProxy(Reg) { BlobRate = 4 << 20 };
         string blobs = Path.Join(_storage, "blobs", "sha256");
+        string layer = _images.Big!.LayerDigests[0];
+        string partial = Path.Join(blobs, ".partial-" + layer[7..]);
         using var p = Proc.Start(Spec(["pull", $"{proxy.Host}/pull/big:v1"]));
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline && !p.HasExited &&
-               !(Directory.Exists(blobs) && Directory.EnumerateFiles(blobs, ".tmp-*").Any(f => new FileInfo(f).Length > 0)))
+        while (DateTime.UtcNow < deadline && !p.HasExited && !(File.Exists(partial) && new FileInfo(partial).Length > 1 << 20))
             Thread.Sleep(5);
         Assert.False(p.HasExited, $"the pull ended before it could be killed: {p.Stdout} {p.Stderr}");
         Host.Signal(p.Pid, Host.SIGKILL);
         p.Wait(TimeSpan.FromSeconds(10));
         Assert.Empty(Images());
+        long had = new FileInfo(partial).Length;
 
-        var again = Rl("pull", "-q", $"{Reg}/pull/big:v1");
-        Assert.True(again.ExitCode == 0, again.ToString());
+        // The next pull (another process) asks only for the rest, and checks the whole blob's digest.
+        using var again = new RegistryProxy(Reg);
+        var r = Rl("--debug", "pull", "-q", $"{again.Host}/pull/big:v1");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("where an earlier download stopped", r.Stderr);
+        string range = Assert.Single(again.Ranges, x => x.StartsWith($"/v2/pull/big/blobs/{layer} "));
+        long from = long.Parse(System.Text.RegularExpressions.Regex.Match(range, @"bytes=(\d+)-").Groups[1].Value);
+        Assert.True(from >= had && from > 0, $"{range} (the partial file had {had} bytes)");
         Assert.Empty(Directory.EnumerateFileSystemEntries(blobs, ".tmp-*"));
-        var image = Inspect($"{Reg}/pull/big:v1");
+        Assert.Empty(Directory.EnumerateFileSystemEntries(blobs, ".partial-*"));
+        var image = Inspect($"{again.Host}/pull/big:v1");
         // Owned by 1000 in the layer: the subordinate ID for 1000 on the host.
         Assert.Equal($"{Host.SubUid!.Value.Start + 999}:{Host.SubGid!.Value.Start + 999}", Stat(Path.Join(LayerDiff(image, 0), "data", "blob")));
+    }
+
+    [RegistryFact]
+    public void A_partial_download_with_wrong_bytes_fails_the_digest_and_the_next_pull_starts_over()
+    {
+        // Bytes a crash could have left, all wrong.
+        string blobs = Path.Join(_storage, "blobs", "sha256");
+        Assert.Equal(0, Rl("images").ExitCode); // makes the store
+        string layer = _images.Big!.LayerDigests[0];
+        File.WriteAllBytes(Path.Join(blobs, ".partial-" + layer[7..]), new byte[12 << 20]); // the layer has 24 MiB
+        Host.ChownToUser(_storage);
+        OneLine(Rl("pull", "-q", $"{Reg}/pull/big:v1"), "digest mismatch", layer);
+        NothingStored();
+        var r = Rl("pull", "-q", $"{Reg}/pull/big:v1");
+        Assert.True(r.ExitCode == 0, r.ToString());
+    }
+
+    [RegistryRootFact]
+    public void Full_disk_during_a_pull_is_one_line_stores_nothing_and_the_pull_works_once_there_is_room()
+    {
+        // The store on a 4 MiB tmpfs; the big image's layer does not fit.
+        string small = Path.Join(_s.Dir, "small");
+        Directory.CreateDirectory(small);
+        Host.ChownToUser(_s.Dir);
+        Proc.Run("/bin/mount", ["-t", "tmpfs", "-o", "size=4m,mode=0755", "tmpfs", small]).EnsureSuccess("mount tmpfs");
+        try
+        {
+            Host.ChownToUser(small);
+            string storage = Path.Join(small, "storage");
+            string[] store = ["--storage", storage];
+            var r = Proc.Run(Host.AsUser(Host.Binary, ["pull", $"{Reg}/pull/big:v1", .. store], [.. Host.ShellEnv, .. _env]), timeout: TimeSpan.FromSeconds(120));
+            OneLine(r, "no space left on device", "layer 1");
+            Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Join(storage, "layers")));
+            Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Join(storage, "blobs", "sha256"), ".*"));
+            Assert.Equal("[]", Proc.Run(Host.AsUser(Host.Binary, ["images", "--format", "json", .. store], [.. Host.ShellEnv, .. _env])).Stdout.Trim());
+
+            // Room again (the tmpfs grown): the same pull works.
+            Proc.Run("/bin/mount", ["-o", "remount,size=256m", small]).EnsureSuccess("remount tmpfs");
+            var again = Proc.Run(Host.AsUser(Host.Binary, ["pull", "-q", $"{Reg}/pull/big:v1", .. store], [.. Host.ShellEnv, .. _env]), timeout: TimeSpan.FromSeconds(120));
+            Assert.True(again.ExitCode == 0, again.ToString());
+            Proc.Run(Host.AsUser(Host.Binary, ["rmi", $"{Reg}/pull/big:v1", .. store], [.. Host.ShellEnv, .. _env]));
+        }
+        finally { Proc.Run("/bin/umount", ["-l", small]); }
     }
 }

@@ -138,8 +138,11 @@ public sealed class ImagePuller(ImageStore store, Action<string>? debug)
         }
     }
 
-    /// <summary>The blob into the store (verified against its digest and size); false when it was there already.</summary>
+    /// <summary>The blob into the store (verified against its digest and size); false when it was there already.
+    /// A download that stops (the registry went away, ^C, another layer failed) leaves its bytes for
+    /// the next pull, which asks for the rest with Range.</summary>
     bool Download(RegistryClient client, RegistryReference r, Digest digest, long size, string what, PullOptions options, CancellationToken ct) =>
-        store.Blobs.Put(digest, size, () => new ResumableBlobStream(client, r.Repository, digest, size, options.Retry, $"{r}: {what}",
-            n => options.Progress.Advance(digest.Short, n), debug, ct), $"{r}: {what}");
+        store.Blobs.PutResumable(digest, size, start => new ResumableBlobStream(client, r.Repository, digest, size, options.Retry, $"{r}: {what}",
+                n => options.Progress.Advance(digest.Short, n), debug, ct, start), $"{r}: {what}",
+            e => e is RegistryException and not RegistryNotFoundException and not RegistryAuthException or HttpRequestException or OperationCanceledException, debug);
 }

@@ -4,14 +4,15 @@ namespace Rlrun.Images.Registry;
 
 /// <summary>A blob's body that survives a dropped connection: when the body ends early or a read
 /// fails, it asks again from where it was (Range: bytes=N-) with backoff, up to the retry policy's
-/// attempts. BlobStore.Put hashes what comes out, so a registry that ignores Range (200 instead of
-/// 206) is read from the start and the bytes already had are skipped.</summary>
+/// attempts; it starts at START when an earlier pull left that much. BlobStore.Put hashes what comes
+/// out, so a registry that ignores Range (200 instead of 206) is read from the start and the bytes
+/// already had are skipped.</summary>
 public sealed class ResumableBlobStream(RegistryClient client, string repository, Digest digest, long size,
-    RetryPolicy retry, string what, Action<long>? progress, Action<string>? debug, CancellationToken ct) : Stream
+    RetryPolicy retry, string what, Action<long>? progress, Action<string>? debug, CancellationToken ct, long start = 0) : Stream
 {
     Stream? _body;
     HttpResponseMessage? _response;
-    long _position;
+    long _position = start; // from a partial file an earlier pull left (BlobStore.PutResumable)
     int _failures;
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));

@@ -89,5 +89,6 @@ public sealed class ImageCollector(ImageStore store, Action<string>? debug)
             debug?.Invoke($"removing blob {blob}");
             store.Blobs.Delete(blob);
         }
+        if (store.Blobs.RemovePartials() is > 0 and var partials) debug?.Invoke($"removed {partials} partial download(s)");
     }
 }

@@ -3,7 +3,7 @@ using Rlrun.Images.Oci;
 namespace Rlrun.Images.Store;
 
 /// <summary>Where things live in a store directory:
-/// blobs/sha256/HEX (verified content), layers/HEX/diff (a layer unpacked, keyed by its diff_id),
+/// blobs/sha256/HEX (verified content; .partial-HEX while it downloads), layers/HEX/diff (a layer unpacked, keyed by its diff_id),
 /// index.json (the image index: names -> manifests, and the layer records with their reference
 /// counts, in one file so one rename updates both),
 /// locks/ (per-blob and per-layer flocks), tmp/ (archives being read), store.lock and gc.lock.</summary>
@@ -22,6 +22,9 @@ public sealed class StorePaths(string root)
     public string GcLock => Path.Join(Root, "gc.lock");
 
     public string Blob(Digest d) => Path.Join(Blobs, d.Hex);
+    /// <summary>A blob being downloaded: kept when a download stops, for the next pull to resume (BlobStore).</summary>
+    public string PartialBlob(Digest d) => Path.Join(Blobs, PartialPrefix + d.Hex);
+    public const string PartialPrefix = ".partial-";
     public string BlobLock(Digest d) => Path.Join(Locks, $"blob-{d.Hex}.lock");
     public string Layer(Digest diffId) => Path.Join(Layers, diffId.Hex);
     public string LayerDiff(Digest diffId) => Path.Join(Layer(diffId), "diff");

@@ -74,6 +74,12 @@ public sealed class RegistryFactAttribute : FactAttribute
     public RegistryFactAttribute() => Skip = new SubIdFactAttribute().Skip ?? RegistrySkip.Reason;
 }
 
+/// <summary>A registry test that also mounts (a small tmpfs): root switching to the test user.</summary>
+public sealed class RegistryRootFactAttribute : FactAttribute
+{
+    public RegistryRootFactAttribute() => Skip = new RegistryFactAttribute().Skip ?? new TwoUidFactAttribute().Skip;
+}
+
 public sealed class RegistryTheoryAttribute : TheoryAttribute
 {
     public RegistryTheoryAttribute() => Skip = new SubIdTheoryAttribute().Skip ?? RegistrySkip.Reason;

@@ -19,6 +19,8 @@ public sealed class RegistryProxy : IDisposable
     public int Port { get; }
     public string Host => $"127.0.0.1:{Port}";
     public ConcurrentDictionary<string, int> Requests { get; } = new();
+    /// <summary>The Range header of each request that had one, as "PATH RANGE".</summary>
+    public ConcurrentQueue<string> Ranges { get; } = new();
 
     /// <summary>A blob (by digest) whose bytes are flipped in the middle.</summary>
     public string? CorruptBlob { get; set; }
@@ -78,6 +80,7 @@ public sealed class RegistryProxy : IDisposable
         var headers = lines.Skip(1).Where(l => l.Contains(':')).ToDictionary(l => l[..l.IndexOf(':')].Trim().ToLowerInvariant(), l => l[(l.IndexOf(':') + 1)..].Trim());
         string path = target.Split('?')[0];
         Requests.AddOrUpdate($"{method} {path}", 1, (_, n) => n + 1);
+        if (headers.TryGetValue("range", out var range)) Ranges.Enqueue($"{path} {range}");
 
         if (path == "/token")
         {
