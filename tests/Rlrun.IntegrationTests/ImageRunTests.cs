@@ -186,6 +186,10 @@ public sealed class ImageRunTests(ImageRunFixture f) : IClassFixture<ImageRunFix
         Assert.Contains(id, Users().Select(u => u!.GetValue<string>()));
         var list = Rl("list");
         Assert.Contains(list.Stdout.Split('\n'), l => l.StartsWith(id) && l.TrimEnd().EndsWith(ImageRunFixture.Image));
+        // runc's JSON keeps its fields; the image is in the annotations, as podman's tools read them.
+        var json = JsonNode.Parse(Rl("list", "--format", "json").EnsureSuccess("list --format json").Stdout)!.AsArray().Single(c => c!["id"]!.GetValue<string>() == id)!;
+        Assert.Equal(ImageRunFixture.Image, json["annotations"]!["io.rlrun.image"]!.GetValue<string>());
+        Assert.Equal(f.ImageId, json["annotations"]!["io.rlrun.image.id"]!.GetValue<string>());
 
         Assert.Equal(0, Rl("delete", id).ExitCode);
         AssertGone(id);
