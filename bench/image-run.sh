@@ -10,6 +10,9 @@
 #   rlrun image none: the same with overlay and `--network none`, like for like with the bundle
 #                     runs (which have no network helper); podman --network none likewise
 #   rlrun bundle    : `rlrun run --bundle B ID` of the same rootfs unpacked (true)
+#   rlrun bundle sub: the same bundle without uid/gid mappings in config.json, so rlrun maps the
+#                     subordinate ranges through newuidmap/newgidmap as it does for every image
+#                     container (whose layers hold files of subordinate IDs): like for like in IDs
 #   runc bundle     : `runc run --bundle B ID`
 #   podman          : `podman --runtime runc run --rm IMG true`
 # Prints the load average, the median wall time of each, the ratios the issue sets goals for (image run vs
@@ -52,6 +55,9 @@ bench() {
     (cd "$bundle" && "$runc_bin" --root "$base/runc" spec --rootless)
     jq '.process.args = ["true"] | .process.terminal = false' "$bundle/config.json" >"$bundle/c.json"
     mv "$bundle/c.json" "$bundle/config.json"
+    local bundle_sub=$work/bundle-sub
+    mkdir -p "$bundle_sub"
+    jq --arg root "$bundle/rootfs" 'del(.linux.uidMappings, .linux.gidMappings) | .root.path = $root' "$bundle/config.json" >"$bundle_sub/config.json"
 
     local podman=1
     tar -C "$bundle/rootfs" -c . | podman import -q - "$IMG" >/dev/null 2>>"$errlog" || podman=
@@ -95,6 +101,9 @@ bench() {
         id=rlbb$$-$i; LIVE[$id]=rlrun
         timed bundle-rlrun "$RLRUN" --root "$base/rlrun" run --bundle "$bundle" "$id"
         unset 'LIVE[$id]'
+        id=rlbs$$-$i; LIVE[$id]=rlrun
+        timed bundle-sub "$RLRUN" --root "$base/rlrun" run --bundle "$bundle_sub" "$id"
+        unset 'LIVE[$id]'
         id=rlbr$$-$i; LIVE[$id]=runc
         timed bundle-runc "$runc_bin" --root "$base/runc" run --bundle "$bundle" "$id"
         unset 'LIVE[$id]'
@@ -109,6 +118,7 @@ bench() {
     local bundle_ms runc_ms podman_ms podman_none_ms none_ms
     bundle_ms=$(median_ms "$work/t.bundle-rlrun"); runc_ms=$(median_ms "$work/t.bundle-runc"); podman_ms=$(median_ms "$work/t.podman")
     podman_none_ms=$(median_ms "$work/t.podman-none"); none_ms=$(median_ms "$work/t.image-overlay-none")
+    local sub_ms; sub_ms=$(median_ms "$work/t.bundle-sub")
     echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
     printf '%-34s %9s %12s %12s %12s %14s\n' workload ms vs_podman vs_bundle vs_runc mount_cost_ms
     for d in "${drivers[@]}"; do
@@ -119,6 +129,8 @@ bench() {
     printf '%-34s %9s %12s %12s %12s %14s\n' "rlrun run --image (overlay, none)" "$none_ms" "$(ratio "$none_ms" "$podman_none_ms")" "$(ratio "$none_ms" "$bundle_ms")" \
         "$(ratio "$none_ms" "$runc_ms")" "$(awk -v a="$none_ms" -v b="$bundle_ms" 'BEGIN { printf "%.1f", a - b }')"
     printf '%-34s %9s %12s %12s %12s %14s\n' "rlrun run --bundle" "$bundle_ms" "$(ratio "$bundle_ms" "$podman_ms")" 1.00 "$(ratio "$bundle_ms" "$runc_ms")" -
+    printf '%-34s %9s %12s %12s %12s %14s\n' "rlrun run --bundle (subuid map)" "$sub_ms" "$(ratio "$sub_ms" "$podman_none_ms")" "$(ratio "$sub_ms" "$bundle_ms")" "$(ratio "$sub_ms" "$runc_ms")" -
+    echo "image run (overlay, none) vs bundle (subuid map): $(ratio "$none_ms" "$sub_ms")"
     printf '%-34s %9s %12s %12s %12s %14s\n' "runc run --bundle" "$runc_ms" "$(ratio "$runc_ms" "$podman_ms")" "$(ratio "$runc_ms" "$bundle_ms")" 1.00 -
     printf '%-34s %9s %12s %12s %12s %14s\n' "podman run --rm (runc)" "$podman_ms" 1.00 "$(ratio "$podman_ms" "$bundle_ms")" "$(ratio "$podman_ms" "$runc_ms")" -
     printf '%-34s %9s %12s %12s %12s %14s\n' "podman run --rm --network none" "$podman_none_ms" 1.00 "$(ratio "$podman_none_ms" "$bundle_ms")" "$(ratio "$podman_none_ms" "$runc_ms")" -
