@@ -6,11 +6,16 @@
 # same layers. Warm starts, each run N times, interleaved to cancel drift, each checked
 # for success:
 #   rlrun image D   : `rlrun run --rm --storage-driver D --image IMG ID true`, D = overlay,
-#                     fuse-overlayfs, vfs
+#                     fuse-overlayfs, vfs (networked by default, as podman's: pasta, else slirp4netns)
+#   rlrun image none: the same with overlay and `--network none`, like for like with the bundle
+#                     runs (which have no network helper); podman --network none likewise
 #   rlrun bundle    : `rlrun run --bundle B ID` of the same rootfs unpacked (true)
+#   rlrun bundle sub: the same bundle without uid/gid mappings in config.json, so rlrun maps the
+#                     subordinate ranges through newuidmap/newgidmap as it does for every image
+#                     container (whose layers hold files of subordinate IDs): like for like in IDs
 #   runc bundle     : `runc run --bundle B ID`
 #   podman          : `podman --runtime runc run --rm IMG true`
-# Prints the median wall time of each, the ratios the issue sets goals for (image run vs
+# Prints the load average, the median wall time of each, the ratios the issue sets goals for (image run vs
 # podman: <= 0.25; image run vs rlrun's own bundle run: <= 1.2), and the cost of the
 # layered root per driver (median image run - median bundle run).
 #
@@ -50,6 +55,9 @@ bench() {
     (cd "$bundle" && "$runc_bin" --root "$base/runc" spec --rootless)
     jq '.process.args = ["true"] | .process.terminal = false' "$bundle/config.json" >"$bundle/c.json"
     mv "$bundle/c.json" "$bundle/config.json"
+    local bundle_sub=$work/bundle-sub
+    mkdir -p "$bundle_sub"
+    jq --arg root "$bundle/rootfs" 'del(.linux.uidMappings, .linux.gidMappings) | .root.path = $root' "$bundle/config.json" >"$bundle_sub/config.json"
 
     local podman=1
     tar -C "$bundle/rootfs" -c . | podman import -q - "$IMG" >/dev/null 2>>"$errlog" || podman=
@@ -65,7 +73,7 @@ bench() {
         umoci repack --image "$work/layout:1" "$work/ub"
         "$RLRUN" image import "oci:$work/layout:1" "$IMG" >/dev/null
     fi
-    log "rlrun: $RLRUN; runc: $runc_bin; podman: ${podman:+$(podman --version)}; N=$N (+1 warm-up each)"
+    log "rlrun: $RLRUN; runc: $runc_bin; podman: ${podman:+$(podman --version)}; N=$N (+1 warm-up each); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
     # timed NAME CMD...: one run, which must succeed; appends its wall time (us) to t.NAME.
     timed() {
@@ -87,30 +95,46 @@ bench() {
             timed "image-$d" "$RLRUN" --root "$base/rlrun" run --rm --storage-driver "$d" --image "$IMG" "$id" -- true
             unset 'LIVE[$id]'
         done
+        id=rlbn$$-$i; LIVE[$id]=rlrun
+        timed image-overlay-none "$RLRUN" --root "$base/rlrun" run --rm --network none --storage-driver overlay --image "$IMG" "$id" -- true
+        unset 'LIVE[$id]'
         id=rlbb$$-$i; LIVE[$id]=rlrun
         timed bundle-rlrun "$RLRUN" --root "$base/rlrun" run --bundle "$bundle" "$id"
+        unset 'LIVE[$id]'
+        id=rlbs$$-$i; LIVE[$id]=rlrun
+        timed bundle-sub "$RLRUN" --root "$base/rlrun" run --bundle "$bundle_sub" "$id"
         unset 'LIVE[$id]'
         id=rlbr$$-$i; LIVE[$id]=runc
         timed bundle-runc "$runc_bin" --root "$base/runc" run --bundle "$bundle" "$id"
         unset 'LIVE[$id]'
         [ -z "$podman" ] || timed podman podman --runtime "$runc_bin" run --rm "$IMG" true
+        [ -z "$podman" ] || timed podman-none podman --runtime "$runc_bin" run --rm --network none "$IMG" true
     done
 
     median_ms() { [ -f "$1" ] || { echo n/a; return; }; sort -n "$1" | awk '{ a[NR] = $1 } END {
         m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
         printf "%.1f", m / 1000 }'; }
     ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "n/a" && b != "n/a") printf "%.2f", a / b; else print "n/a" }'; }
-    local bundle_ms runc_ms podman_ms
+    local bundle_ms runc_ms podman_ms podman_none_ms none_ms
     bundle_ms=$(median_ms "$work/t.bundle-rlrun"); runc_ms=$(median_ms "$work/t.bundle-runc"); podman_ms=$(median_ms "$work/t.podman")
+    podman_none_ms=$(median_ms "$work/t.podman-none"); none_ms=$(median_ms "$work/t.image-overlay-none")
+    local sub_ms; sub_ms=$(median_ms "$work/t.bundle-sub")
+    echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
     printf '%-34s %9s %12s %12s %12s %14s\n' workload ms vs_podman vs_bundle vs_runc mount_cost_ms
     for d in "${drivers[@]}"; do
         local ms; ms=$(median_ms "$work/t.image-$d")
         printf '%-34s %9s %12s %12s %12s %14s\n' "rlrun run --image ($d)" "$ms" "$(ratio "$ms" "$podman_ms")" "$(ratio "$ms" "$bundle_ms")" \
             "$(ratio "$ms" "$runc_ms")" "$(awk -v a="$ms" -v b="$bundle_ms" 'BEGIN { printf "%.1f", a - b }')"
     done
+    printf '%-34s %9s %12s %12s %12s %14s\n' "rlrun run --image (overlay, none)" "$none_ms" "$(ratio "$none_ms" "$podman_none_ms")" "$(ratio "$none_ms" "$bundle_ms")" \
+        "$(ratio "$none_ms" "$runc_ms")" "$(awk -v a="$none_ms" -v b="$bundle_ms" 'BEGIN { printf "%.1f", a - b }')"
     printf '%-34s %9s %12s %12s %12s %14s\n' "rlrun run --bundle" "$bundle_ms" "$(ratio "$bundle_ms" "$podman_ms")" 1.00 "$(ratio "$bundle_ms" "$runc_ms")" -
+    printf '%-34s %9s %12s %12s %12s %14s\n' "rlrun run --bundle (subuid map)" "$sub_ms" "$(ratio "$sub_ms" "$podman_none_ms")" "$(ratio "$sub_ms" "$bundle_ms")" "$(ratio "$sub_ms" "$runc_ms")" -
+    echo "image run (overlay, none) vs bundle (subuid map): $(ratio "$none_ms" "$sub_ms")"
     printf '%-34s %9s %12s %12s %12s %14s\n' "runc run --bundle" "$runc_ms" "$(ratio "$runc_ms" "$podman_ms")" "$(ratio "$runc_ms" "$bundle_ms")" 1.00 -
     printf '%-34s %9s %12s %12s %12s %14s\n' "podman run --rm (runc)" "$podman_ms" 1.00 "$(ratio "$podman_ms" "$bundle_ms")" "$(ratio "$podman_ms" "$runc_ms")" -
+    printf '%-34s %9s %12s %12s %12s %14s\n' "podman run --rm --network none" "$podman_none_ms" 1.00 "$(ratio "$podman_none_ms" "$bundle_ms")" "$(ratio "$podman_none_ms" "$runc_ms")" -
+    echo "(the none rows' vs_podman is against podman --network none)"
     echo "goals: image run (overlay) <= 0.25x podman, <= 1.2x rlrun's bundle run"
 }
 

@@ -37,7 +37,8 @@ public sealed class ImageRunFixture : IDisposable
         foreach (var l in inspect["layer_records"]!.AsArray()) Layers.Add(l!["path"]!.GetValue<string>());
     }
 
-    static IReadOnlyList<byte[]> BuildLayers()
+    /// <summary>The image's layers, bottom first (the same bytes each call).</summary>
+    public static IReadOnlyList<byte[]> BuildLayers()
     {
         var bottom = new LayerBuilder()
             .Dir("bin").File("bin/busybox", File.ReadAllBytes("/bin/busybox"), mode: 0x1ed)
@@ -185,6 +186,10 @@ public sealed class ImageRunTests(ImageRunFixture f) : IClassFixture<ImageRunFix
         Assert.Contains(id, Users().Select(u => u!.GetValue<string>()));
         var list = Rl("list");
         Assert.Contains(list.Stdout.Split('\n'), l => l.StartsWith(id) && l.TrimEnd().EndsWith(ImageRunFixture.Image));
+        // runc's JSON keeps its fields; the image is in the annotations, as podman's tools read them.
+        var json = JsonNode.Parse(Rl("list", "--format", "json").EnsureSuccess("list --format json").Stdout)!.AsArray().Single(c => c!["id"]!.GetValue<string>() == id)!;
+        Assert.Equal(ImageRunFixture.Image, json["annotations"]!["io.rlrun.image"]!.GetValue<string>());
+        Assert.Equal(f.ImageId, json["annotations"]!["io.rlrun.image.id"]!.GetValue<string>());
 
         Assert.Equal(0, Rl("delete", id).ExitCode);
         AssertGone(id);
@@ -386,5 +391,41 @@ public sealed class ImageRunTests(ImageRunFixture f) : IClassFixture<ImageRunFix
             Assert.Contains($"{registry.Host}/ovl/pulled", Rl("images").Stdout);
         }
         finally { Rl("rmi", "--force", reference); }
+    }
+    /// <summary>The same image driven by rootless podman with rlrun as its runtime (item 6's last
+    /// clause): podman pulls it from the loopback registry into a store of its own and runs it
+    /// through `--runtime rlrun` (create, start, delete --force by podman's rules): the image's Cmd
+    /// with podman's default network, then a command seeing the same layering rlrun's own run sees.</summary>
+    [PodmanRegistryFact]
+    public void Podman_pulls_the_image_and_runs_it_with_rlrun_as_its_runtime()
+    {
+        Ready();
+        using var registry = new LoopbackRegistry();
+        registry.Push(f.Layout, "ovl/podman:1", layoutRef: "1");
+        string reference = $"{registry.Host}/ovl/podman:1";
+        using var podman = new PodmanWorld(importImage: false);
+        var pull = podman.Run("rlrun", ["pull", "-q", "--tls-verify=false", reference], TimeSpan.FromSeconds(120));
+        Assert.True(pull.ExitCode == 0, pull.ToString());
+        Assert.Equal(f.ImageId, pull.Stdout.Trim());
+
+        var r = podman.Run("rlrun", ["run", "--rm", reference], TimeSpan.FromSeconds(120));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("hello from the image", r.Stdout.Trim());
+
+        const string script = "id -u; id -G; cat /etc/motd; test ! -e /etc/removed && echo whiteout; ls /opt; stat -c %u:%g /home/app/data; " +
+            "[ $(stat -c %i /bin/tool) = $(stat -c %i /bin/tool-link) ] && echo in-layer-link";
+        string[] expected = ["1000", "1000 2000", "top", "whiteout", "new", "1000:1000", "in-layer-link"];
+        r = podman.Run("rlrun", ["run", "--rm", "--network", "none", "-u", "app", reference, "sh", "-c", script], TimeSpan.FromSeconds(120));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal(expected, r.Stdout.Trim().Split('\n'));
+        var own = Rl("run", "--rm", "--image", ImageRunFixture.Image, "-u", "app", "--", "sh", "-c", script);
+        Assert.True(own.ExitCode == 0, own.ToString());
+        Assert.Equal(expected, own.Stdout.Trim().Split('\n'));
+        // podman's record names the runtime it ran the container with.
+        string name = $"overlay-pm-{Guid.NewGuid().ToString("N")[..8]}";
+        r = podman.Run("rlrun", ["run", "--name", name, "--network", "none", reference, "echo", "ok"], TimeSpan.FromSeconds(120));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.EndsWith("rlrun", podman.Ok("inspect", "--format", "{{.OCIRuntime}}", name).Trim());
+        podman.Ok("rm", name);
     }
 }

@@ -3,7 +3,8 @@ using Rlrun.Images.Store;
 namespace Rlrun.Cli.Commands;
 
 /// <summary>`rmi [--force] REF...`: untags a name the image shares, else deletes the image and the
-/// layers and blobs no other image uses. Refused while a container uses the image, unless --force.</summary>
+/// layers and blobs no other image uses. Refused while a container uses the image; with --force
+/// such an image loses its names and stays until its containers are deleted.</summary>
 public sealed class RmiCommand : IImageCommand
 {
     public string Name => "rmi";
@@ -28,6 +29,8 @@ public sealed class RmiCommand : IImageCommand
                 var r = collector.Remove(reference, args.Bool("force"));
                 foreach (var n in r.Untagged) Console.WriteLine($"Untagged: {n}");
                 foreach (var id in r.Deleted) Console.WriteLine($"Deleted: {id}");
+                if (r.KeptFor is { Count: > 0 } users)
+                    ctx.Log.Warn($"rmi: image \"{reference}\" is in use by container{(users.Count > 1 ? "s" : "")} {string.Join(", ", users)}: it keeps its layers, without a name, until they are deleted (then image prune removes it)");
             }
             catch (Exception e) when (e is ImageNotFoundException or InvalidOperationException or ArgumentException)
             {

@@ -13,6 +13,10 @@ public sealed class ImageBundle(ImageStore store, Action<string>? debug = null, 
 {
     public string Write(string id, ImageRunOptions o, bool rootless)
     {
+        // Shared, from finding the image to writing the reference (image.json) and the short links:
+        // an rmi or prune (exclusive) either comes first, and the image is not known, or after,
+        // and sees the container. Never a layer removed between the two.
+        using var gc = FileLock.Shared(store.Paths.GcLock);
         var image = ImageFetcher.Get(store, o.Image, debug);
         var config = ReadConfig(image);
         var layersTopFirst = image.Layers.AsEnumerable().Reverse().Select(l => store.Paths.LayerDiff(Digest.Parse(l.DiffId, "layer diff_id"))).ToList();

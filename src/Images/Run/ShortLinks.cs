@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text.Json;
 using Rlrun.Images.Oci;
 using Rlrun.Images.Store;
 
@@ -27,6 +28,44 @@ public static class ShortLinks
         File.WriteAllText(tmp, id);
         File.Move(tmp, nameFile, overwrite: true);
         return $"{Dir}/{id}";
+    }
+
+    /// <summary>Removes the links that lead to no layer (their layer was collected), and those a
+    /// race made that neither their layer's name file nor any container's layers.json names. Run
+    /// under gc.lock held exclusively: no image run is making or writing down a link meanwhile.</summary>
+    /// <returns>the links removed</returns>
+    public static List<string> Collect(StorePaths paths)
+    {
+        string linkDir = Path.Join(paths.Root, Dir);
+        var removed = new List<string>();
+        if (!Directory.Exists(linkDir)) return removed;
+        var named = new HashSet<string>();
+        foreach (var layer in Directory.EnumerateDirectories(paths.Layers))
+            if (TryRead(Path.Join(layer, "link")) is { } n) named.Add(n);
+        foreach (var lower in ContainerLowers(paths)) named.Add(Path.GetFileName(lower));
+        foreach (var entry in new DirectoryInfo(linkDir).EnumerateFileSystemInfos())
+        {
+            if (entry.LinkTarget is null) continue; // not ours to judge
+            // Directory.Exists follows the link: false when its layer is gone.
+            if (Directory.Exists(entry.FullName) && named.Contains(entry.Name)) continue;
+            entry.Delete();
+            removed.Add(entry.FullName);
+        }
+        return removed;
+    }
+
+    /// <summary>The lowerdir entries of every container's layers.json (a restart mounts them again).</summary>
+    static IEnumerable<string> ContainerLowers(StorePaths paths)
+    {
+        string containers = ContainerReferences.Dir(paths);
+        if (!Directory.Exists(containers)) yield break;
+        foreach (var dir in Directory.EnumerateDirectories(containers))
+        {
+            Runtime.Overlay.LayeredRoot? root;
+            try { root = JsonSerializer.Deserialize(File.ReadAllBytes(Path.Join(dir, Runtime.Overlay.LayeredRoot.FileName)), Runtime.Overlay.LayeredRootJsonContext.Default.LayeredRoot); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException) { continue; } // none: no layered root
+            foreach (var l in root?.Lowers ?? []) yield return l;
+        }
     }
 
     static string? TryRead(string path)

@@ -3,13 +3,17 @@ using Rlrun.Images.Oci;
 namespace Rlrun.Images.Store;
 
 /// <summary>rmi and prune: removes index entries first (one atomic index write), then the layers and
-/// blobs nothing references any more. Holds gc.lock exclusively, so no import is between storing a
-/// layer and naming it.</summary>
+/// blobs nothing references any more, then the short links that lead nowhere. Holds gc.lock
+/// exclusively, so no import is between storing a layer and naming it, and no image run is between
+/// finding its image and writing its reference (ImageBundle holds it shared).</summary>
 public sealed class ImageCollector(ImageStore store, Action<string>? debug)
 {
-    public sealed record Removal(IReadOnlyList<string> Untagged, IReadOnlyList<string> Deleted);
+    /// <param name="KeptFor">containers that use the image: it lost its names but stays until they are deleted</param>
+    public sealed record Removal(IReadOnlyList<string> Untagged, IReadOnlyList<string> Deleted, IReadOnlyList<string>? KeptFor = null);
 
-    /// <summary>Untags REF when it is a name the image shares with others; else deletes the image.</summary>
+    /// <summary>Untags REF when it is a name the image shares with others; else deletes the image.
+    /// An image a container uses (force) only loses its names: the container's root is mounted
+    /// from its layers, which stay until the last such container is deleted and prune runs.</summary>
     public Removal Remove(string reference, bool force)
     {
         using var gc = FileLock.Exclusive(store.Paths.GcLock);
@@ -24,6 +28,12 @@ public sealed class ImageCollector(ImageStore store, Action<string>? debug)
             {
                 image.Names.Remove(name!.ToString());
                 return (true, new Removal([name!.ToString()], []));
+            }
+            if (users.Count > 0)
+            {
+                var names = image.Names.ToList();
+                image.Names.Clear();
+                return (names.Count > 0, new Removal(names, [], users));
             }
             Forget(index, image);
             return (true, new Removal(image.Names.ToList(), [image.Id]));
@@ -56,12 +66,15 @@ public sealed class ImageCollector(ImageStore store, Action<string>? debug)
         }
     }
 
-    /// <summary>Removes layers with no reference (records first, then directories) and unreferenced blobs.</summary>
+    /// <summary>Removes layers with no reference (records first, then directories), unreferenced
+    /// blobs, and short links whose layer is gone.</summary>
     void Collect()
     {
         var (unusedLayers, referencedBlobs) = store.Index.Update(index =>
         {
-            var unused = index.Layers.Where(l => l.Value.Refs <= 0).Select(l => l.Key).ToList();
+            // A count can only be trusted as far as the images agree: a layer no image lists goes too.
+            var listed = index.Images.SelectMany(i => i.Layers).Select(l => Digest.Parse(l.DiffId, "diff_id").Hex).ToHashSet();
+            var unused = index.Layers.Where(l => l.Value.Refs <= 0 || !listed.Contains(l.Key)).Select(l => l.Key).ToList();
             foreach (var hex in unused) index.Layers.Remove(hex);
             var blobs = new HashSet<string>();
             foreach (var i in index.Images)
@@ -90,5 +103,6 @@ public sealed class ImageCollector(ImageStore store, Action<string>? debug)
             store.Blobs.Delete(blob);
         }
         if (store.Blobs.RemovePartials() is > 0 and var partials) debug?.Invoke($"removed {partials} partial download(s)");
+        foreach (var link in Run.ShortLinks.Collect(store.Paths)) debug?.Invoke($"removed short link {link}");
     }
 }

@@ -13,6 +13,12 @@ public sealed class PodmanFactAttribute : FactAttribute
     }
 }
 
+/// <summary>PodmanFact that also needs the loopback registry (docker-registry and skopeo).</summary>
+public sealed class PodmanRegistryFactAttribute : FactAttribute
+{
+    public PodmanRegistryFactAttribute() => Skip = new PodmanFactAttribute().Skip ?? new RegistryFactAttribute().Skip;
+}
+
 public sealed class PodmanTheoryAttribute : TheoryAttribute
 {
     public PodmanTheoryAttribute()
@@ -42,7 +48,10 @@ public sealed class PodmanWorld : IDisposable
     readonly string _pausePidFile = Path.Join(Host.RuntimeDir, "libpod", "tmp", "pause.pid");
     readonly bool _pauseWasThere;
 
-    public PodmanWorld()
+    public PodmanWorld() : this(importImage: true) { }
+
+    /// <param name="importImage">false: an empty store (the test pulls what it runs)</param>
+    public PodmanWorld(bool importImage)
     {
         // Short: podman refuses a runroot longer than 50 characters (the run's directory is longer).
         _dir = Path.Join(Path.GetTempPath(), $"rlpm-{Guid.NewGuid().ToString("N")[..8]}");
@@ -50,6 +59,7 @@ public sealed class PodmanWorld : IDisposable
         _pauseWasThere = File.Exists(_pausePidFile);
         Directory.CreateDirectory(Path.Join(_dir, "home"));
         Host.ChownToUser(_dir);
+        if (!importImage) return;
         string tar = Path.Join(_dir, "rootfs.tar");
         Proc.Run(Host.AsUser("/bin/tar", ["-C", Host.TemplateRootfs, "-cf", tar, "."])).EnsureSuccess("tar of the template rootfs");
         Proc.Run(Spec("runc", ["import", tar, Image]), timeout: TimeSpan.FromSeconds(120)).EnsureSuccess("podman import");

@@ -1,10 +1,12 @@
 using System.Text;
 using Rlrun.Images.Layout;
 using Rlrun.Images.Oci;
+using Rlrun.Images.Run;
 using Rlrun.Images.Store;
 using Rlrun.Images.Unpack;
 using Rlrun.IntegrationTests.Harness;
 using Rlrun.Runtime.Interop;
+using Rlrun.Runtime.Overlay;
 using Rlrun.UnitTests.Support;
 using Xunit;
 
@@ -150,8 +152,56 @@ public class ImageStoreTests
         Assert.Single(store.List());
         store.RemoveUser(image.Id, "ctr1");
         store.AddUser(image.Id[..12], "ctr2");
-        collector.Remove("busy", force: true);
+        // Forced: the names go, the image and its layers stay while the container uses them.
+        var forced = collector.Remove("busy", force: true);
+        Assert.Equal(["busy:latest"], forced.Untagged.Select(n => n.Split('/')[^1]));
+        Assert.Empty(forced.Deleted);
+        Assert.Equal(["ctr2"], forced.KeptFor);
+        Assert.Empty(Assert.Single(store.List()).Names);
+        Assert.All(store.Index.Read().Layers.Keys, hex => Assert.True(Directory.Exists(store.Paths.LayerDiff(new Digest(hex)))));
+        Assert.Empty(collector.Prune());
+        store.RemoveUser(image.Id, "ctr2");
+        Assert.Equal([image.Id], collector.Prune());
         Assert.Empty(store.List());
+        Assert.Empty(Directory.EnumerateDirectories(store.Paths.Layers));
+    }
+
+    [Fact]
+    public void Prune_removes_short_links_to_no_layer_and_layers_no_image_lists()
+    {
+        var (t, layout, _) = Layout();
+        using var _d = t;
+        var store = ImageStore.Open(t.Join("s"), new CountingUnpacker());
+        var image = Import(store, layout, "kept");
+        var diffIds = image.Layers.Select(l => Digest.Parse(l.DiffId, "diff_id")).ToList();
+        var links = diffIds.Select(d => ShortLinks.For(store.Paths, d)).ToList();
+        string linkDir = Path.Join(store.Paths.Root, ShortLinks.Dir);
+        // A link whose layer went, and one a race made for a live layer that nothing names.
+        File.CreateSymbolicLink(Path.Join(linkDir, "DANGLINGAAAAAAAAAAAAAAAAAA"), "../layers/0000/diff");
+        File.CreateSymbolicLink(Path.Join(linkDir, "RACELOSERAAAAAAAAAAAAAAAAA"), $"../layers/{diffIds[0].Hex}/diff");
+        // A container's layers.json names a link its layer does not: kept (its restart mounts it).
+        string ctr = Path.Join(ContainerReferences.Dir(store.Paths), "c1");
+        Directory.CreateDirectory(ctr);
+        File.CreateSymbolicLink(Path.Join(linkDir, "CONTAINERSAAAAAAAAAAAAAAAA"), $"../layers/{diffIds[1].Hex}/diff");
+        File.WriteAllText(Path.Join(ctr, LayeredRoot.FileName), $$"""{"driver":"overlay","lowers":["l/CONTAINERSAAAAAAAAAAAAAAAA"]}""");
+        // A layer with a count but no image listing it (a count gone wrong), with its link.
+        var strayBytes = new LayerBuilder().File("stray", "x").Build();
+        var (t2, strayLayout, stray) = Layout(strayBytes);
+        using var _d2 = t2;
+        var strayImage = Import(store, strayLayout, "stray");
+        string strayLink = ShortLinks.For(store.Paths, Digest.Parse(stray.DiffIds[0], "diff_id"));
+        store.Index.Update(index => { index.Images.RemoveAll(i => i.Id == strayImage.Id); });
+
+        new ImageCollector(store, null).Prune();
+        var left = Directory.EnumerateFileSystemEntries(linkDir).Select(Path.GetFileName).Order().ToList();
+        Assert.Equal(links.Select(l => l[2..]).Append("CONTAINERSAAAAAAAAAAAAAAAA").Order(), left);
+        Assert.False(Directory.Exists(store.Paths.Layer(Digest.Parse(stray.DiffIds[0], "diff_id"))));
+        Assert.DoesNotContain(strayLink[2..], left);
+        Assert.Equal(diffIds.Select(d => d.Hex).Order(), store.Index.Read().Layers.Keys.Order());
+
+        Directory.Delete(ctr, recursive: true);
+        new ImageCollector(store, null).Prune();
+        Assert.Equal(links.Select(l => l[2..]).Order(), Directory.EnumerateFileSystemEntries(linkDir).Select(Path.GetFileName).Order());
     }
 
     [Fact]
