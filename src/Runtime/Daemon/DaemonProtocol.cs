@@ -19,6 +19,8 @@ public sealed record DaemonRequest
     public double? RestartDelayMs { get; init; }
     public double? RestartMaxDelayMs { get; init; }
     public double? RestartResetAfterMs { get; init; }
+    /// <summary>run: the container's network (--network, -p, --dns, --add-host); null: its config.json's</summary>
+    public Network.NetworkArgs? Network { get; init; }
     /// <summary>kill, stop: the signal number</summary>
     public int? Signal { get; init; }
     public bool All { get; init; }
