@@ -23,8 +23,8 @@ public static class Loopback
         catch (SocketException) { return false; }
     }
 
-    public static ProcResult Curl(int port) =>
-        Proc.Run("/usr/bin/curl", ["-sS", "--max-time", "3", $"http://127.0.0.1:{port}/"], timeout: TimeSpan.FromSeconds(10));
+    public static ProcResult Curl(int port, string path = "/") =>
+        Proc.Run("/usr/bin/curl", ["-sS", "--max-time", "3", $"http://127.0.0.1:{port}{path}"], timeout: TimeSpan.FromSeconds(10));
 
     /// <summary>state.json's "network" of the container whose state dir is DIR (null: none recorded).</summary>
     public static JsonObject? NetworkState(string dir)
