@@ -40,14 +40,7 @@ static class Supervisor
         if (o.PidFile is { } pid) { argv.Add("--pid-file"); argv.Add(Path.GetFullPath(pid)); }
         if (o.NoPivot) argv.Add("--no-pivot");
         if (o.Debug) argv.Add("--debug");
-        if (o.Network is { } net)
-        {
-            var n = Runtime.Network.NetworkArgs.From(net);
-            argv.AddRange(["--network", n.Mode]);
-            foreach (string p in n.Publish ?? []) argv.AddRange(["--publish", p]);
-            foreach (string d in n.Dns ?? []) argv.AddRange(["--dns", d]);
-            foreach (string h in n.AddHost ?? []) argv.AddRange(["--add-host", h]);
-        }
+        if (o.Network is { } net) argv.AddRange(Runtime.Network.NetworkArgs.From(net).ToFlags());
         argv.Add(o.Id);
         return ExecSupervisor(argv);
     }

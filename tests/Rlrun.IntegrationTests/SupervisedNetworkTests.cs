@@ -124,6 +124,10 @@ public sealed class SupervisedNetworkTests : IDisposable
         Assert.True(r.ExitCode == 0, r.ToString());
         WaitFor(() => Serves(port), "the supervised container to serve", () => Loopback.Curl(port).ToString());
         Assert.Equal("pasta", Loopback.NetworkState(Dir(id))!["mode"]!.GetValue<string>());
+        // A unit generated to take it over from the daemon runs it with the same network.
+        var unit = Rl(["generate", "systemd", id]);
+        Assert.True(unit.ExitCode == 0, unit.ToString());
+        Assert.Contains($" --network pasta --publish 127.0.0.1:{port}:80/tcp {id}\n", unit.Stdout);
 
         var (_, helper) = KillInitAndWaitForTheRestart(id, port, () => Rl(["logs", id]).ToString());
         // And once more: each restart frees the port before the next helper takes it.

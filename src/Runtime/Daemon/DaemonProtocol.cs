@@ -62,4 +62,5 @@ public sealed record SupervisedContainer
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(DaemonRequest))]
 [JsonSerializable(typeof(DaemonResponse))]
+[JsonSerializable(typeof(Network.NetworkArgs))]
 public sealed partial class DaemonJsonContext : JsonSerializerContext;

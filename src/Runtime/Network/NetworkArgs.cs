@@ -19,6 +19,16 @@ public sealed record NetworkArgs(string Mode, List<string>? Publish = null, List
         return request;
     }
 
+    /// <summary>The flags again, as rlrun-supervisor's and `rlrun run`'s command lines take them.</summary>
+    public IEnumerable<string> ToFlags()
+    {
+        yield return "--network";
+        yield return Mode;
+        foreach (string p in Publish ?? []) { yield return "--publish"; yield return p; }
+        foreach (string d in Dns ?? []) { yield return "--dns"; yield return d; }
+        foreach (string h in AddHost ?? []) { yield return "--add-host"; yield return h; }
+    }
+
     // By value, lists included: a record read back equals the one written.
     public bool Equals(NetworkArgs? other) =>
         other is not null && Mode == other.Mode && Same(Publish, other.Publish) && Same(Dns, other.Dns) && Same(AddHost, other.AddHost);

@@ -35,6 +35,25 @@ public sealed class NetworkArgsTests
         Assert.Null(args.Publish);
     }
 
+    /// <summary>generate systemd reads the daemon's record without the actors: the network comes with it,
+    /// as the flags the unit's `rlrun run` takes.</summary>
+    [Fact]
+    public void A_daemon_record_gives_its_network_flags_to_generate_systemd()
+    {
+        string root = Path.Join(Path.GetTempPath(), "rlrun-netargs-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(Path.Join(root, ".supervised"));
+        try
+        {
+            File.WriteAllText(Rlrun.Runtime.Daemon.DaemonPaths.Record(root, "web"), """
+                {"spec":{"id":"web","bundle":"/b","noPivot":false,"network":{"mode":"pasta","publish":["127.0.0.1:8080:80/tcp"],"addHost":["db:192.0.2.10"]}},"policy":"always"}
+                """);
+            var spec = Rlrun.Runtime.Daemon.SupervisedSpec.Read(root, "web")!;
+            Assert.Equal(new NetworkArgs("pasta", ["127.0.0.1:8080:80/tcp"], null, ["db:192.0.2.10"]), spec.Network);
+            Assert.Equal("--network pasta --publish 127.0.0.1:8080:80/tcp --add-host db:192.0.2.10", string.Join(' ', spec.Network!.ToFlags()));
+        }
+        finally { Directory.Delete(root, recursive: true); }
+    }
+
     [Theory]
     [InlineData("bogus", null, "--network \"bogus\"")]
     [InlineData("none", "8080:80", "-p needs --network pasta or slirp4netns")]
