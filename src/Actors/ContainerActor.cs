@@ -215,6 +215,13 @@ public sealed class ContainerActor : ReceiveActor, IWithTimers
         if (seen?.Init is { } init && seen.Status is ContainerStatus.Running or ContainerStatus.Paused)
         {
             Watch(init);
+            // Its network helper lives apart from any daemon; one killed meanwhile is started again.
+            try { _driver.Readopt(r.Spec); }
+            catch (Exception e)
+            {
+                _lastError = e.Message;
+                _log.Warning("container {0}: adoption: {1}", _id, e.Message);
+            }
             Enter(seen.Status == ContainerStatus.Paused ? LifecycleState.Paused : LifecycleState.Running);
             // The previous daemon was stopping it: finish that stop.
             if (r.State == LifecycleState.Stopping) Self.Tell(new Stop(_id), ActorRefs.NoSender);

@@ -40,6 +40,7 @@ static class Supervisor
         if (o.PidFile is { } pid) { argv.Add("--pid-file"); argv.Add(Path.GetFullPath(pid)); }
         if (o.NoPivot) argv.Add("--no-pivot");
         if (o.Debug) argv.Add("--debug");
+        if (o.Network is { } net) argv.AddRange(Runtime.Network.NetworkArgs.From(net).ToFlags());
         argv.Add(o.Id);
         return ExecSupervisor(argv);
     }
@@ -56,6 +57,7 @@ static class Supervisor
             PidFile = o.PidFile is { } p ? Path.GetFullPath(p) : null, NoPivot = o.NoPivot, Debug = o.Debug,
             RestartDelayMs = s.RestartInitialDelay.TotalMilliseconds, RestartMaxDelayMs = s.RestartMaxDelay.TotalMilliseconds,
             RestartResetAfterMs = s.RestartResetAfter.TotalMilliseconds,
+            Network = o.Network is { } net ? Runtime.Network.NetworkArgs.From(net) : null,
         });
         return 0;
     }

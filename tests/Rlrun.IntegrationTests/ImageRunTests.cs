@@ -346,6 +346,12 @@ public sealed class ImageRunTests(ImageRunFixture f) : IClassFixture<ImageRunFix
         var e = Rl("exec", id, "cat", "/mark");
         Assert.True(e.ExitCode == 0, e.ToString());
         Assert.Equal("first", e.Stdout.Trim());
+        // Networked by default under --restart too, and again after the restart.
+        var network = Loopback.NetworkState(f.Sandbox.StateDir(id));
+        Assert.True(network is not null, "the restarted container has no network recorded");
+        Assert.Equal(File.Exists("/usr/bin/pasta") ? "pasta" : "slirp4netns", network!["mode"]!.GetValue<string>());
+        int helper = network["helperPid"]!.GetValue<int>();
+        Assert.False(Host.ProcessGone(helper), $"helper {helper} of the restarted container is not running");
         // kill -9 of the daemon: the container runs on; the delete (through the next daemon) removes all.
         int daemon = DaemonPing.Pid(Rl("daemon", "--ping")) ?? throw new InvalidOperationException("no daemon answers");
         Host.Signal(daemon, Host.SIGKILL);
@@ -354,6 +360,35 @@ public sealed class ImageRunTests(ImageRunFixture f) : IClassFixture<ImageRunFix
         var d = Rl("delete", "--force", id);
         Assert.True(d.ExitCode == 0, d.ToString());
         AssertGone(id);
+        Assert.True(Host.ProcessGone(helper), $"helper {helper} outlived delete");
+        Assert.Empty(Loopback.HelpersOf(f.Sandbox.StateDir(id)));
+    }
+
+    /// <summary>Issue 14's item 6 for an image container: busybox httpd of the image on a published
+    /// port under --restart=always (the daemon), fetched with curl; after kill -9 of its init it
+    /// serves again on the same port; delete frees it.</summary>
+    [SubIdFact]
+    public void A_supervised_image_container_serves_its_published_port_again_after_kill_9_of_its_init()
+    {
+        Ready();
+        Assert.True(File.Exists("/usr/bin/pasta") || File.Exists("/usr/bin/slirp4netns"), "neither pasta (apt-get install passt) nor slirp4netns is installed");
+        string id = NewId("pubrestart");
+        int port = Loopback.FreePort();
+        var r = Rl("run", "-d", "--restart", "always", "-p", $"127.0.0.1:{port}:80", "--image", ImageRunFixture.Image, id, "--",
+            "/bin/busybox", "httpd", "-f", "-p", "80", "-h", "/etc");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        bool Serves() => Loopback.Curl(port, "/base") is { ExitCode: 0 } c && c.Stdout.Trim() == "base"; // the image's /etc/base
+        string url = $"http://127.0.0.1:{port}/base";
+        WaitFor(Serves, $"{url} to be served", () => Loopback.Curl(port, "/base").ToString());
+        int init = f.Sandbox.State(id)["pid"]!.GetValue<int>();
+        Host.Signal(init, Host.SIGKILL);
+        WaitFor(() => f.Sandbox.Status(id) == "running" && f.Sandbox.State(id)["pid"]!.GetValue<int>() != init && Serves(),
+            $"{url} served again by the restarted container", () => Loopback.Curl(port, "/base").ToString());
+        var d = Rl("delete", "--force", id);
+        Assert.True(d.ExitCode == 0, d.ToString());
+        AssertGone(id);
+        Assert.Empty(Loopback.HelpersOf(f.Sandbox.StateDir(id)));
+        WaitFor(() => Loopback.PortFree(port), $"port {port} free after delete", seconds: 3);
     }
 
     // .ci/run installs it: a machine without it fails here, naming the package.

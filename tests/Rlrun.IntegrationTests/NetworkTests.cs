@@ -279,10 +279,99 @@ public sealed class NetworkTests : IDisposable
         Assert.True(r.ExitCode == 0, r.ToString());
         WaitUntil(() => Curl(port).Stdout.Contains(Page), "the first container serves");
         // The second one reaches the first's httpd on its own loopback: one network namespace.
-        var client = _s.NewBundle(["/bin/busybox", "wget", "-q", "-O", "-", "http://127.0.0.1:80/"]);
+        var client = _s.NewBundle(["/bin/busybox", "sh", "-c", "readlink /proc/self/ns/net; wget -q -O - http://127.0.0.1:80/"]);
         var c = _s.Rl("run", "--bundle", client.Path, "--network", $"container:{web}", _s.NewId("net-joiner"));
         Assert.True(c.ExitCode == 0, c.ToString());
         Assert.Contains(Page, c.Stdout);
+        Assert.Equal(NetNs(_s.State(web)["pid"]!.GetValue<int>()), c.Stdout.Split('\n')[0]);
+    }
+
+    /// <summary>/proc/PID/ns/net's link, net:[INODE]: the same for every process of one network namespace.</summary>
+    static string NetNs(int pid) => new FileInfo($"/proc/{pid}/ns/net").LinkTarget!;
+
+    /// <summary>ns:PATH of a network namespace the test makes, as `ip netns` keeps them: unshare as the
+    /// test user (a user namespace of its own, which owns the new network namespace), a server on its
+    /// loopback, and, as root, a bind of /proc/PID/ns/net on a file. The container's process is in
+    /// that namespace (same inode) and reaches the server on its loopback.</summary>
+    [UserFact]
+    public void Ns_path_joins_a_network_namespace_the_test_made()
+    {
+        string www = Path.Join(_s.Dir, "nswww");
+        Directory.CreateDirectory(www);
+        File.WriteAllText(Path.Join(www, "index.html"), Page + "\n");
+        Host.ChownToUser(www);
+        var holder = Proc.Start(Host.AsUser("/usr/bin/unshare", ["--user", "--map-root-user", "--net", "/bin/busybox", "sh", "-c",
+            $"/bin/busybox ip link set lo up && exec /bin/busybox httpd -f -p 127.0.0.1:8080 -h {www}"]));
+        string? bound = null;
+        try
+        {
+            WaitUntil(() => File.Exists($"/proc/{holder.Pid}/ns/net") && NetNs(holder.Pid) != NetNs(Environment.ProcessId), "the holder's own network namespace");
+            string path = $"/proc/{holder.Pid}/ns/net";
+            if (Host.IsRoot)
+            {
+                bound = Path.Join(_s.Dir, "netns");
+                File.WriteAllText(bound, "");
+                Proc.Run("mount", ["--bind", path, bound]).EnsureSuccess("mount --bind the holder's netns");
+                path = bound;
+            }
+            var b = _s.NewBundle(["/bin/busybox", "sh", "-c", "readlink /proc/self/ns/net; for i in 1 2 3 4 5 6 7 8 9 10; do wget -q -O - http://127.0.0.1:8080/ && exit 0; sleep 0.2; done; exit 1"]);
+            var r = _s.Rl("run", "--bundle", b.Path, "--network", $"ns:{path}", _s.NewId("net-ns"));
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.Equal(NetNs(holder.Pid), r.Stdout.Split('\n')[0]);
+            Assert.Contains(Page, r.Stdout);
+        }
+        finally
+        {
+            if (bound is not null) Proc.Run("umount", [bound]);
+            holder.Dispose();
+        }
+    }
+
+    [UserFact]
+    public void Ns_path_of_a_file_that_is_no_namespace_is_refused_naming_it()
+    {
+        string file = Path.Join(_s.Dir, "not-a-netns");
+        File.WriteAllText(file, "");
+        string id = _s.NewId("net-nsbad");
+        var r = _s.Rl("run", "-d", "--bundle", HttpdBundle().Path, "--network", $"ns:{file}", id);
+        Assert.True(r.ExitCode != 0, r.ToString());
+        Assert.Contains($"--network ns:{file}: not a namespace file", r.Stderr);
+        Assert.False(Directory.Exists(_s.StateDir(id)), "a refused run leaves its state dir");
+    }
+
+    /// <summary>--network host: no network namespace of its own; a server the container binds on the
+    /// loopback is the host's, reached from here without any helper.</summary>
+    [UserFact]
+    public void Host_network_a_loopback_server_in_the_container_is_reachable_from_the_host()
+    {
+        int port = FreePort();
+        string id = _s.NewId("net-host");
+        var b = WithPage(_s.NewBundle(["/bin/busybox", "httpd", "-f", "-p", $"127.0.0.1:{port}", "-h", "/www"]));
+        var r = _s.Rl("run", "-d", "--bundle", b.Path, "--network", "host", id);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        WaitUntil(() => Curl(port).Stdout.Contains(Page), $"the container's httpd on the host's 127.0.0.1:{port}");
+        Assert.Equal(NetNs(Environment.ProcessId), NetNs(_s.State(id)["pid"]!.GetValue<int>()));
+        Assert.Empty(HelpersOf(id));
+        Assert.Equal("host", NetworkState(id)["mode"]!.GetValue<string>());
+    }
+
+    [UserFact]
+    public void Dns_and_add_host_are_in_the_containers_resolv_conf_and_hosts()
+    {
+        var b = _s.NewBundle(["/bin/busybox", "sh", "-c", "cat /etc/resolv.conf; echo ---; cat /etc/hosts; echo ---; hostname"]);
+        var r = _s.Rl("run", "--bundle", b.Path, "--network", "none", "--dns", "192.0.2.53", "--dns", "192.0.2.54",
+            "--add-host", "db.example:192.0.2.10", "--add-host", "cache:192.0.2.11", _s.NewId("net-dns"));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var parts = r.Stdout.Split("---\n");
+        Assert.Equal("nameserver 192.0.2.53\nnameserver 192.0.2.54\n", parts[0]);
+        var hosts = parts[1].Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains("127.0.0.1\tlocalhost", hosts);
+        Assert.Contains("192.0.2.10\tdb.example", hosts);
+        Assert.Contains("192.0.2.11\tcache", hosts);
+        Assert.Contains($"127.0.1.1\t{parts[2].Trim()}", hosts); // the container's hostname
+        // The bundle's own files are untouched: the container's are binds from its state dir.
+        string own = Path.Join(b.Rootfs, "etc", "resolv.conf");
+        Assert.False(File.Exists(own) && File.ReadAllText(own).Contains("192.0.2.53"), "the bundle's resolv.conf was written");
     }
 }
 

@@ -36,6 +36,10 @@ public interface IContainerDriver
     /// <summary>null when the store has no such container.</summary>
     ObservedContainer? Observe(string id);
 
+    /// <summary>Adoption of a running container: gives back what it needs of its supervisor besides
+    /// a watch of its init (a network helper that is gone, started again). Throws on failure.</summary>
+    void Readopt(ContainerSpec spec) { }
+
     /// <summary>Completes when the init exits: with its exit code when it is our child (waitpid, which
     /// also reaps it), with null when it is not (a re-adopted init: a pidfd tells that it exited, not how).</summary>
     Task<int?> WatchExit(InitProcess init);

@@ -50,4 +50,11 @@ public sealed class RuntimeContainerDriver(StateStore store, Action<string>? deb
     }
 
     public Task<int?> WatchExit(InitProcess init) => ExitWatch.Start(init);
+
+    public void Readopt(ContainerSpec spec)
+    {
+        if (spec.Network is not { } network) return;
+        if (Rlrun.Runtime.Network.NetworkRevival.Revive(Store, spec.Id, network.ToRequest(), debug, warn) is { } fresh)
+            warn?.Invoke($"container {spec.Id}: its network helper was gone: {fresh.Mode} started again (helper {fresh.HelperPid})");
+    }
 }

@@ -87,7 +87,9 @@ public sealed class GenerateCommand : ICommand
         u.Append("Environment=RLRUN_SDNOTIFY=ready\n");
         if (supervised is not null) u.Append($"ExecStartPre=-{rl} stop -t {stopTimeout} {id}\n");
         u.Append($"ExecStartPre=-{rl} {delete} {id}\n");
-        u.Append($"ExecStart={rl} run --bundle {bundle}{(supervised?.NoPivot == true ? " --no-pivot" : "")} {id}\n");
+        // The daemon's network flags go with it, so the unit's container gets the same network and ports.
+        string network = supervised?.Network is { } n ? " " + string.Join(' ', n.ToFlags()) : "";
+        u.Append($"ExecStart={rl} run --bundle {bundle}{(supervised?.NoPivot == true ? " --no-pivot" : "")}{network} {id}\n");
         u.Append($"ExecStop={rl} kill {id} TERM\n");
         u.Append($"ExecStopPost=-{rl} {delete} {id}\n");
         u.Append($"Restart={restart}\n");

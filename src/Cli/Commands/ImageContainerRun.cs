@@ -24,16 +24,10 @@ static class ImageContainerRun
         if (rm && restart is not null and not "no") throw new UsageException("--rm and --restart cannot be combined (a restarted container is kept)");
         if (rm && create) throw new UsageException("create --image: --rm belongs to run");
 
-        // An image container is networked by default, as podman's are (pasta, else slirp4netns). The
-        // supervisor and the daemon do not carry a network yet: with --restart only an explicit
-        // network is refused, and the default is left out (the container has loopback only).
-        var network = NetworkFlags.Parse(args);
-        string policyAsked = restart ?? ctx.Settings.RestartPolicy;
-        bool supervised = !create && (policyAsked != "no" || (detach && restart is not null));
-        if (supervised && network is not null)
-            throw new UsageException("--network, -p, --dns and --add-host do not work with --restart yet: run without --restart");
-        if (!supervised && network is null)
-            network = new NetworkRequest(NetworkDefaults.ForImageContainer(ctx.WarnOnce), [], [], []);
+        // An image container is networked by default, as podman's are (pasta, else slirp4netns),
+        // supervised or not: the supervisor and the daemon give it back on every restart.
+        var network = NetworkFlags.Parse(args)
+            ?? new NetworkRequest(NetworkDefaults.ForImageContainer(ctx.WarnOnce), [], [], []);
 
         var store = ImageStoreArgs.Open(ctx, args);
         Action<string>? debug = ctx.Log.DebugEnabled ? ctx.Log.Debug : null;

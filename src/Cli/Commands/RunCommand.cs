@@ -33,12 +33,8 @@ public sealed class RunCommand : ICommand
         // output goes where rlrun's goes). In the foreground, --restart=no has nothing to supervise.
         bool explicitRestart = args.Value("restart") is not null;
         if (policy != "no" || (detach && explicitRestart))
-        {
-            // The supervisor and the daemon do not carry the network flags yet (issue 14).
-            if (options.Network is not null)
-                throw new UsageException("--network, -p, --dns and --add-host do not work with --restart yet: run without --restart (or with -d and no --restart)");
+            // The network flags go along: every restart gets its network and ports back.
             return Supervisor.Exec(ctx, options, policy, detach);
-        }
         return new ContainerRun(ctx.Store, ctx.Log.Debug, ctx.WarnOnce).Run(options, detach, args.Bool("keep"));
     }
 

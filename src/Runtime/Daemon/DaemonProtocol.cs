@@ -19,6 +19,8 @@ public sealed record DaemonRequest
     public double? RestartDelayMs { get; init; }
     public double? RestartMaxDelayMs { get; init; }
     public double? RestartResetAfterMs { get; init; }
+    /// <summary>run: the container's network (--network, -p, --dns, --add-host); null: its config.json's</summary>
+    public Network.NetworkArgs? Network { get; init; }
     /// <summary>kill, stop: the signal number</summary>
     public int? Signal { get; init; }
     public bool All { get; init; }
@@ -60,4 +62,5 @@ public sealed record SupervisedContainer
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(DaemonRequest))]
 [JsonSerializable(typeof(DaemonResponse))]
+[JsonSerializable(typeof(Network.NetworkArgs))]
 public sealed partial class DaemonJsonContext : JsonSerializerContext;

@@ -95,6 +95,9 @@ public static unsafe class HelperProcess
     /// its parent-death signal; the helper is signalled too, in case the watcher is already gone.</summary>
     public static void Stop(NetworkState s) => Stop(s.WatcherPid, s.WatcherStartTime, s.HelperPid, s.HelperStartTime);
 
+    /// <summary>Both the watcher and the helper recorded run (the same processes: start times checked).</summary>
+    public static bool Running(NetworkState s) => Alive(s.WatcherPid, s.WatcherStartTime) && Alive(s.HelperPid, s.HelperStartTime);
+
     static void Stop(int watcher, ulong watcherStart, int helper, ulong helperStart)
     {
         KillIfSame(watcher, watcherStart);

@@ -22,6 +22,9 @@ public static class NetworkSpec
             case NetworkMode.Namespace:
                 if (!File.Exists(request.Mode.Target)) throw new ArgumentException($"--network ns:{request.Mode.Target}: no such file");
                 nss.Add(new SpecNamespace { Type = "network", Path = request.Mode.Target });
+                if (nss.FirstOrDefault(n => n.Type == "user") is { Path: null } own
+                    && NamespaceOwner.UserNamespaceToJoin(request.Mode.Target!) is { } owner)
+                    JoinUserNamespace(spec, own, owner);
                 break;
             case NetworkMode.Container:
                 JoinContainer(spec, nss, request.Mode.Target!, store);
@@ -58,11 +61,14 @@ public static class NetworkSpec
         if (!ContainerStatus.InitAlive(other)) throw new ArgumentException($"--network container:{id}: container {id} is not running");
         nss.Add(new SpecNamespace { Type = "network", Path = $"/proc/{other.Pid}/ns/net" });
         if (nss.FirstOrDefault(n => n.Type == "user") is { Path: null } user)
-        {
-            user.Path = $"/proc/{other.Pid}/ns/user";
-            spec.Linux!.UidMappings = null;
-            spec.Linux.GidMappings = null;
-        }
+            JoinUserNamespace(spec, user, $"/proc/{other.Pid}/ns/user");
+    }
+
+    static void JoinUserNamespace(OciSpec spec, SpecNamespace user, string path)
+    {
+        user.Path = path;
+        spec.Linux!.UidMappings = null;
+        spec.Linux.GidMappings = null;
     }
 
     public static string HostsText(NetworkRequest request, string hostname)

@@ -53,7 +53,9 @@ public sealed class RequestHandler(IActorRef supervisor, DaemonArgs options, Fun
         if (!RestartPolicy.TryParse(r.Restart ?? "no", out var policy, out string? error)) throw new ArgumentException($"run: {error}");
         var d = options.Backoff;
         var backoff = new RestartBackoff(Ms(r.RestartDelayMs) ?? d.Initial, Ms(r.RestartMaxDelayMs) ?? d.Max, Ms(r.RestartResetAfterMs) ?? d.ResetAfter);
-        var spec = new ContainerSpec(id, Path.GetFullPath(r.Bundle), r.NoPivot, r.CgroupManager ?? options.CgroupManager, r.PidFile, r.Debug);
+        // Checked here, so a bad value is the request's error and not a failed start.
+        r.Network?.ToRequest();
+        var spec = new ContainerSpec(id, Path.GetFullPath(r.Bundle), r.NoPivot, r.CgroupManager ?? options.CgroupManager, r.PidFile, r.Debug, r.Network);
         supervisor.Ask<ContainerSnapshot>(new Create(spec, policy, backoff), AskTimeout).GetAwaiter().GetResult();
         try { return One(new Start(id)); }
         catch (Exception e) when (e is ContainerCommandException or AskTimeoutException)

@@ -91,6 +91,24 @@ public sealed class SupervisionStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_record_keeps_the_network_flags_for_every_restart()
+    {
+        var store = new SupervisionStore(_root.Path);
+        var network = new Rlrun.Runtime.Network.NetworkArgs("slirp4netns:allow_host_loopback=true", ["127.0.0.1:8080:80/tcp", "5353:53/udp"], ["10.0.2.3"], ["db:10.0.2.100"]);
+        var record = Record("web") with { Spec = new ContainerSpec("web", "/b", Network: network) };
+
+        store.Save(record);
+
+        var read = store.Load("web")!;
+        Assert.Equal(record, read);
+        var request = read.Spec.ToCreateOptions().Network!;
+        Assert.Equal("slirp4netns", request.Mode.Kind);
+        Assert.Equal(["127.0.0.1:8080:80/tcp", "5353:53/udp"], request.Ports.Select(p => p.ToString()));
+        Assert.Equal(["db:10.0.2.100"], request.AddHosts);
+        Assert.Null(new ContainerSpec("plain", "/b").ToCreateOptions().Network);
+    }
+
+    [Fact]
     public void A_record_outlives_the_container_directory_and_is_not_a_container_to_the_runtime()
     {
         var store = new SupervisionStore(_root.Path);
