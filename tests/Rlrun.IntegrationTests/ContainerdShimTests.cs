@@ -192,3 +192,59 @@ public sealed class ContainerdShimTests(RootContainerd fixture) : IClassFixture<
         KillAndDelete(c, id);
     }
 }
+
+/// <summary>Root switching to the test user (with /etc/subuid and /etc/subgid ranges), Debian's
+/// containerd and rootlesskit.</summary>
+public sealed class RootlessContainerdFactAttribute : FactAttribute
+{
+    public RootlessContainerdFactAttribute()
+    {
+        if (!Host.SwitchesUser) Skip = "requires root switching to RLRUN_TEST_USER: containerd runs as the test user inside RootlessKit";
+        else if (Host.SubUid is null || Host.SubGid is null) Skip = $"requires a range for {Host.UserName} in /etc/subuid and /etc/subgid (scripts/ensure-user.sh adds one)";
+        else if (PrivateContainerd.Missing is { } why) Skip = why;
+        else if (PrivateContainerd.RootlessKit is null) Skip = "requires Debian's rootlesskit package: /usr/bin/rootlesskit is missing";
+    }
+}
+
+public sealed class RootlessContainerd : IDisposable
+{
+    readonly Lazy<PrivateContainerd> _c = new(() => new PrivateContainerd(rootless: true));
+    public PrivateContainerd C => _c.Value;
+    public void Dispose() { if (_c.IsValueCreated) _c.Value.Dispose(); }
+}
+
+/// <summary>A rootless node's containerd: scripts/containerd-rootless.sh runs it as the test user
+/// inside RootlessKit; the shim runs rlrun there with euid 0 in RootlessKit's user namespace
+/// (the user as 0, its subordinate range above). No cgroup is delegated to it on this host, so
+/// rlrun runs the container without one (containerd's default weight asks for no limit).</summary>
+public sealed class RootlessContainerdShimTests(RootlessContainerd fixture) : IClassFixture<RootlessContainerd>
+{
+    static string NewId(string tag) => $"shim-rl-{tag}-{Guid.NewGuid().ToString("N")[..8]}";
+
+    [RootlessContainerdFact]
+    public void Run_and_exec_work_with_rlrun_as_root_of_rootlesskits_user_namespace()
+    {
+        var c = fixture.C;
+        string id = NewId("run");
+        var r = c.Ctr(ContainerdShimTests.RunArgs(c, id, ["--rm"], "sh", "-c", "echo hello-rootless; id -u; cat /proc/self/uid_map; exit 5"));
+        Assert.True(r.ExitCode == 5, r.ToString());
+        var lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("hello-rootless", lines[0]);
+        Assert.Equal("0", lines[1]);
+        // RootlessKit's mapping: container 0 is the test user, 1.. its subordinate range.
+        Assert.Equal(["0", Host.Uid.ToString(), "1"], lines[2].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(["1", Host.SubUid!.Value.Start.ToString()], lines[3].Split(' ', StringSplitOptions.RemoveEmptyEntries)[..2]);
+        // rlrun's warnings go to the shim's --log file, not into the container's stderr.
+        Assert.DoesNotContain("rlrun", r.Stderr);
+
+        string id2 = NewId("exec");
+        ContainerdShimTests.RunDetached(c, id2);
+        var e = c.Ctr(["tasks", "exec", "--exec-id", "e1", id2, "sh", "-c", "echo exec-rootless; exit 3"]);
+        Assert.Equal(3, e.ExitCode);
+        Assert.Equal("exec-rootless", e.Stdout.Trim());
+        var ps = c.Ctr(["tasks", "ps", id2]);
+        Assert.True(ps.ExitCode == 0, ps.ToString());
+        ContainerdShimTests.KillAndDelete(c, id2);
+        Assert.DoesNotContain(id, c.Rlrun(["list", "--quiet"]).Stdout);
+    }
+}
