@@ -5,7 +5,9 @@ namespace Rlrun.Cli;
 
 /// <summary>runc's logging: errors always to stderr; with --log also to that file, as logrus text
 /// (time="..." level=error msg="...") or, with --log-format json, one JSON object a line, which
-/// podman reads back for the error message.</summary>
+/// podman and containerd's shim read back for the error message. Warnings and debug lines go to
+/// the file alone when there is one: under containerd's runc shim, create's stderr is the
+/// container's own stderr (its CRI log), where a runtime's warning does not belong.</summary>
 public sealed class RuntimeLog(string? path, bool json, bool debug)
 {
     public bool DebugEnabled => debug;
@@ -23,8 +25,8 @@ public sealed class RuntimeLog(string? path, bool json, bool debug)
 
     public void Warn(string message)
     {
-        Console.Error.WriteLine($"rlrun: warning: {message}");
-        if (path is not null) Append("warning", message);
+        if (path is null) Console.Error.WriteLine($"rlrun: warning: {message}");
+        else Append("warning", message);
     }
 
     public void Error(string message)
