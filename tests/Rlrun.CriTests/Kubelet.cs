@@ -16,7 +16,8 @@ public sealed class Kubelet(PrivateContainerd containerd)
     public PodSandboxConfig PodConfig(string name) => new()
     {
         Metadata = new PodSandboxMetadata { Name = name, Uid = Guid.NewGuid().ToString(), Namespace = "cri-tests", Attempt = 0 },
-        Hostname = name,
+        // Empty, as kubelet sends it for a host-network pod: the host's UTS namespace is not the pod's to name.
+        Hostname = "",
         LogDirectory = Path.Join(containerd.LogDir, name),
         Linux = new LinuxPodSandboxConfig
         {
