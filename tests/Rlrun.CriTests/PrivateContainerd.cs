@@ -105,6 +105,7 @@ public sealed class PrivateContainerd : IDisposable
           stream_server_port = "0"
           enable_selinux = false
           disable_cgroup = {(!CgroupV2Limits).ToString().ToLowerInvariant()}
+          restrict_oom_score_adj = {(!MayLowerOomScore).ToString().ToLowerInvariant()}
           [plugins."io.containerd.grpc.v1.cri".cni]
             bin_dir = "/usr/lib/cni"
             conf_dir = "{Dir}/cni"
@@ -140,10 +141,20 @@ public sealed class PrivateContainerd : IDisposable
         }
     }
 
+    /// <summary>Whether we hold CAP_SYS_RESOURCE (bit 24 of CapEff), which lowering oom_score_adj
+    /// needs: a pod sandbox asks for -998. Without it (this test machine's root lacks it) runc and
+    /// rlrun alike fail to write it, so containerd is told to keep adjustments at or above its own.</summary>
+    static bool MayLowerOomScore =>
+        File.ReadAllLines("/proc/self/status").First(l => l.StartsWith("CapEff:")) is var l &&
+        (Convert.ToUInt64(l["CapEff:".Length..].Trim(), 16) & (1UL << 24)) != 0;
+
     /// <summary>`rlrun --root ROOT list` as the shim sees it (ROOT is the handler's Root option
     /// plus the containerd namespace, k8s.io for the CRI).</summary>
     public ProcResult RlrunList(string rlrun) =>
-        Proc.Run(rlrun, ["--root", Path.Join(RlrunRoot, "k8s.io"), "list"], timeout: TimeSpan.FromSeconds(20));
+        Proc.Run(rlrun, ["--root", Path.Join(RlrunRoot, "k8s.io"), "list", "-q"], timeout: TimeSpan.FromSeconds(20));
+
+    public ProcResult RlrunState(string rlrun, string id) =>
+        Proc.Run(rlrun, ["--root", Path.Join(RlrunRoot, "k8s.io"), "state", id], timeout: TimeSpan.FromSeconds(20));
 
     public void Dispose()
     {
