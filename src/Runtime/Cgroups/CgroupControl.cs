@@ -9,11 +9,13 @@ public static class CgroupControl
     public static bool Exists(string dir) => Directory.Exists(dir);
 
     /// <summary>Writes linux.resources into an existing cgroup, the controllers they need enabled
-    /// in its parent first (update, and what systemd has no property for).</summary>
+    /// in its parent first (update, and what systemd has no property for); a value at the kernel's
+    /// default needs no controller.</summary>
     public static void WriteResources(string dir, Spec.SpecResources? resources)
     {
-        var writes = ResourceFiles.From(resources);
-        CgroupfsManager.EnableControllers(Path.GetDirectoryName(dir)!, ResourceFiles.Controllers(writes));
+        string parent = Path.GetDirectoryName(dir)!;
+        var writes = CgroupfsManager.ApplicableWrites(parent, resources);
+        CgroupfsManager.EnableControllers(parent, ResourceFiles.Controllers(writes));
         foreach (var w in writes) CgroupV2.Write(dir, w.File, w.Value);
     }
 

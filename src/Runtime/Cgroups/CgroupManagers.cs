@@ -97,5 +97,6 @@ public static class CgroupManagers
         public void Destroy(ContainerCgroup cgroup) => CgroupControl.Remove(cgroup.Path);
     }
 
-    public static bool WantsLimits(SpecResources? resources) => ResourceFiles.From(resources).Count > 0;
+    /// <summary>Whether linux.resources asks for anything beyond the kernel's defaults.</summary>
+    public static bool WantsLimits(SpecResources? resources) => ResourceFiles.AnyLimit(ResourceFiles.From(resources));
 }

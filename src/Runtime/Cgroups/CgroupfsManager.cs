@@ -51,14 +51,13 @@ public sealed class CgroupfsManager(string mountPoint, string ownPath, uint euid
     public ContainerCgroup? Create(string id, int pid, SpecResources? resources, string? cgroupsPath, OciSpec spec)
     {
         string dir = PathFor(id, cgroupsPath);
-        var writes = ResourceFiles.From(resources);
-        var controllers = ResourceFiles.Controllers(writes);
         string parent = Path.GetDirectoryName(dir)!;
         var made = new List<string>(); // what a failed create must take away again, deepest first
         try
         {
             EnsureParents(parent, made);
-            EnableControllers(parent, controllers);
+            var writes = ApplicableWrites(parent, resources);
+            EnableControllers(parent, ResourceFiles.Controllers(writes));
             if (Libc.mkdir(dir, 0x1ed) < 0)
             {
                 int err = Libc.LastErrno;
@@ -112,6 +111,18 @@ public sealed class CgroupfsManager(string mountPoint, string ownPath, uint euid
             if (programFd >= 0) Libc.close(programFd);
             Libc.close(cgroupFd);
         }
+    }
+
+    /// <summary>linux.resources as writes into a child of <paramref name="parent"/>, less those at
+    /// the kernel's default whose controller the parent does not have (said in --debug).</summary>
+    public static List<CgroupWrite> ApplicableWrites(string parent, SpecResources? resources)
+    {
+        var all = ResourceFiles.From(resources);
+        if (all.Count == 0) return all;
+        var (writes, leftOut) = ResourceFiles.Applicable(all, CgroupV2.Controllers(parent));
+        if (leftOut.Count > 0)
+            Debug?.Invoke($"linux.resources: {string.Join(", ", leftOut.Select(w => $"{w.File}={w.Value}"))} left out: the kernel's default, and {parent} has no such controller");
+        return writes;
     }
 
     static void EnsureParents(string parent, List<string> made)

@@ -2,11 +2,20 @@ using Rlrun.Runtime.Spec;
 
 namespace Rlrun.Runtime.Cgroups;
 
-/// <summary>One write to a cgroup v2 interface file.</summary>
-public readonly record struct CgroupWrite(string File, string Value)
+/// <summary>One write to a cgroup v2 interface file. AtDefault: the value is what a new cgroup has
+/// anyway (linux.resources.cpu.shares 1024 is the kernel's default weight although runc's formula
+/// writes 39), so a cgroup whose parent lacks the controller behaves the same without the write.</summary>
+public readonly record struct CgroupWrite(string File, string Value, bool AtDefault = false)
 {
     /// <summary>The controller the file belongs to ("memory.max" -> "memory"); null for core files.</summary>
     public string? Controller => File.Split('.')[0] is var c && c is "cgroup" ? null : c;
+
+    /// <summary>Whether the write leaves the file at the kernel's default (flagged, or the value is it).</summary>
+    public bool IsKernelDefault => AtDefault || ResourceFiles.KernelDefaults.TryGetValue(File, out var d) && d == Value;
+
+    // The same file and value are the same write, whatever the flag says of it.
+    public bool Equals(CgroupWrite other) => File == other.File && Value == other.Value;
+    public override int GetHashCode() => HashCode.Combine(File, Value);
 }
 
 /// <summary>linux.resources as cgroup v2 file writes, with runc's conversions (cpu.shares to
@@ -33,11 +42,11 @@ public static class ResourceFiles
         }
         if (r.Cpu is { } c)
         {
-            if (c.Shares is ulong shares && shares != 0) w.Add(new("cpu.weight", SharesToWeight(shares).ToString()));
+            if (c.Shares is ulong shares && shares != 0) w.Add(new("cpu.weight", SharesToWeight(shares).ToString(), shares == DefaultShares));
             if (c.Quota is not null || c.Period is not null)
             {
                 string quota = c.Quota is long q and > 0 ? q.ToString() : "max";
-                w.Add(new("cpu.max", c.Period is ulong p and > 0 ? $"{quota} {p}" : quota));
+                w.Add(new("cpu.max", c.Period is ulong p and > 0 ? $"{quota} {p}" : quota, quota == "max" && c.Period is null or 0));
             }
             if (c.Burst is ulong burst) w.Add(new("cpu.max.burst", burst.ToString()));
             if (c.Idle is long idle) w.Add(new("cpu.idle", idle.ToString()));
@@ -69,6 +78,39 @@ public static class ResourceFiles
     }
 
     static string Limit(long v) => v < 0 ? "max" : v.ToString();
+
+    /// <summary>cgroup v1's default cpu.shares, the kernel's default weight (cpu.weight 100 on v2):
+    /// containerd's default spec and the CRI ask for it on every container.</summary>
+    public const ulong DefaultShares = 1024;
+
+    /// <summary>What a new cgroup v2 has in these files before anyone writes them.</summary>
+    public static readonly IReadOnlyDictionary<string, string> KernelDefaults = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["cpu.weight"] = "100", ["cpu.max"] = "max 100000", ["cpu.idle"] = "0", ["cpu.max.burst"] = "0",
+        ["memory.max"] = "max", ["memory.high"] = "max", ["memory.swap.max"] = "max",
+        ["memory.low"] = "0", ["memory.min"] = "0", ["memory.oom.group"] = "0",
+        ["pids.max"] = "max",
+    };
+
+    /// <summary>The writes to make in a cgroup whose parent offers <paramref name="available"/>
+    /// (its cgroup.controllers): a write at the kernel's default needs no controller and is left
+    /// out when its controller is not there; every other write stays, so a real limit still needs
+    /// its controller and fails with the clear error. Where the controller is there, defaults are
+    /// written as well (an update may have to bring a limit back to the default).</summary>
+    public static (List<CgroupWrite> Writes, List<CgroupWrite> LeftOut) Applicable(IEnumerable<CgroupWrite> writes, IReadOnlySet<string> available)
+    {
+        var keep = new List<CgroupWrite>();
+        var leftOut = new List<CgroupWrite>();
+        foreach (var w in writes)
+        {
+            if (w.Controller is { } c && !available.Contains(c) && w.IsKernelDefault) leftOut.Add(w);
+            else keep.Add(w);
+        }
+        return (keep, leftOut);
+    }
+
+    /// <summary>Whether any write asks for more than the kernel's defaults.</summary>
+    public static bool AnyLimit(IEnumerable<CgroupWrite> writes) => writes.Any(w => !w.IsKernelDefault);
 
     /// <summary>runc's mapping of cpu.shares [2, 262144] onto cpu.weight [1, 10000].</summary>
     public static ulong SharesToWeight(ulong shares) => shares == 0 ? 0 : 1 + ((Math.Clamp(shares, 2, 262144) - 2) * 9999) / 262142;

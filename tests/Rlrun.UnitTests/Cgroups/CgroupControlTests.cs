@@ -113,4 +113,18 @@ public class CgroupControlTests : IDisposable
         CgroupControl.Remove(_dir.Join("web"));
         Assert.False(Directory.Exists(_dir.Join("web")));
     }
+
+    [Fact]
+    public void WriteResources_of_the_default_weight_needs_no_cpu_controller()
+    {
+        // update --cpu-share 1024 of a container whose parent has only hugetlb (this host's v2).
+        File.WriteAllText(_dir.Join("cgroup.controllers"), "hugetlb\n");
+        File.WriteAllText(_dir.Join("cgroup.subtree_control"), "");
+        Directory.CreateDirectory(_dir.Join("web"));
+        CgroupControl.WriteResources(_dir.Join("web"), new Rlrun.Runtime.Spec.SpecResources { Cpu = new() { Shares = 1024 } });
+        Assert.False(File.Exists(_dir.Join("web", "cpu.weight")));
+        var e = Assert.Throws<CgroupException>(() =>
+            CgroupControl.WriteResources(_dir.Join("web"), new Rlrun.Runtime.Spec.SpecResources { Pids = new() { Limit = 10 } }));
+        Assert.Contains("the pids controller is not available", e.Message);
+    }
 }

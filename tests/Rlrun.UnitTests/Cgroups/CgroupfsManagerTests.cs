@@ -230,6 +230,56 @@ public class CgroupfsManagerTests : IDisposable
     }
 
     [Fact]
+    public void Create_with_containerds_defaults_needs_no_controller()
+    {
+        // This host's cgroup v2: only hugetlb; containerd's spec asks for the default weight and devices.
+        DelegateAll();
+        _tree.Write(Own, "cgroup.controllers", "hugetlb\n");
+        _tree.Write(Own, "cgroup.subtree_control", "");
+        var resources = new SpecResources
+        {
+            Cpu = new() { Shares = 1024 }, Memory = new() { Limit = -1 }, Pids = new() { Limit = -1 },
+            Devices = [new() { Allow = false, Access = "rwm" }],
+        };
+        string said = "";
+        CgroupfsManager.Debug = m => said += m + "\n";
+        try
+        {
+            var cg = Manager().Create("web", 7, resources, "web", Specs.Minimal());
+            Assert.Equal(_tree.PathOf(Own + "/web"), cg!.Path);
+            Assert.False(File.Exists(Path.Join(cg.Path, "cpu.weight")));
+            Assert.False(File.Exists(Path.Join(cg.Path, "memory.max")));
+            Assert.Equal("7", File.ReadAllText(Path.Join(cg.Path, "cgroup.procs")));
+            Assert.Equal("", _tree.Read(Own, "cgroup.subtree_control"));
+            Assert.Contains("cpu.weight=39", said);
+            Assert.Contains("left out", said);
+        }
+        finally { CgroupfsManager.Debug = null; }
+    }
+
+    [Fact]
+    public void Create_with_a_real_limit_still_needs_its_controller()
+    {
+        DelegateAll();
+        _tree.Write(Own, "cgroup.controllers", "hugetlb\n");
+        var resources = new SpecResources { Cpu = new() { Shares = 512 } };
+        var e = Assert.Throws<CgroupException>(() => Manager().Create("web", 1, resources, "web", Specs.Minimal()));
+        Assert.Contains("the cpu controller is not available", e.Message);
+        Assert.Contains("cgroup.controllers: hugetlb", e.Message);
+        Assert.False(Directory.Exists(_tree.PathOf(Own + "/web")));
+    }
+
+    [Fact]
+    public void Create_with_the_controller_writes_the_default_as_asked()
+    {
+        DelegateAll();
+        _tree.Write(Own, "cgroup.controllers", "cpu\n");
+        _tree.Write(Own, "cgroup.subtree_control", "cpu\n");
+        var cg = Manager().Create("web", 1, new SpecResources { Cpu = new() { Shares = 1024 } }, "web", Specs.Minimal());
+        Assert.Equal("39", File.ReadAllText(Path.Join(cg!.Path, "cpu.weight")));
+    }
+
+    [Fact]
     public void Create_of_an_existing_cgroup_is_an_error()
     {
         DelegateAll();

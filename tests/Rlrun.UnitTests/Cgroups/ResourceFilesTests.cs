@@ -274,6 +274,90 @@ public class ResourceFilesTests
         Assert.Null(W("cgroup.max.depth", "3").Controller);
     }
 
+    /// <summary>containerd's default spec: the kernel's default weight, and device rules.</summary>
+    static SpecResources ContainerdDefaults() => new()
+    {
+        Cpu = new() { Shares = 1024 },
+        Devices = [new() { Allow = false, Access = "rwm" }],
+    };
+
+    [Fact]
+    public void Shares_1024_is_the_kernels_default_weight_though_runcs_formula_writes_39()
+    {
+        var w = Assert.Single(From(ContainerdDefaults()));
+        Assert.Equal(new CgroupWrite("cpu.weight", "39", AtDefault: true), w);
+        Assert.True(w.IsKernelDefault);
+        Assert.False(From(new SpecResources { Cpu = new() { Shares = 1023 } })[0].IsKernelDefault);
+        Assert.False(From(new SpecResources { Cpu = new() { Shares = 2048 } })[0].IsKernelDefault);
+    }
+
+    [Theory]
+    [InlineData("memory.max", "max", true)]
+    [InlineData("memory.max", "1048576", false)]
+    [InlineData("pids.max", "max", true)]
+    [InlineData("pids.max", "100", false)]
+    [InlineData("cpu.weight", "100", true)]
+    [InlineData("cpu.weight", "39", false)]
+    [InlineData("cpu.max", "max 100000", true)]
+    [InlineData("cpu.max", "max 50000", false)]
+    [InlineData("memory.swap.max", "max", true)]
+    [InlineData("memory.low", "0", true)]
+    [InlineData("io.max", "8:0 rbps=max", false)]
+    [InlineData("hugetlb.2MB.max", "max", false)]
+    public void A_value_is_at_the_default_when_a_new_cgroup_has_it(string file, string value, bool atDefault)
+    {
+        Assert.Equal(atDefault, W(file, value).IsKernelDefault);
+    }
+
+    [Fact]
+    public void Unlimited_values_from_the_spec_are_at_the_default()
+    {
+        var writes = From(new SpecResources
+        {
+            Memory = new() { Limit = -1, Swap = -1 },
+            Pids = new() { Limit = -1 },
+            Cpu = new() { Shares = 1024, Quota = -1, Period = 100000 },
+        });
+        Assert.Equal(["cpu.max", "cpu.weight", "memory.max", "memory.swap.max", "pids.max"], writes.Select(w => w.File).Order(StringComparer.Ordinal));
+        Assert.All(writes, w => Assert.True(w.IsKernelDefault, w.File));
+        Assert.False(CgroupManagers.WantsLimits(new SpecResources { Memory = new() { Limit = -1 }, Pids = new() { Limit = -1 }, Cpu = new() { Shares = 1024 } }));
+    }
+
+    [Fact]
+    public void A_quota_or_a_period_other_than_100ms_is_a_limit()
+    {
+        Assert.False(From(new SpecResources { Cpu = new() { Quota = 50000, Period = 100000 } })[0].IsKernelDefault);
+        Assert.False(From(new SpecResources { Cpu = new() { Period = 50000 } })[0].IsKernelDefault);
+        Assert.True(From(new SpecResources { Cpu = new() { Period = 100000 } })[0].IsKernelDefault);
+    }
+
+    [Fact]
+    public void Without_the_controller_a_default_is_left_out_and_a_limit_stays()
+    {
+        var writes = From(new SpecResources { Cpu = new() { Shares = 1024 }, Pids = new() { Limit = 10 }, Memory = new() { Limit = -1 } });
+        var (keep, leftOut) = ResourceFiles.Applicable(writes, new HashSet<string> { "hugetlb" });
+        Assert.Equal(["pids.max"], keep.Select(w => w.File));
+        Assert.Equal(["cpu.weight", "memory.max"], leftOut.Select(w => w.File).Order());
+        // The pids limit still needs its controller: the caller's EnableControllers says so.
+        Assert.Equal(["pids"], ResourceFiles.Controllers(keep));
+    }
+
+    [Fact]
+    public void With_the_controller_a_default_is_written_too()
+    {
+        var writes = From(ContainerdDefaults());
+        var (keep, leftOut) = ResourceFiles.Applicable(writes, new HashSet<string> { "cpu", "memory" });
+        Assert.Equal(writes, keep);
+        Assert.Empty(leftOut);
+    }
+
+    [Fact]
+    public void Containerds_default_spec_asks_for_no_limit()
+    {
+        Assert.False(CgroupManagers.WantsLimits(ContainerdDefaults()));
+        Assert.True(CgroupManagers.WantsLimits(new SpecResources { Cpu = new() { Shares = 512 } }));
+    }
+
     [Fact]
     public void WantsLimits_is_whether_there_is_anything_to_write()
     {
