@@ -101,6 +101,8 @@ run_project tests/Rlrun.SystemdTests
 run_project tests/Rlrun.ActorTests
 # The fault lane (issue 18): escape probes, hostile daemon peers, concurrent clients; `make soak` runs longer.
 run_project tests/Rlrun.FaultTests
+# The CRI lane (issue 15): a private containerd's CRI plugin drives a pod through handler rlrun; root only.
+run_project tests/Rlrun.CriTests
 run_lane
 
 echo "$total_passed passed, $total_failed failed, $total_skipped skipped"

@@ -29,6 +29,7 @@ public static partial class Program
         // The build writes the man pages with the binary's own table (make man): not a user command.
         if (args is [Docs.ManPages.Verb, var descriptions, var outDir]) return Docs.ManPages.Write(descriptions, outDir);
         NativeStage.EnsureLinked();
+        ReadOnlyStdio.Silence();
         Runtime.Host.RuntimeDirFallback.Apply();
 
         ParsedArgs global;

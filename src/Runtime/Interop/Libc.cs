@@ -56,6 +56,7 @@ public static partial class Libc
     public static int F_DUPFD_CLOEXEC => LibC.F_DUPFD_CLOEXEC;
     public static int F_GETFD => LibC.F_GETFD;
     public static int F_SETFD => LibC.F_SETFD;
+    public static int F_GETFL => LibC.F_GETFL;
     public static int FD_CLOEXEC => LibC.FD_CLOEXEC;
     public static int F_ADD_SEALS => LibC.F_ADD_SEALS;
     public static int F_SEAL_SEAL => LibC.F_SEAL_SEAL;
