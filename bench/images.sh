@@ -100,6 +100,8 @@ run_podman() {
 }
 clean_podman() { as_user podman --root "$work/u/podman" --runroot "$work/u/podman-run" unshare rm -rf "$work/u/podman" "$work/u/podman-run"; }
 
+# On a shared machine the figures depend on the load: it is printed with them.
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 declare -A times
 for i in $(seq "$N"); do
     for tool in rlrun skopeo_umoci podman; do
@@ -118,3 +120,4 @@ printf '%-22s %8s ms   (runs: %s)\n' "rlrun pull" "$rl" "${times[rlrun]}"
 printf '%-22s %8s ms   (runs: %s)\n' "skopeo copy + umoci" "$su" "${times[skopeo_umoci]}"
 printf '%-22s %8s ms   (runs: %s)\n' "podman pull" "$pm" "${times[podman]}"
 awk -v r="$rl" -v s="$su" -v p="$pm" 'BEGIN { printf "rlrun/podman %.2f (goal <= 0.5)   rlrun/(skopeo+umoci) %.2f (goal <= 1)\n", r/p, r/s }'
+echo "load average (1, 5, 15 min): $load_before before the runs, $(cut -d' ' -f1-3 /proc/loadavg) after; $(nproc) CPUs"
