@@ -4,6 +4,7 @@
 #
 # Workloads (a busybox bundle, runc's rootless spec):
 #   run true             `run --bundle B ID` of a process running `true`
+#   run true, subuid maps  the same with the user's subordinate IDs mapped (newuidmap, newgidmap)
 #   floor                `unshare -Urmpfiun --mount-proc true`: the namespaces alone (beside run true)
 #   create+start+delete  `create --bundle B ID`, `start ID`, `delete --force ID`
 #   exec true            `exec ID true` into a running container (one per runtime, made beforehand)
@@ -29,6 +30,8 @@
 # Usage: bench/startup.sh [--profile] [N]        (default N=20)
 #   RLRUN=/path/to/rlrun             (default: <repo>/artifacts/rlrun)
 #   RLRUN_BASE=/path/to/rlrun        another rlrun, interleaved as "base": a change's before and after
+#   RLBENCH_WORKLOADS="run ..."      the first section's workloads (run subids create exec rss)
+#   RLBENCH_NO_SYSTEMD=1             without the systemd workload (and the user manager)
 #   RLBENCH_LAUNCH=setpriv|manager   one section, rlrun against runc, run and create only, in the
 #                                    host's mount namespace: bench/contexts.sh's contexts
 #   RLBENCH_GLOBAL_FLAGS             words before the command, for every runtime (contexts.sh)
@@ -90,6 +93,23 @@ bench() {
     jq --arg root "$bundle/rootfs" '.process.args = ["sleep", "1000000"] | .root.path = $root' \
         "$bundle/config.json" >"$sleeper/config.json"
 
+    # The same with the user's subordinate IDs mapped too: newuidmap and newgidmap write the maps.
+    local subids=$work/subids sub
+    mkdir -p "$subids"
+    for sub in uid gid; do
+        read -r "${sub}_start" "${sub}_count" < <(awk -F: -v u="$(id -un)" -v n="$(id -u)" \
+            '$1 == u || $1 == n { print $2, $3; exit }' "/etc/sub$sub")
+    done
+    if [ -n "${uid_start:-}" ] && [ -n "${gid_start:-}" ]; then
+        jq --arg root "$bundle/rootfs" --argjson u "$(id -u)" --argjson g "$(id -g)" \
+            --argjson us "$uid_start" --argjson uc "$((uid_count < 65536 ? uid_count : 65536))" \
+            --argjson gs "$gid_start" --argjson gc "$((gid_count < 65536 ? gid_count : 65536))" \
+            '.root.path = $root
+            | .linux.uidMappings = [{containerID: 0, hostID: $u, size: 1}, {containerID: 1, hostID: $us, size: $uc}]
+            | .linux.gidMappings = [{containerID: 0, hostID: $g, size: 1}, {containerID: 1, hostID: $gs, size: $gc}]' \
+            "$bundle/config.json" >"$subids/config.json"
+    fi
+
     local workloads=${RLBENCH_WORKLOADS:-run create}
     log "rlrun: ${BIN[rlrun]}"
     [ -n "${RLRUN_BASE:-}" ] && log "base:  ${BIN[base]} (another rlrun, to measure a change)"
@@ -115,6 +135,14 @@ bench() {
         LIVE["$1 $2"]=1
         t0=$EPOCHREALTIME
         rt_cmd "$1" run --bundle "$bundle" "$2" || return
+        t1=$EPOCHREALTIME
+        unset 'LIVE["$1 $2"]'
+    }
+    w_subids() {
+        [ -f "$subids/config.json" ] || { echo "no /etc/subuid or /etc/subgid range for $(id -un)" >>"$errlog"; return 1; }
+        LIVE["$1 $2"]=1
+        t0=$EPOCHREALTIME
+        rt_cmd "$1" run --bundle "$subids" "$2" || return
         t1=$EPOCHREALTIME
         unset 'LIVE["$1 $2"]'
     }
@@ -216,7 +244,7 @@ bench() {
     for w in $workloads; do
         case $w in
         run) label="run true" ;; create) label="create+start+delete" ;; exec) label="exec true" ;;
-        systemd) label="systemd run true" ;; rss) label="peak RSS (MB)" ;;
+        systemd) label="systemd run true" ;; rss) label="peak RSS (MB)" ;; subids) label="run true, subuid maps" ;;
         esac
         printf '%-22s' "$label"
         declare -A med=()
@@ -395,10 +423,11 @@ if [ -n "$PROFILE" ]; then
 fi
 rc=0
 run_forwarded in_namespace "$work/cg.a" "" "${as_user[@]}" RLBENCH_INNER="$work/a" RLBENCH_CRUN=1 \
-    RLBENCH_WORKLOADS="run create exec rss" "${inner[@]}" || rc=$?
+    RLBENCH_WORKLOADS="${RLBENCH_WORKLOADS:-run subids create exec rss}" "${inner[@]}" || rc=$?
 [ "$rc" -eq 0 ] || exit "$rc"
 
 # The systemd cgroup manager, from inside the bench user's manager's tree.
+[ -z "${RLBENCH_NO_SYSTEMD:-}" ] || exit 0
 started=0
 if ! "$repo/scripts/user-manager.sh" status "$BENCH_USER" >/dev/null 2>&1; then
     "$repo/scripts/user-manager.sh" start "$BENCH_USER" >/dev/null
