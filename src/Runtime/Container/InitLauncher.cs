@@ -112,6 +112,7 @@ public static class InitLauncher
             debug?.Invoke($"namespaces made: container init {containerPid}");
 
             config.HostPid = containerPid;
+            config.Build = InitConfig.ThisBuild;
             channel.Send(FrameType.Config, JsonSerializer.SerializeToUtf8Bytes(config, InitJsonContext.Default.InitConfig));
             debug?.Invoke("config sent to the init");
             var (console, listener) = WaitCreated(channel, debug, () => runtimeHooks?.Invoke(containerPid));

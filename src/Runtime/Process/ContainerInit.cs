@@ -68,6 +68,8 @@ public sealed class ContainerInit(InitChannel channel, ISyscalls sys)
         long received = System.Diagnostics.Stopwatch.GetTimestamp();
         if (frame.Type != FrameType.Config) throw new IOException($"init socket: expected the config, got frame {frame.Type}");
         _config = JsonSerializer.Deserialize(frame.Payload, InitJsonContext.Default.InitConfig) ?? throw new IOException("empty config");
+        if (_config.Build != InitConfig.ThisBuild)
+            throw new IOException($"the container init is of build {InitConfig.ThisBuild}, rlrun of {(_config.Build.Length > 0 ? _config.Build : "an older one")}: install rlrun and rlrun-init together");
         var spec = _config.Spec;
         var process = spec.Process ?? throw new SpecError("config.json: field process: missing");
         Debug("init: started", Started);
