@@ -74,6 +74,7 @@ public static partial class Program
             string cgroupManager = settings.CgroupManager;
             if (!Runtime.Cgroups.CgroupManagers.IsKnown(cgroupManager))
                 throw new UsageException($"invalid cgroup manager \"{cgroupManager}\" (from --cgroup-manager, RLRUN_CGROUP_MANAGER or {RlrunSettings.ConfigFile()}): systemd, cgroupfs, disabled or auto");
+            log.Debug("command line and settings read");
             return command.Run(new CommandContext(Path.GetFullPath(root), log, cgroupManager, settings), parsed);
         }
         catch (UsageException e) { log.Error($"{command.Name}: {e.Message}"); return 1; }
