@@ -7,6 +7,7 @@ COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 NATIVE_LIB := artifacts/native/libnsstage.a
 BIN := artifacts/rlrun
 SUPERVISOR := artifacts/rlrun-supervisor
+INIT := artifacts/rlrun-init
 DOTNET ?= dotnet
 SOURCES := $(shell find src -name '*.cs' -o -name '*.csproj' -o -name '*.c') Directory.Build.props
 
@@ -15,7 +16,7 @@ DEB := artifacts/rlrun_$(VERSION)_amd64.deb
 
 .PHONY: build native demo test unit-test integration-test bench bench-contexts bench-supervise bench-images install clean man completions deb soak
 
-build: $(BIN) $(SUPERVISOR)
+build: $(BIN) $(SUPERVISOR) $(INIT)
 
 native: $(NATIVE_LIB)
 
@@ -41,6 +42,13 @@ $(SUPERVISOR): $(NATIVE_LIB) $(SOURCES)
 	flock artifacts/.build.lock $(DOTNET) publish src/Supervisor/Rlrun.Supervisor.csproj -c Release -r linux-x64 --nologo -v quiet \
 		-p:SourceRevisionId=$(COMMIT) -o artifacts/publish-supervisor
 	cp artifacts/publish-supervisor/rlrun-supervisor $(SUPERVISOR)
+
+# The container init alone (src/Init): what rlrun seals into a memfd for every container.
+$(INIT): $(NATIVE_LIB) $(SOURCES)
+	@mkdir -p artifacts
+	flock artifacts/.build.lock $(DOTNET) publish src/Init/Rlrun.Init.csproj -c Release -r linux-x64 --nologo -v quiet \
+		-p:SourceRevisionId=$(COMMIT) -o artifacts/publish-init
+	cp artifacts/publish-init/rlrun-init $(INIT)
 
 demo: build
 	./scripts/demo.sh
@@ -70,6 +78,7 @@ bench-images: build
 install: build
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/rlrun
 	install -D -m 0755 $(SUPERVISOR) $(DESTDIR)$(PREFIX)/bin/rlrun-supervisor
+	install -D -m 0755 $(INIT) $(DESTDIR)$(PREFIX)/bin/rlrun-init
 	install -D -m 0644 packaging/containers/rlrun.conf $(DESTDIR)$(PREFIX)/share/rlrun/containers.conf.d/rlrun.conf
 	install -d $(DESTDIR)$(USER_UNIT_DIR)
 	sed 's|@BINDIR@|$(PREFIX)/bin|' packaging/systemd/user/rlrun.service > $(DESTDIR)$(USER_UNIT_DIR)/rlrun.service

@@ -30,10 +30,10 @@ missing_packages() {
     { [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; } || echo busybox-static
 }
 
-# run_forwarding CMD...: runs the inner (unprivileged) phase in the background, forwards
+# run_forwarded CMD...: runs the inner (unprivileged) phase in the background, forwards
 # INT/TERM to it as TERM (so it deletes its containers before the caller removes its work dir),
-# and exits with its status.
-run_forwarding() {
+# and returns its status. run_forwarding: the same, then exits with it.
+run_forwarded() {
     "$@" &
     local child=$! rc=0
     trap 'kill -TERM "$child" 2>/dev/null || true' INT TERM
@@ -41,5 +41,44 @@ run_forwarding() {
         wait "$child" && rc=0 || rc=$?
         kill -0 "$child" 2>/dev/null || break
     done
+    trap - INT TERM
+    return "$rc"
+}
+run_forwarding() {
+    local rc=0
+    run_forwarded "$@" || rc=$?
     exit "$rc"
 }
+
+# bench_user USER: sets as_user, a plain command prefix (not a function, so that `"${as_user[@]}"
+# ... &` gives $! = the process that becomes the command) running what follows as USER with a
+# clean environment: XDG_RUNTIME_DIR, PATH, HOME, LANG.
+bench_user() {
+    local uid gid home
+    uid=$(id -u "$1") gid=$(id -g "$1") home=$(getent passwd "$1" | cut -d: -f6)
+    as_user=(setpriv --reuid="$uid" --regid="$gid" --init-groups
+        env -i XDG_RUNTIME_DIR="/run/user/$uid" PATH=/usr/sbin:/usr/bin:/sbin:/bin
+        HOME="$home" LANG=C.UTF-8)
+}
+
+# median FILE: the median of the numbers in FILE (one a line), or n/a when there are none.
+median() {
+    sort -n "$1" | awk '{ a[NR] = $1 } END {
+        if (NR == 0) { print "n/a"; exit }
+        print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
+# median_ms FILE: the median of microsecond counts, in ms with one decimal (n/a for none).
+median_ms() {
+    local m; m=$(median "$1")
+    [ "$m" = n/a ] && echo n/a || awk -v m="$m" 'BEGIN { printf "%.1f", m / 1000 }'
+}
+
+# ratio A B: A/B with two decimals; n/a unless both are numbers and B > 0.
+ratio() {
+    awk -v a="$1" -v b="$2" 'BEGIN {
+        if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b + 0 > 0) printf "%.2f", a / b; else print "n/a" }'
+}
+
+# load_average: the 1-minute load average, for the line under a figure (compare ratios, not times).
+load_average() { cut -d' ' -f1 /proc/loadavg; }

@@ -20,6 +20,9 @@ umask 022
 
 install -D -m 0755 "$rlrun" "$root/usr/bin/rlrun"
 install -D -m 0755 "$supervisor" "$root/usr/bin/rlrun-supervisor"
+# The container init (rlrun seals a copy of it; without it, rlrun seals a copy of itself).
+init=${BIN_DIR:-artifacts}/rlrun-init
+[ ! -x "$init" ] || install -D -m 0755 "$init" "$root/usr/bin/rlrun-init"
 
 # User units: any user enables them (systemctl --user enable --now rlrun.socket); none is enabled
 # for everyone by the package.

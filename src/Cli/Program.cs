@@ -14,6 +14,7 @@ public static partial class Program
 
     public static int Main(string[] args)
     {
+        DebugClock.MarkStart();
         // Stage 2: the native stage already put us in the container's namespaces.
         if (args is ["init"] && Environment.GetEnvironmentVariable("_RLRUN_INITFD") is { } fd)
         {
@@ -74,6 +75,7 @@ public static partial class Program
             string cgroupManager = settings.CgroupManager;
             if (!Runtime.Cgroups.CgroupManagers.IsKnown(cgroupManager))
                 throw new UsageException($"invalid cgroup manager \"{cgroupManager}\" (from --cgroup-manager, RLRUN_CGROUP_MANAGER or {RlrunSettings.ConfigFile()}): systemd, cgroupfs, disabled or auto");
+            log.Debug("command line and settings read");
             return command.Run(new CommandContext(Path.GetFullPath(root), log, cgroupManager, settings), parsed);
         }
         catch (UsageException e) { log.Error($"{command.Name}: {e.Message}"); return 1; }

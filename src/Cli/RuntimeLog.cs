@@ -12,13 +12,11 @@ public sealed class RuntimeLog(string? path, bool json, bool debug)
 {
     public bool DebugEnabled => debug;
 
-    // Debug lines carry the time since rlrun started: where a slow create spends its time.
-    static readonly long Started = System.Diagnostics.Stopwatch.GetTimestamp();
-
+    // Debug lines carry the time since Main began (DebugClock): where a slow create spends its time.
     public void Debug(string message)
     {
         if (!debug) return;
-        string line = $"[{System.Diagnostics.Stopwatch.GetElapsedTime(Started).TotalMilliseconds,6:0.0}ms] {message}";
+        string line = $"[{Runtime.Process.DebugClock.Now,6:0.0}ms] {message}";
         if (path is null) Console.Error.WriteLine($"rlrun: debug: {line}");
         else Append("debug", line);
     }

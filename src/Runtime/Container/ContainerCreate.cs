@@ -59,6 +59,7 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
         // Held until state.json is written or all is removed: see StateStore.Claim.
         using var claim = store.Claim(o.Id);
         store.CreateDir(o.Id);
+        debug?.Invoke("ID claimed, state directory made");
         if (NotifySocketProxy.HostSocket is not null && !NotifySocketProxy.RlrunReports) NotifySocketProxy.AddToSpec(spec, store.DirOf(o.Id));
         int fifoFd = -1;
         ContainerCgroup? cgroup = null;

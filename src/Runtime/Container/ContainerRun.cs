@@ -28,13 +28,17 @@ public sealed class ContainerRun(StateStore store, Action<string>? debug = null,
                 using var foreground = new ForegroundProcess(state.Pid, init.TakeConsole());
                 notify?.RelayInBackground();
                 Start(init, state, poststart);
+                debug?.Invoke("started");
                 ContainerStart.RunPoststart(state, warn, poststart);
                 NotifySocketProxy.ReportReady(state.Pid);
-                return foreground.Wait();
+                int code = foreground.Wait();
+                debug?.Invoke("container exited");
+                return code;
             }
             finally
             {
                 if (!keep) new ContainerDelete(store, warn).Delete(o.Id, force: true);
+                debug?.Invoke(keep ? "kept" : "deleted");
             }
         }
     }

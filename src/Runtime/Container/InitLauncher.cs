@@ -96,21 +96,25 @@ public static class InitLauncher
                 toClose.Add(fifoHigh);
                 fdMap.Add((fifoHigh, fifoFd));
             }
-            debug?.Invoke("sealed copy of rlrun made");
+            debug?.Invoke("sealed copy of rlrun taken");
             stage1 = SpawnCalls.Spawn($"/proc/self/fd/{exe}", ["rlrun", "init"], [$"_RLRUN_INITFD={initFd}"], fdMap);
+            debug?.Invoke("stage 1 spawned");
             foreach (int fd in toClose) Libc.close(fd);
             toClose.Clear();
 
             // The cgroup is joined before stage 1 unshares the cgroup namespace: its root is then ours.
             beforeNamespaces?.Invoke(stage1);
             channel.Send(FrameType.Plan, namespaces.Encode());
-            containerPid = RunStage1Exchange(channel, stage1, userNs);
+            debug?.Invoke("namespace plan sent");
+            containerPid = RunStage1Exchange(channel, stage1, userNs, debug);
             Reap(stage1);
             stage1 = -1;
             debug?.Invoke($"namespaces made: container init {containerPid}");
 
             config.HostPid = containerPid;
+            config.Build = InitConfig.ThisBuild;
             channel.Send(FrameType.Config, JsonSerializer.SerializeToUtf8Bytes(config, InitJsonContext.Default.InitConfig));
+            debug?.Invoke("config sent to the init");
             var (console, listener) = WaitCreated(channel, debug, () => runtimeHooks?.Invoke(containerPid));
             return new LaunchedInit(containerPid, channel, console, listener);
         }
@@ -125,7 +129,7 @@ public static class InitLauncher
     }
 
     /// <summary>Stage 0's half of the namespace set-up: maps when asked, until stage 1 reports its child's PID.</summary>
-    public static int RunStage1Exchange(InitChannel channel, int stage1, UserNamespacePlan userNs)
+    public static int RunStage1Exchange(InitChannel channel, int stage1, UserNamespacePlan userNs, Action<string>? debug = null)
     {
         while (true)
         {
@@ -136,6 +140,7 @@ public static class InitLauncher
             switch (type)
             {
                 case FrameType.MapRequest:
+                    debug?.Invoke("stage 1 asks for the ID maps");
                     try { IdMapWriter.Write(stage1, userNs); }
                     catch (Exception e)
                     {
@@ -143,6 +148,7 @@ public static class InitLauncher
                         throw new InitFailedException($"write the user namespace's ID maps: {e.Message}");
                     }
                     channel.Send(FrameType.MapDone);
+                    debug?.Invoke("ID maps written");
                     break;
                 case FrameType.Pid:
                     return int.Parse(Encoding.ASCII.GetString(payload));
@@ -182,7 +188,7 @@ public static class InitLauncher
                     string? failed = runtimeHooks();
                     channel.Send(FrameType.HooksDone, failed ?? "");
                     break;
-                case FrameType.Debug: debug?.Invoke(Encoding.UTF8.GetString(frame.Value.Payload)); break;
+                case FrameType.Debug: debug?.Invoke(DebugClock.Unstamp(Encoding.UTF8.GetString(frame.Value.Payload))); break;
                 case FrameType.Error:
                     CloseFds();
                     throw new InitFailedException(Encoding.UTF8.GetString(frame.Value.Payload));

@@ -24,8 +24,14 @@ public static class IdMapWriter
     {
         if (plan.UseHelpers)
         {
-            RunHelper("newuidmap", pid, plan.UidMap);
-            RunHelper("newgidmap", pid, plan.GidMap);
+            // Both at once: each is a setuid exec of its own that writes one file, and every
+            // container start waits for them. Each is waited for and its failure said, uid's first.
+            var uid = StartHelper("newuidmap", pid, plan.UidMap);
+            HelperRun gid;
+            try { gid = StartHelper("newgidmap", pid, plan.GidMap); }
+            catch { uid.Finish(); throw; }
+            string? uidError = uid.Finish(), gidError = gid.Finish();
+            if ((uidError ?? gidError) is { } error) throw new IOException(error);
             return;
         }
         WriteFile($"/proc/{pid}/uid_map", plan.UidMap);
@@ -44,7 +50,23 @@ public static class IdMapWriter
         }
     }
 
-    static void RunHelper(string name, int pid, IReadOnlyList<IdMap> maps)
+    /// <summary>A helper started, with the read end of its stderr.</summary>
+    readonly record struct HelperRun(string Name, List<string> Argv, int Pid, int Stderr)
+    {
+        /// <summary>Waits for it; the error to say when it failed, else null.</summary>
+        public string? Finish()
+        {
+            string stderr;
+            using (var s = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(Stderr, true), FileAccess.Read))
+            using (var r = new StreamReader(s)) stderr = r.ReadToEnd().Trim();
+            int status;
+            while (ProcessCalls.waitpid(Pid, out status, 0) < 0 && Libc.LastErrno == Libc.EINTR) { }
+            int code = ProcessCalls.ExitCodeOf(status);
+            return code == 0 ? null : $"{Name} {string.Join(' ', Argv.Skip(1))} failed: {(stderr.Length > 0 ? stderr : $"exit status {code}")}";
+        }
+    }
+
+    static HelperRun StartHelper(string name, int pid, IReadOnlyList<IdMap> maps)
     {
         string path = FindHelper(name) ?? throw new IOException($"{name} not found (install the package uidmap)");
         var argv = new List<string> { path, pid.ToString() };
@@ -56,15 +78,8 @@ public static class IdMapWriter
             SyscallException.Check(Pipe.pipe2(fds, Libc.O_CLOEXEC), "pipe2");
             errPipeRead = fds[0]; errPipeWrite = fds[1];
         }
-        int child;
-        try { child = SpawnCalls.Spawn(path, argv, ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], [(errPipeWrite, 2)]); }
+        try { return new HelperRun(name, argv, SpawnCalls.Spawn(path, argv, ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], [(errPipeWrite, 2)]), errPipeRead); }
+        catch { Libc.close(errPipeRead); throw; }
         finally { Libc.close(errPipeWrite); }
-        string stderr;
-        using (var s = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(errPipeRead, true), FileAccess.Read))
-        using (var r = new StreamReader(s)) stderr = r.ReadToEnd().Trim();
-        int status;
-        while (ProcessCalls.waitpid(child, out status, 0) < 0 && Libc.LastErrno == Libc.EINTR) { }
-        if (ProcessCalls.ExitCodeOf(status) != 0)
-            throw new IOException($"{name} {string.Join(' ', argv.Skip(1))} failed: {(stderr.Length > 0 ? stderr : $"exit status {ProcessCalls.ExitCodeOf(status)}")}");
     }
 }

@@ -20,6 +20,7 @@ public sealed class ContainerInit(InitChannel channel, ISyscalls sys)
 
     public static int Main(int fd)
     {
+        Started = System.Diagnostics.Stopwatch.GetTimestamp();
         var init = new ContainerInit(new InitChannel(fd), LinuxSyscalls.Instance);
         try
         {
@@ -51,19 +52,29 @@ public sealed class ContainerInit(InitChannel channel, ISyscalls sys)
         catch (SyscallException) { }
     }
 
-    void Debug(string line)
+    /// <summary>When Main began: said as the first debug line, once the config says to.</summary>
+    static long Started;
+
+    void Debug(string line) => Debug(line, System.Diagnostics.Stopwatch.GetTimestamp());
+
+    void Debug(string line, long timestamp)
     {
-        if (_config.Debug && !_created) channel.Send(FrameType.Debug, line);
+        if (_config.Debug && !_created) channel.Send(FrameType.Debug, DebugClock.Stamp(line, timestamp));
     }
 
     public void Run()
     {
         var frame = channel.Receive() ?? throw new IOException("init socket closed before the config arrived");
+        long received = System.Diagnostics.Stopwatch.GetTimestamp();
         if (frame.Type != FrameType.Config) throw new IOException($"init socket: expected the config, got frame {frame.Type}");
         _config = JsonSerializer.Deserialize(frame.Payload, InitJsonContext.Default.InitConfig) ?? throw new IOException("empty config");
+        if (_config.Build != InitConfig.ThisBuild)
+            throw new IOException($"the container init is of build {InitConfig.ThisBuild}, rlrun of {(_config.Build.Length > 0 ? _config.Build : "an older one")}: install rlrun and rlrun-init together");
         var spec = _config.Spec;
         var process = spec.Process ?? throw new SpecError("config.json: field process: missing");
-        Debug("init: config received");
+        Debug("init: started", Started);
+        Debug("init: config frame read", received);
+        Debug("init: config decoded");
 
         // "deny" where the maps were written without a helper; the user switch must then skip setgroups.
         _setgroupsAllowed = File.ReadAllText("/proc/self/setgroups").Trim() != "deny";

@@ -26,6 +26,11 @@ public sealed class InitConfig
     public bool Exec { get; set; }
     /// <summary>An image container's layers, put at Rootfs first (null: the bundle's rootfs as is).</summary>
     public Overlay.LayeredRoot? Layers { get; set; }
+    /// <summary>The sender's <see cref="ThisBuild"/>: the init (rlrun-init, a binary of its own)
+    /// refuses a config from another build, whose fields it could misread or miss.</summary>
+    public string Build { get; set; } = "";
+
+    public const string ThisBuild = BuildId.Value;
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,

@@ -10,6 +10,29 @@ public static class SealedExecutable
     /// native stage the init needs.</summary>
     public static string SourcePath { get; set; } = "/proc/self/exe";
 
+    const string InitBinary = "rlrun-init";
+    static string? _initSourcePath;
+
+    /// <summary>The binary whose copy becomes the container's init: rlrun-init beside the binary
+    /// SourcePath names, else that binary itself (rlrun holds the init as well). rlrun-init holds
+    /// only the native stage and the init: a fraction of rlrun to copy, and a quicker start.</summary>
+    public static string InitSourcePath
+    {
+        get => _initSourcePath ??= FindInit();
+        set => _initSourcePath = value;
+    }
+
+    static string FindInit()
+    {
+        string? exe = SourcePath == "/proc/self/exe" ? Environment.ProcessPath : SourcePath;
+        if (Path.GetDirectoryName(exe) is { Length: > 0 } dir)
+        {
+            string candidate = Path.Join(dir, InitBinary);
+            if (FileCalls.access(candidate, FileCalls.X_OK) == 0) return candidate;
+        }
+        return SourcePath;
+    }
+
     /// <summary>A copy being made on another thread; its own result, so concurrent creates (the
     /// daemon) never take each other's copy.</summary>
     sealed class Job
@@ -71,7 +94,8 @@ public static class SealedExecutable
 
     public static int Create()
     {
-        int src = SyscallException.Check(Libc.open(SourcePath, Libc.O_RDONLY | Libc.O_CLOEXEC, 0), "open", SourcePath);
+        string source = InitSourcePath;
+        int src = SyscallException.Check(Libc.open(source, Libc.O_RDONLY | Libc.O_CLOEXEC, 0), "open", source);
         try
         {
             int memfd = SyscallException.Check(FileCalls.memfd_create("rlrun", FileCalls.MFD_CLOEXEC | FileCalls.MFD_ALLOW_SEALING), "memfd_create");
@@ -81,7 +105,7 @@ public static class SealedExecutable
                 {
                     nint n = FileCalls.sendfile(memfd, src, 0, 1 << 30);
                     if (n < 0 && Libc.LastErrno == Libc.EINTR) continue;
-                    SyscallException.Check((long)n, "sendfile", "/proc/self/exe to memfd");
+                    SyscallException.Check((long)n, "sendfile", $"{source} to memfd");
                     if (n == 0) break;
                 }
                 int seals = Libc.F_SEAL_SEAL | Libc.F_SEAL_SHRINK | Libc.F_SEAL_GROW | Libc.F_SEAL_WRITE;

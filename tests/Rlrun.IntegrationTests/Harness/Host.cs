@@ -120,12 +120,14 @@ public static partial class Host
         File.SetUnixFileMode(Path.GetDirectoryName(dest)!, (UnixFileMode)0x1ed);
         File.Copy(source, dest);
         File.SetUnixFileMode(dest, (UnixFileMode)0x1ed);
-        // rlrun run --restart execs rlrun-supervisor from beside rlrun.
-        string supervisor = Path.Join(Path.GetDirectoryName(source)!, "rlrun-supervisor");
-        if (File.Exists(supervisor))
+        // rlrun run --restart execs rlrun-supervisor from beside rlrun; every container's init is
+        // a sealed copy of the rlrun-init beside it.
+        foreach (string companion in new[] { "rlrun-supervisor", "rlrun-init" })
         {
-            string to = Path.Join(Path.GetDirectoryName(dest)!, "rlrun-supervisor");
-            File.Copy(supervisor, to);
+            string from = Path.Join(Path.GetDirectoryName(source)!, companion);
+            if (!File.Exists(from)) continue;
+            string to = Path.Join(Path.GetDirectoryName(dest)!, companion);
+            File.Copy(from, to);
             File.SetUnixFileMode(to, (UnixFileMode)0x1ed);
         }
         return dest;
