@@ -12,6 +12,7 @@ public sealed class ContainerDelete(StateStore store, Action<string>? warn = nul
         ContainerId.Validate(id);
         if (!Directory.Exists(store.DirOf(id)))
         {
+            store.DropStaleClaim(id);
             if (force) return;
             throw new ContainerNotFoundException(id);
         }
@@ -31,11 +32,12 @@ public sealed class ContainerDelete(StateStore store, Action<string>? warn = nul
                     if (!force) throw new InvalidOperationException($"cannot delete container {id}: it is being created");
                     // --force waited for the create: delete what it made, if it made it.
                     try { state = store.Load(id); }
-                    catch (ContainerNotFoundException) { DeadCreate.Clean(store, id); return; }
+                    catch (ContainerNotFoundException) { DeadCreate.Clean(store, id); store.DropStaleClaim(id); return; }
                 }
                 else
                 {
                     DeadCreate.Clean(store, id);
+                    store.DropStaleClaim(id);
                     return;
                 }
             }
@@ -52,6 +54,7 @@ public sealed class ContainerDelete(StateStore store, Action<string>? warn = nul
             FaultPoint.Reach("delete.cgroup-gone", store.Root);
             store.RemoveDir(id);
             FaultPoint.Reach("delete.removed", store.Root);
+            store.DropStaleClaim(id);
             if (state.Poststop is { Count: > 0 } hooks)
                 Process.HookRunner.RunAllWarn("poststop", hooks, OciState.Json(state, ContainerStatus.Stopped), w => warn?.Invoke(w));
         }
