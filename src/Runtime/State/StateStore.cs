@@ -145,7 +145,14 @@ public sealed class StateStore(string root)
             Libc.WriteAll(fd, data, tmp);
             SyscallException.Check(FileCalls.fsync(fd), "fsync", tmp);
         }
-        finally { Libc.close(fd); }
+        catch
+        {
+            // A full disk (ENOSPC) must not leave half a file taking the space the next try needs.
+            Libc.close(fd);
+            File.Delete(tmp);
+            throw;
+        }
+        Libc.close(fd);
         File.Move(tmp, Path.Join(dir, StateFile), overwrite: true);
     }
 
