@@ -161,7 +161,7 @@ public sealed class EscapeProbeTests(ITestOutputHelper output) : IDisposable
     /// <summary>CVE-2021-30465: a mount destination swapped for a symlink out of the rootfs while the
     /// runtime mounts on it. A racer (the user, as a container sharing a volume would) flips
     /// ROOTFS/race between a directory and a symlink to a host directory as fast as it can, while
-    /// containers with a tmpfs (size=1234k, to know it by) at /race run. A runtime that checks the
+    /// containers with a tmpfs (size=1228k, to know it by) at /race run. A runtime that checks the
     /// path and then mounts by name sometimes mounts on the host directory, in the container's
     /// mount namespace; after pivot_root that mount is out of the container's sight, which the
     /// container's process reports (MISSING). rlrun opens the destination with RESOLVE_IN_ROOT and
@@ -173,14 +173,14 @@ public sealed class EscapeProbeTests(ITestOutputHelper output) : IDisposable
         string outside = Path.Join(_s.Dir, "outside");
         Directory.CreateDirectory(outside);
         Host.ChownToUser(outside);
-        var b = _s.NewBundle(["sh", "-c", "if grep -q size=1234k /proc/self/mountinfo; then echo INSIDE; else echo MISSING; fi"], c =>
+        var b = _s.NewBundle(["sh", "-c", "if grep -q size=1228k /proc/self/mountinfo; then echo INSIDE; else echo MISSING; fi"], c =>
             c["mounts"]!.AsArray().Add(new JsonObject
             {
-                ["destination"] = "/race", ["type"] = "tmpfs", ["source"] = "tmpfs", ["options"] = new JsonArray("size=1234k"),
+                ["destination"] = "/race", ["type"] = "tmpfs", ["source"] = "tmpfs", ["options"] = new JsonArray("size=1228k"),
             }), readonlyRoot: false);
         // The racer: renames (atomic) put a directory, then a symlink out, at ROOTFS/race, over and over.
         string racer = $"cd '{b.Rootfs}' && mkdir -p race.dir && ln -sfn '{outside}' race.lnk && " +
-                       "while :; do mv -T race.dir race 2>/dev/null; mv -T race race.dir 2>/dev/null; mv -T race.lnk race 2>/dev/null; mv -T race race.lnk 2>/dev/null; done";
+                       "while :; do mv -Tn race.dir race 2>/dev/null; mv -Tn race race.dir 2>/dev/null; mv -Tn race.lnk race 2>/dev/null; mv -Tn race race.lnk 2>/dev/null; done";
         using var race = Proc.Start(Host.AsUser("/bin/sh", ["-c", racer]));
         int inside = 0, refused = 0;
         int rounds = 30 * (int.TryParse(Environment.GetEnvironmentVariable("RLRUN_SOAK_ROUNDS"), out int n) && n > 0 ? n : 1);
