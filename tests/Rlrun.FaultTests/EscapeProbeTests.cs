@@ -128,9 +128,12 @@ public sealed class EscapeProbeTests(ITestOutputHelper output) : IDisposable
     /// init's mount namespace just before the init writes linux.sysctl, binds
     /// /proc/sys/kernel/domainname over /proc/sys/net/ipv4/ip_forward; config.json asks for
     /// net.ipv4.ip_forward = VALUE. A runtime that checks only that the file is on procfs (rlrun
-    /// before this probe) writes VALUE into the container's domain name, which the process prints.
-    /// rlrun opens /proc files with openat2 RESOLVE_NO_XDEV from a checked procfs root, so the
-    /// create fails, naming the file and the mount over it.</summary>
+    /// before this probe) opens the covering file and writes through it: where the kernel lets it,
+    /// VALUE becomes the domain name the process prints; on the test machine (Debian 12) the kernel
+    /// refuses that open (EACCES), so such a runtime fails with "open ...: Permission denied", by
+    /// luck and not by design, and the probe fails on it for want of the refusal below. rlrun opens
+    /// /proc files with openat2 RESOLVE_NO_XDEV from a checked procfs root: the create fails, naming
+    /// the file and the mount over it, before anything is opened through the mount.</summary>
     [UserFact]
     public void Cve_2025_52881_procfs_write_redirected_by_a_bind_mount_is_refused()
     {
