@@ -122,6 +122,85 @@ public sealed class EscapeProbeTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("hostname=probe", lines);
     }
 
+    /// <summary>CVE-2025-52881: a procfs file the runtime writes is covered by a bind mount of another
+    /// procfs file, so the write lands somewhere else (runc's attack: /proc/sys/kernel/core_pattern
+    /// over /proc/self/attr/exec). Here a createContainer hook of config.json, which runs in the
+    /// init's mount namespace just before the init writes linux.sysctl, binds
+    /// /proc/sys/kernel/domainname over /proc/sys/net/ipv4/ip_forward; config.json asks for
+    /// net.ipv4.ip_forward = VALUE. A runtime that checks only that the file is on procfs (rlrun
+    /// before this probe) opens the covering file and writes through it: where the kernel lets it,
+    /// VALUE becomes the domain name the process prints; on the test machine (Debian 12) the kernel
+    /// refuses that open (EACCES), so such a runtime fails with "open ...: Permission denied", by
+    /// luck and not by design, and the probe fails on it for want of the refusal below. rlrun opens
+    /// /proc files with openat2 RESOLVE_NO_XDEV from a checked procfs root: the create fails, naming
+    /// the file and the mount over it, before anything is opened through the mount.</summary>
+    [UserFact]
+    public void Cve_2025_52881_procfs_write_redirected_by_a_bind_mount_is_refused()
+    {
+        const string value = "pwned52881";
+        var b = _s.NewBundle(["sh", "-c", "echo domainname=$(cat /proc/sys/kernel/domainname)"], c =>
+        {
+            var ns = c["linux"]!["namespaces"]!.AsArray();
+            foreach (string type in new[] { "network", "uts" })
+                if (!ns.Any(n => n!["type"]!.GetValue<string>() == type)) ns.Add(new JsonObject { ["type"] = type });
+            c["linux"]!["sysctl"] = new JsonObject { ["net.ipv4.ip_forward"] = value };
+            c["hooks"] = new JsonObject
+            {
+                ["createContainer"] = new JsonArray(new JsonObject
+                {
+                    ["path"] = "/bin/sh",
+                    ["args"] = new JsonArray("sh", "-c", "/bin/mount --bind /proc/sys/kernel/domainname /proc/sys/net/ipv4/ip_forward"),
+                }),
+            };
+        });
+        var r = _s.Rl("run", "--bundle", b.Path, _s.NewId("cve202552881"));
+        output.WriteLine(r.ToString());
+        Assert.False(r.TimedOut, r.ToString());
+        Assert.DoesNotContain(value, r.Stdout);
+        // Refused for the mount (not for a hook that could not bind: then the probe proved nothing).
+        Assert.True(r.ExitCode != 0 && r.Stderr.Contains("/proc/sys/net/ipv4/ip_forward: a mount covers it"), r.ToString());
+    }
+
+    /// <summary>CVE-2021-30465: a mount destination swapped for a symlink out of the rootfs while the
+    /// runtime mounts on it. A racer (the user, as a container sharing a volume would) flips
+    /// ROOTFS/race between a directory and a symlink to a host directory as fast as it can, while
+    /// containers with a tmpfs (size=1228k, to know it by) at /race run. A runtime that checks the
+    /// path and then mounts by name sometimes mounts on the host directory, in the container's
+    /// mount namespace; after pivot_root that mount is out of the container's sight, which the
+    /// container's process reports (MISSING). rlrun opens the destination with RESOLVE_IN_ROOT and
+    /// mounts on that fd: the tmpfs is always inside (at /race, or where the symlink points, read
+    /// inside the rootfs), or the run fails naming it.</summary>
+    [UserFact]
+    public void Cve_2021_30465_mount_destination_swapped_for_a_symlink_during_create_stays_inside()
+    {
+        string outside = Path.Join(_s.Dir, "outside");
+        Directory.CreateDirectory(outside);
+        Host.ChownToUser(outside);
+        var b = _s.NewBundle(["sh", "-c", "if grep -q size=1228k /proc/self/mountinfo; then echo INSIDE; else echo MISSING; fi"], c =>
+            c["mounts"]!.AsArray().Add(new JsonObject
+            {
+                ["destination"] = "/race", ["type"] = "tmpfs", ["source"] = "tmpfs", ["options"] = new JsonArray("size=1228k"),
+            }), readonlyRoot: false);
+        // The racer: renames (atomic) put a directory, then a symlink out, at ROOTFS/race, over and over.
+        string racer = $"cd '{b.Rootfs}' && mkdir -p race.dir && ln -sfn '{outside}' race.lnk && " +
+                       "while :; do mv -Tn race.dir race 2>/dev/null; mv -Tn race race.dir 2>/dev/null; mv -Tn race.lnk race 2>/dev/null; mv -Tn race race.lnk 2>/dev/null; done";
+        using var race = Proc.Start(Host.AsUser("/bin/sh", ["-c", racer]));
+        int inside = 0, refused = 0;
+        int rounds = 30 * (int.TryParse(Environment.GetEnvironmentVariable("RLRUN_SOAK_ROUNDS"), out int n) && n > 0 ? n : 1);
+        for (int i = 0; i < rounds; i++)
+        {
+            var r = _s.Rl("run", "--bundle", b.Path, _s.NewId($"cve202130465-{i}"));
+            Assert.False(r.TimedOut, r.ToString());
+            Assert.DoesNotContain("MISSING", r.Stdout);
+            if (r.ExitCode == 0) { Assert.Contains("INSIDE", r.Stdout); inside++; }
+            else { Assert.StartsWith("rlrun: ", r.Stderr.Trim()); refused++; }
+        }
+        race.Kill();
+        output.WriteLine($"30465 race: {rounds} runs against the racer: {inside} mounted inside, {refused} refused, none outside");
+        Assert.True(inside > 0, "no run got through: the probe proved nothing");
+        Assert.Empty(Directory.EnumerateFileSystemEntries(outside));
+    }
+
     /// <summary>A container that floods what the runtime reads: `exec` and a foreground `run` each
     /// pass 16 MiB of output through, and `state` answers while a created container's init is
     /// flooding its stderr pipe (the harness reads it, slowly). A runtime that buffered the output

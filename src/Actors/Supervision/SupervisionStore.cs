@@ -25,10 +25,18 @@ public sealed class SupervisionStore(string stateRoot, string? dir = null)
         byte[] data = JsonSerializer.SerializeToUtf8Bytes(record, SupervisionJsonContext.Default.SupervisionRecord);
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
         options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using (var file = new FileStream(tmp, options))
+        try
         {
+            using var file = new FileStream(tmp, options);
             file.Write(data);
             file.Flush(flushToDisk: true);
+        }
+        catch (IOException)
+        {
+            // A full disk (ENOSPC): the record stays as it was, and no half-written file takes space.
+            try { File.Delete(tmp); }
+            catch (IOException) { }
+            throw;
         }
         File.Move(tmp, PathOf(record.Spec.Id), overwrite: true);
     }

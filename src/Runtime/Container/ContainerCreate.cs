@@ -1,4 +1,5 @@
 using Rlrun.Runtime.Cgroups;
+using Rlrun.Runtime.Faults;
 using Rlrun.Runtime.IdMapping;
 using Rlrun.Runtime.Interop;
 using Rlrun.Runtime.Namespaces;
@@ -58,8 +59,10 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
         var resources = spec.Linux?.Resources;
         // Held until state.json is written or all is removed: see StateStore.Claim.
         using var claim = store.Claim(o.Id);
+        DeadCreate.Clean(store, o.Id);
         store.CreateDir(o.Id);
         debug?.Invoke("ID claimed, state directory made");
+        FaultPoint.Reach("create.claimed", store.Root);
         if (NotifySocketProxy.HostSocket is not null && !NotifySocketProxy.RlrunReports) NotifySocketProxy.AddToSpec(spec, store.DirOf(o.Id));
         int fifoFd = -1;
         ContainerCgroup? cgroup = null;
@@ -85,7 +88,13 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
             }
             config.Id = o.Id;
             var init = InitLauncher.Launch(config, namespaces, userNs, fifoFd, debug, pid => RuntimeHooks(spec, o.Id, bundle, pid),
-                stage1 => cgroup = cgroups.Create(o.Id, stage1, resources, spec.Linux?.CgroupsPath, spec), o.Stdio);
+                stage1 =>
+                {
+                    cgroup = cgroups.Create(o.Id, stage1, resources, spec.Linux?.CgroupsPath, spec);
+                    DeadCreate.NoteCgroup(store, o.Id, cgroup);
+                    FaultPoint.Reach("create.cgroup", store.Root);
+                }, o.Stdio);
+            FaultPoint.Reach("create.launched", store.Root);
             if (cgroup is not null) debug?.Invoke($"cgroup: {cgroup.Path}");
             Network.NetworkState? network = null;
             try
@@ -110,8 +119,13 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
                 if (init.SeccompListener >= 0)
                     SeccompListener.Send(spec.Linux!.Seccomp!.ListenerPath!, init.SeccompListener, init.Pid, spec.Linux.Seccomp.ListenerMetadata, state, ContainerStatus.Creating);
                 store.Save(state);
+                FaultPoint.Reach("create.saved", store.Root);
+                // The init waits for this before it blocks on the exec fifo: a create killed before
+                // its state.json was written leaves no init behind (issue 18, crash points).
+                if (!startViaSocket) init.Channel.Send(FrameType.Committed);
                 if (o.PidFile is { } pidFile) PidFile.Write(pidFile, init.Pid);
                 foreach (var w in warnings) warn?.Invoke(w);
+                FaultPoint.Reach("create.done", store.Root);
                 return (state, init);
             }
             catch

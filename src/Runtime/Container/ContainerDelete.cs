@@ -1,3 +1,4 @@
+using Rlrun.Runtime.Faults;
 using Rlrun.Runtime.State;
 
 namespace Rlrun.Runtime.Container;
@@ -11,6 +12,7 @@ public sealed class ContainerDelete(StateStore store, Action<string>? warn = nul
         ContainerId.Validate(id);
         if (!Directory.Exists(store.DirOf(id)))
         {
+            store.DropStaleClaim(id);
             if (force) return;
             throw new ContainerNotFoundException(id);
         }
@@ -30,23 +32,29 @@ public sealed class ContainerDelete(StateStore store, Action<string>? warn = nul
                     if (!force) throw new InvalidOperationException($"cannot delete container {id}: it is being created");
                     // --force waited for the create: delete what it made, if it made it.
                     try { state = store.Load(id); }
-                    catch (ContainerNotFoundException) { store.RemoveDir(id); return; }
+                    catch (ContainerNotFoundException) { DeadCreate.Clean(store, id); store.DropStaleClaim(id); return; }
                 }
                 else
                 {
-                    store.RemoveDir(id);
+                    DeadCreate.Clean(store, id);
+                    store.DropStaleClaim(id);
                     return;
                 }
             }
+            FaultPoint.Reach("delete.locked", store.Root);
             string status = ContainerStatus.Of(state, store);
             if (status is ContainerStatus.Running or ContainerStatus.Paused && !force)
                 throw new InvalidOperationException($"cannot delete container {id} that is not stopped: {status}");
             if (status != ContainerStatus.Stopped) ContainerProcess.KillAndWait(state, TimeSpan.FromSeconds(10));
+            FaultPoint.Reach("delete.killed", store.Root);
             // The watcher stops the helper when the init dies; this covers a watcher killed with it.
             if (state.Network is { } network) Network.HelperProcess.Stop(network);
             // Whatever outlived the init (no PID namespace, or a crash) goes with the cgroup.
             if (state.Cgroup is { } cgroup) Cgroups.CgroupManagers.For(cgroup).Destroy(cgroup);
+            FaultPoint.Reach("delete.cgroup-gone", store.Root);
             store.RemoveDir(id);
+            FaultPoint.Reach("delete.removed", store.Root);
+            store.DropStaleClaim(id);
             if (state.Poststop is { Count: > 0 } hooks)
                 Process.HookRunner.RunAllWarn("poststop", hooks, OciState.Json(state, ContainerStatus.Stopped), w => warn?.Invoke(w));
         }

@@ -1,3 +1,4 @@
+using Rlrun.Runtime.Faults;
 using Rlrun.Runtime.Interop;
 using Rlrun.Runtime.Process;
 using Rlrun.Runtime.State;
@@ -65,6 +66,7 @@ public sealed class ContainerRun(StateStore store, Action<string>? debug = null,
             store.RemoveDir(state.Id);
             throw new InitFailedException("container init exited before it could be started");
         }
+        FaultPoint.Reach("run.started", store.Root);
         // The init's end of the socket closes at execve (or when it dies): poststart comes after.
         if (poststart is { Count: > 0 }) try { while (init.Channel.Receive() is not null) { } }
         catch (IOException) { }

@@ -1,3 +1,4 @@
+using Rlrun.Runtime.Faults;
 using Rlrun.Runtime.State;
 
 namespace Rlrun.Runtime.Container;
@@ -10,6 +11,7 @@ public sealed class ContainerStart(StateStore store, Action<string>? warn = null
         ContainerId.Validate(id);
         using var _ = store.Lock(id);
         var state = store.Load(id);
+        FaultPoint.Reach("start.locked", store.Root);
         switch (ContainerStatus.Of(state, store))
         {
             case ContainerStatus.Created: break;
@@ -21,9 +23,11 @@ public sealed class ContainerStart(StateStore store, Action<string>? warn = null
         // Waiting for the exec costs the init's last steps; only poststart hooks need it.
         var poststart = state.Poststart;
         ExecFifo.Release(fifo, state, untilExec: poststart is { Count: > 0 });
+        FaultPoint.Reach("start.released", store.Root);
         File.Delete(fifo);
         state.Status = ContainerStatus.Running;
         store.Save(state);
+        FaultPoint.Reach("start.saved", store.Root);
         RunPoststart(state, warn, poststart);
         // Like runc, start returns once the container says it is ready, when it was asked to.
         notify?.RelayUntilReady(() => ContainerStatus.InitAlive(state));

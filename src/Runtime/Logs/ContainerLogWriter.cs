@@ -16,6 +16,8 @@ public sealed class ContainerLogWriter : IDisposable
 {
     /// <summary>The longest record content: longer lines become P records of this size (as conmon does).</summary>
     public const int MaxPartial = 16 * 1024;
+    /// <summary>What a stream may hold while its writes fail (a full disk) before it is dropped.</summary>
+    public const int MaxHeld = 1024 * 1024;
 
     // O_APPEND keeps each record one atomic append, even if another writer appends to the file.
     static int O_APPEND => Tmds.Linux.LibC.O_APPEND;
@@ -67,7 +69,15 @@ public sealed class ContainerLogWriter : IDisposable
                     else break;
                 }
             }
-            finally { pending.Consume(done); } // a failed write loses no record and repeats none
+            catch
+            {
+                // A failed write keeps what waits for the next try (a failed rotation loses
+                // nothing), up to MaxHeld: a full disk fails every try, and what it held would
+                // grow without bound. Past that the output is dropped; the container runs on.
+                pending.Consume(pending.Data.Length - done > MaxHeld ? pending.Data.Length : done);
+                throw;
+            }
+            pending.Consume(done); // what is written is never repeated
         }
     }
 
@@ -117,7 +127,13 @@ public sealed class ContainerLogWriter : IDisposable
         // A failed open (a rotation that could not reopen) is retried at the next record.
         if (_fd < 0) Open(truncate: false);
         if (_size > 0 && _size + length > _maxSize) Rotate();
-        Libc.WriteAll(_fd, record, _path);
+        try { Libc.WriteAll(_fd, record, _path); }
+        catch
+        {
+            // Half a record (ENOSPC mid-write) would glue onto the next one: cut it off.
+            Tmds.Linux.LibC.ftruncate(_fd, _size);
+            throw;
+        }
         _size += length;
     }
 

@@ -186,6 +186,10 @@ public sealed class ContainerInit(InitChannel channel, ISyscalls sys)
             if (go?.Type != FrameType.Start) throw new IOException("the runtime went away before start");
             return;
         }
+        // A create that died before it wrote state.json leaves no record of this init: without the
+        // word that it did, blocking on the fifo would leave a container nothing knows of.
+        var committed = channel.Receive();
+        if (committed?.Type != FrameType.Committed) throw new IOException("the runtime went away before it recorded the container");
         // Blocks until `rlrun start` opens the fifo for reading; the byte tells it we got past open.
         string fifo = $"/proc/self/fd/{_config.FifoFd}";
         int fd;

@@ -15,6 +15,7 @@ public enum FrameType : uint
     SeccompListener = 11, // stage 2 -> 0: the seccomp notify fd, likewise
     RuntimeHooks = 12,    // stage 2 -> 0: run prestart and createRuntime now (mounts made, before pivot_root)
     HooksDone = 13,       // stage 0 -> 2: they ran; the payload is the error when one failed
+    Committed = 14,       // stage 0 -> 2 (create): state.json is written; only then wait on the exec fifo
 }
 
 public readonly record struct Frame(FrameType Type, byte[] Payload, int Fd = -1);

@@ -66,16 +66,39 @@ public sealed class StateStore(string root)
         Directory.CreateDirectory(Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         VerifyRootOwner();
         string path = ClaimPath(id);
-        int fd = SyscallException.Check(Libc.open(path, Libc.O_RDWR | Libc.O_CREAT | Libc.O_CLOEXEC | Libc.O_NOFOLLOW, 0x180), "open", path);
-        while (FileCalls.flock(fd, FileCalls.LOCK_EX | FileCalls.LOCK_NB) < 0)
+        while (true)
         {
-            int errno = Libc.LastErrno;
-            if (errno == Libc.EINTR) continue;
+            int fd = SyscallException.Check(Libc.open(path, Libc.O_RDWR | Libc.O_CREAT | Libc.O_CLOEXEC | Libc.O_NOFOLLOW, 0x180), "open", path);
+            while (FileCalls.flock(fd, FileCalls.LOCK_EX | FileCalls.LOCK_NB) < 0)
+            {
+                int errno = Libc.LastErrno;
+                if (errno == Libc.EINTR) continue;
+                Libc.close(fd);
+                if (errno == Libc.EAGAIN) throw new ContainerExistsException(id); // another create of this ID is under way
+                throw new SyscallException("flock", errno, path);
+            }
+            // The holder before us unlinks the file as it lets go: a lock on an unlinked file is
+            // no claim (another create may hold the file now at the path), so take it again.
+            if (IsAtPath(fd, path)) return new StateLock(fd, () => File.Delete(path));
             Libc.close(fd);
-            if (errno == Libc.EAGAIN) throw new ContainerExistsException(id); // another create of this ID is under way
-            throw new SyscallException("flock", errno, path);
         }
-        return new StateLock(fd, () => File.Delete(path));
+    }
+
+    static bool IsAtPath(int fd, string path) =>
+        FileCalls.fstat(fd, out var held) == 0 && FileCalls.lstat(path, out var now) == 0 && held.st_ino == now.st_ino && held.st_dev == now.st_dev;
+
+    /// <summary>Removes a claim file no create holds (one killed before it could remove its own).</summary>
+    public void DropStaleClaim(string id)
+    {
+        string path = ClaimPath(id);
+        int fd = Libc.open(path, Libc.O_RDONLY | Libc.O_CLOEXEC | Libc.O_NOFOLLOW, 0);
+        if (fd < 0) return;
+        try
+        {
+            if (FileCalls.flock(fd, FileCalls.LOCK_EX | FileCalls.LOCK_NB) == 0 && IsAtPath(fd, path)) File.Delete(path);
+        }
+        catch (IOException) { }
+        finally { Libc.close(fd); }
     }
 
     /// <summary>For a directory without state.json: true when a create holds its claim (it is under
@@ -122,7 +145,14 @@ public sealed class StateStore(string root)
             Libc.WriteAll(fd, data, tmp);
             SyscallException.Check(FileCalls.fsync(fd), "fsync", tmp);
         }
-        finally { Libc.close(fd); }
+        catch
+        {
+            // A full disk (ENOSPC) must not leave half a file taking the space the next try needs.
+            Libc.close(fd);
+            File.Delete(tmp);
+            throw;
+        }
+        Libc.close(fd);
         File.Move(tmp, Path.Join(dir, StateFile), overwrite: true);
     }
 

@@ -81,6 +81,7 @@ public sealed class LogPumps(string root, long maxSize, int maxFiles, Action<str
         readonly ContainerLogWriter _writer;
         readonly Action<string> _warn;
         readonly string _id;
+        bool _failing;
 
         public Stream Out { get; }
         public Stream Err { get; }
@@ -110,10 +111,16 @@ public sealed class LogPumps(string root, long maxSize, int maxFiles, Action<str
                 {
                     nint n = Libc.read(s.Fd, p, buffer.Length);
                     if (n <= 0) return n == 0 || Libc.LastErrno == Libc.EAGAIN || Libc.LastErrno == Libc.EINTR;
-                    try { _writer.Write(s.Kind, buffer.AsSpan(0, (int)n)); }
+                    try
+                    {
+                        _writer.Write(s.Kind, buffer.AsSpan(0, (int)n));
+                        _failing = false;
+                    }
                     catch (Exception e) when (e is IOException or SyscallException or UnauthorizedAccessException)
                     {
-                        _warn($"container {_id}: log: {e.Message}");
+                        // One warning while it lasts (a full disk fails every chunk), not one a chunk.
+                        if (!_failing) _warn($"container {_id}: log: {e.Message}; its output is dropped until a write succeeds");
+                        _failing = true;
                     }
                 }
             }
