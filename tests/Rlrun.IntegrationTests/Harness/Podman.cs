@@ -51,7 +51,7 @@ public sealed class PodmanWorld : IDisposable
     public PodmanWorld() : this(importImage: true) { }
 
     /// <param name="importImage">false: an empty store (the test pulls what it runs)</param>
-    public PodmanWorld(bool importImage)
+    internal PodmanWorld(bool importImage)
     {
         // Short: podman refuses a runroot longer than 50 characters (the run's directory is longer).
         _dir = Path.Join(Path.GetTempPath(), $"rlpm-{Guid.NewGuid().ToString("N")[..8]}");
