@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -53,6 +54,7 @@ struct join {
 	int nstype;
 	const char *path;
 	int fd;
+	int current; /* already a member: nothing to join */
 };
 
 struct plan {
@@ -189,6 +191,29 @@ static const char *ns_name(int nstype)
 	}
 }
 
+/* The namespace's name under /proc/self/ns. */
+static const char *proc_ns_name(int nstype)
+{
+	switch (nstype) {
+	case CLONE_NEWNS: return "mnt";
+	case CLONE_NEWNET: return "net";
+	default: return ns_name(nstype);
+	}
+}
+
+/*
+ * Whether FD is the namespace we are already in. setns() into it would still
+ * need CAP_SYS_ADMIN over its owner: a rootless containerd's host-network pod
+ * names the host's UTS namespace, owned by the initial user namespace.
+ */
+static int is_current(int fd, int nstype)
+{
+	char self[64];
+	struct stat a, b;
+	snprintf(self, sizeof self, "/proc/self/ns/%s", proc_ns_name(nstype));
+	return fstat(fd, &a) == 0 && stat(self, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 /*
  * Opens every namespace to join before joining any: after setns() into the
  * mount namespace, /proc/PID/ns/... would name the container's /proc instead.
@@ -200,6 +225,7 @@ static void open_namespaces(struct plan *p)
 		j->fd = open(j->path, O_RDONLY | O_CLOEXEC);
 		if (j->fd < 0)
 			fail("open %s namespace %s", ns_name(j->nstype), j->path);
+		j->current = is_current(j->fd, j->nstype);
 	}
 }
 
@@ -210,6 +236,10 @@ static void join_namespaces(const struct plan *p, int want_user)
 		const struct join *j = &p->joins[i];
 		if ((j->nstype == CLONE_NEWUSER) != want_user)
 			continue;
+		if (j->current) {
+			close(j->fd);
+			continue;
+		}
 		if (setns(j->fd, j->nstype) < 0)
 			fail("setns %s namespace %s", ns_name(j->nstype), j->path);
 		close(j->fd);

@@ -1,4 +1,5 @@
 using Rlrun.CriTests.Cri;
+using Rlrun.IntegrationTests.Harness;
 
 namespace Rlrun.CriTests;
 
@@ -31,6 +32,7 @@ public sealed class Kubelet(PrivateContainerd containerd)
     public string RunPod(PodSandboxConfig config, string handler)
     {
         Directory.CreateDirectory(config.LogDirectory);
+        if (containerd.Rootless) Host.ChownToUser(config.LogDirectory); // containerd writes the logs as the user
         return Runtime.RunPodSandbox(new RunPodSandboxRequest { Config = config, RuntimeHandler = handler }, deadline: In(60)).PodSandboxId;
     }
 

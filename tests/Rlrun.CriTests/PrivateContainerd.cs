@@ -10,7 +10,10 @@ namespace Rlrun.CriTests;
 /// touched. Its CRI plugin has two runtime handlers, `rlrun` (the runc shim with BinaryName = the
 /// rlrun under test) and `runc`, and pulls the sandbox and pod images, built here from
 /// busybox-static, from a loopback registry over plain HTTP. CNI is only the loopback plugin;
-/// the pods here use the host's network, so no address but loopback is ever configured.</summary>
+/// the pods here use the host's network, so no address but loopback is ever configured.
+/// Rootless (a rootless node): the same containerd runs as the test user inside RootlessKit through
+/// scripts/containerd-rootless.sh (its host network: CONTAINERD_ROOTLESS_NET=host), the shim and
+/// rlrun with euid 0 in RootlessKit's user namespace; the test talks to its socket from outside.</summary>
 public sealed class PrivateContainerd : IDisposable
 {
     public static readonly string? Binary = new[] { "/usr/bin/containerd" }.FirstOrDefault(File.Exists);
@@ -24,6 +27,16 @@ public sealed class PrivateContainerd : IDisposable
         !File.Exists("/bin/busybox") ? "requires /bin/busybox (busybox-static) for the images" :
         null;
 
+    /// <summary>Why this host cannot run a rootless node, or null.</summary>
+    public static string? MissingRootless =>
+        Missing is { } why ? why :
+        !Host.SwitchesUser ? "requires root switching to RLRUN_TEST_USER: containerd runs as the test user inside RootlessKit" :
+        Host.SubUid is null || Host.SubGid is null ? $"requires a range for {Host.UserName} in /etc/subuid and /etc/subgid (scripts/ensure-user.sh adds one)" :
+        !File.Exists("/usr/bin/rootlesskit") ? "requires Debian's rootlesskit package: /usr/bin/rootlesskit is missing" :
+        !File.Exists("/usr/bin/nsenter") ? "requires nsenter (util-linux) to reach RootlessKit's namespaces" :
+        null;
+
+    public bool Rootless { get; }
     public string Dir { get; }
     public string Socket => Path.Join(Dir, "containerd.sock");
     public string RlrunRoot => Path.Join(Dir, "rlrun-root");
@@ -39,8 +52,9 @@ public sealed class PrivateContainerd : IDisposable
     readonly RunningProc? _daemon;
     readonly GrpcChannel _channel;
 
-    public PrivateContainerd(string rlrunBinary, string dirPrefix = "cri-containerd-")
+    public PrivateContainerd(string rlrunBinary, string dirPrefix = "cri-containerd-", bool rootless = false)
     {
+        Rootless = rootless;
         Dir = Directory.CreateTempSubdirectory(dirPrefix).FullName;
         Registry = Missing is null ? new LoopbackRegistry() : null!;
         _channel = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions
@@ -58,7 +72,7 @@ public sealed class PrivateContainerd : IDisposable
         });
         Runtime = new RuntimeService.RuntimeServiceClient(_channel);
         Images = new ImageService.ImageServiceClient(_channel);
-        if (Missing is not null) return;
+        if ((rootless ? MissingRootless : Missing) is not null) return;
 
         PodImages.Push(Registry, Path.Join(Dir, "layouts"));
         Directory.CreateDirectory(Path.Join(Dir, "cni"));
@@ -67,7 +81,19 @@ public sealed class PrivateContainerd : IDisposable
             """{"cniVersion": "0.4.0", "name": "cri-loopback", "plugins": [{"type": "loopback"}]}""");
         string config = Path.Join(Dir, "config.toml");
         File.WriteAllText(config, Config(rlrunBinary));
-        _daemon = Proc.Start(new ProcSpec(Binary!, ["--config", config, "--log-level", "warn"]));
+        if (rootless)
+        {
+            // Everything under Dir is the user's: containerd's root and state, the CRI logs, the shims' --root.
+            Directory.CreateDirectory(LogDir);
+            Host.ChownToUser(Dir);
+            string script = Path.Join(Host.RepoRoot, "scripts", "containerd-rootless.sh");
+            _daemon = Proc.Start(Host.AsUser(script, ["--config", config, "--log-level", "warn"], [.. Host.ShellEnv,
+                new("CONTAINERD_ROOTLESS_NET", "host"), new("CONTAINERD_ROOTLESS_STATE_DIR", Path.Join(Dir, "rootlesskit"))]));
+        }
+        else
+        {
+            _daemon = Proc.Start(new ProcSpec(Binary!, ["--config", config, "--log-level", "warn"]));
+        }
         var until = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {
@@ -104,8 +130,9 @@ public sealed class PrivateContainerd : IDisposable
           stream_server_address = "127.0.0.1"
           stream_server_port = "0"
           enable_selinux = false
-          disable_cgroup = {(!CgroupV2Limits).ToString().ToLowerInvariant()}
-          restrict_oom_score_adj = {(!MayLowerOomScore).ToString().ToLowerInvariant()}
+          disable_cgroup = {(Rootless || !CgroupV2Limits).ToString().ToLowerInvariant()}
+          restrict_oom_score_adj = {(Rootless || !MayLowerOomScore).ToString().ToLowerInvariant()}
+          disable_apparmor = {Rootless.ToString().ToLowerInvariant()}
           [plugins."io.containerd.grpc.v1.cri".cni]
             bin_dir = "/usr/lib/cni"
             conf_dir = "{Dir}/cni"
@@ -150,11 +177,20 @@ public sealed class PrivateContainerd : IDisposable
 
     /// <summary>`rlrun --root ROOT list` as the shim sees it (ROOT is the handler's Root option
     /// plus the containerd namespace, k8s.io for the CRI).</summary>
-    public ProcResult RlrunList(string rlrun) =>
-        Proc.Run(rlrun, ["--root", Path.Join(RlrunRoot, "k8s.io"), "list", "-q"], timeout: TimeSpan.FromSeconds(20));
+    public ProcResult RlrunList(string rlrun) => Rlrun(rlrun, "list", "-q");
 
-    public ProcResult RlrunState(string rlrun, string id) =>
-        Proc.Run(rlrun, ["--root", Path.Join(RlrunRoot, "k8s.io"), "state", id], timeout: TimeSpan.FromSeconds(20));
+    public ProcResult RlrunState(string rlrun, string id) => Rlrun(rlrun, "state", id);
+
+    /// <summary>rlrun --root SHIM-ROOT ARGS where the shim runs it: as root, or rootless in
+    /// RootlessKit's user and mount namespaces (nsenter -U -m -t CHILD, as the script's usage says).</summary>
+    ProcResult Rlrun(string rlrun, params string[] args)
+    {
+        string[] argv = ["--root", Path.Join(RlrunRoot, "k8s.io"), .. args];
+        if (!Rootless) return Proc.Run(rlrun, argv, timeout: TimeSpan.FromSeconds(20));
+        string child = File.ReadAllText(Path.Join(Dir, "rootlesskit", "child_pid")).Trim();
+        return Proc.Run(Host.AsUser("/usr/bin/nsenter", ["-U", "-m", "--preserve-credentials", "-t", child, rlrun, .. argv], Host.ShellEnv),
+            timeout: TimeSpan.FromSeconds(20));
+    }
 
     public void Dispose()
     {
@@ -168,6 +204,16 @@ public sealed class PrivateContainerd : IDisposable
             }
         }
         catch (Exception) { }
+        // Rootless, what a failed test left is out of the host's reach once RootlessKit is gone: force it out first.
+        if (Rootless && File.Exists(Path.Join(Dir, "rootlesskit", "child_pid")))
+        {
+            try
+            {
+                foreach (var id in RlrunList(Host.Binary).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                    Rlrun(Host.Binary, "delete", "--force", id);
+            }
+            catch (Exception) { }
+        }
         _channel.Dispose();
         if (_daemon is not null)
         {
@@ -176,6 +222,7 @@ public sealed class PrivateContainerd : IDisposable
             _daemon.Dispose();
         }
         KillShims();
+        if (Rootless) KillNaming(Dir); // RootlessKit's child, the script: what the tree kill missed
         UnmountUnder(Dir);
         try { Directory.Delete(Dir, recursive: true); } catch (Exception) { }
         Registry?.Dispose();
@@ -190,6 +237,16 @@ public sealed class PrivateContainerd : IDisposable
             string cmdline;
             try { cmdline = File.ReadAllText(Path.Join(p, "cmdline")); } catch (Exception) { continue; }
             if (cmdline.StartsWith("/usr/bin/containerd-shim-runc-v2\0") && cmdline.Contains($"\0{Socket}\0")) Host.Signal(pid, 9);
+        }
+    }
+
+    static void KillNaming(string path)
+    {
+        foreach (var p in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(p), out int pid) || pid == Environment.ProcessId) continue;
+            try { if (File.ReadAllText(Path.Join(p, "cmdline")).Contains(path)) Host.Signal(pid, 9); }
+            catch (Exception) { }
         }
     }
 

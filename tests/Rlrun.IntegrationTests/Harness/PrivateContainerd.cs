@@ -137,9 +137,13 @@ public sealed class PrivateContainerd : IDisposable
         foreach (int pid in ProcessesNaming(Dir)) { try { Host.Signal(pid, Host.SIGKILL); } catch (InvalidOperationException) { } }
         try { Proc.Run("/bin/rm", ["-rf", Dir]); } catch (Exception) { }
         // containerd's cgroupsPath is /NAMESPACE/ID: the namespace's cgroup stays behind, as with runc.
-        if (!Rootless && DefaultResourcesTests.CgroupMount() is { } mount)
+        if (!Rootless && CgroupMount() is { } mount)
             try { Directory.Delete(Path.Join(mount, Namespace)); } catch (IOException) { } // not empty: another run's
     }
+
+    /// <summary>The cgroup2 mount point, or null (the CRI lane links this file without DefaultResourcesTests).</summary>
+    static string? CgroupMount() => File.ReadLines("/proc/self/mountinfo").Select(l => l.Split(' '))
+        .Where(p => p[Array.IndexOf(p, "-") + 1] == "cgroup2").Select(p => p[4]).FirstOrDefault();
 
     /// <summary>The processes whose command line names PATH (the shims started for this containerd, RootlessKit's).</summary>
     static List<int> ProcessesNaming(string path)
