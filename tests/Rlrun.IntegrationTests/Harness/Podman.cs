@@ -45,8 +45,6 @@ public sealed class PodmanWorld : IDisposable
         : null;
 
     readonly string _dir;
-    readonly string _pausePidFile = Path.Join(Host.RuntimeDir, "libpod", "tmp", "pause.pid");
-    readonly bool _pauseWasThere;
 
     public PodmanWorld() : this(importImage: true) { }
 
@@ -56,7 +54,6 @@ public sealed class PodmanWorld : IDisposable
         // Short: podman refuses a runroot longer than 50 characters (the run's directory is longer).
         _dir = Path.Join(Path.GetTempPath(), $"rlpm-{Guid.NewGuid().ToString("N")[..8]}");
         if (Missing is not null || !Host.Unprivileged) return;
-        _pauseWasThere = File.Exists(_pausePidFile);
         Directory.CreateDirectory(Path.Join(_dir, "home"));
         Host.ChownToUser(_dir);
         if (!importImage) return;
@@ -98,19 +95,19 @@ public sealed class PodmanWorld : IDisposable
     public void Dispose()
     {
         if (!Directory.Exists(_dir)) return;
+        // podman keeps a pause process holding its user namespace, its pid in --tmpdir: this
+        // world's own, so stopped with it (the rm below runs through it, and removes the file).
+        int pause = 0;
         try
         {
             Run("rlrun", "rm", "--all", "--force", "--time", "0"); // rlrun named: podman finds runc by itself
+            string pidFile = Path.Join(_dir, "tmp", "pause.pid");
+            if (File.Exists(pidFile)) int.TryParse(File.ReadAllText(pidFile).Trim(), out pause);
             // The store holds files of subordinate IDs: removed inside podman's user namespace.
             Run("runc", "unshare", "rm", "-rf", Path.Join(_dir, "storage"), Path.Join(_dir, "run"), Path.Join(_dir, "tmp"));
         }
         catch (Exception) { }
         try { Directory.Delete(_dir, recursive: true); } catch (Exception) { }
-        // podman keeps one pause process per user (it holds its user namespace): ours to stop only
-        // when it appeared during this run.
-        if (!_pauseWasThere && File.Exists(_pausePidFile) && int.TryParse(File.ReadAllText(_pausePidFile).Trim(), out int pause))
-        {
-            try { Host.Signal(pause, Host.SIGKILL); } catch (Exception) { }
-        }
+        if (pause > 0) try { Host.Signal(pause, Host.SIGKILL); } catch (Exception) { }
     }
 }
