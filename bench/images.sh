@@ -24,8 +24,14 @@ uid=$("$repo/scripts/ensure-user.sh" "$BENCH_USER")
 work=$(mktemp -d /var/tmp/rlrun-bench-images.XXXXXX)
 chmod 0755 "$work"
 registry_pid=
+# podman pull starts a pause process for the bench user (it holds podman's user namespace) and
+# leaves it: stopped at the end when this run started it.
+pause_file=/run/user/$uid/libpod/tmp/pause.pid
+pause_before=$(cat "$pause_file" 2>/dev/null || true)
 cleanup() {
     [ -z "$registry_pid" ] || kill "$registry_pid" 2>/dev/null || true
+    local pause; pause=$(cat "$pause_file" 2>/dev/null || true)
+    if [ -n "$pause" ] && [ "$pause" != "$pause_before" ]; then kill "$pause" 2>/dev/null || true; fi
     rm -rf "$work"
 }
 trap cleanup EXIT
