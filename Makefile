@@ -9,7 +9,10 @@ BIN := artifacts/rlrun
 SUPERVISOR := artifacts/rlrun-supervisor
 INIT := artifacts/rlrun-init
 DOTNET ?= dotnet
-SOURCES := $(shell find src -name '*.cs' -o -name '*.csproj' -o -name '*.c') Directory.Build.props
+# Not obj/ and bin/: dotnet writes .cs files there (BuildId.g.cs), which made one binary look stale.
+SOURCES := $(shell find src \( -name obj -o -name bin \) -prune -o \( -name '*.cs' -o -name '*.csproj' -o -name '*.c' \) -print) Directory.Build.props
+# rlrun and rlrun-init carry the commit and refuse each other across commits: a new commit rebuilds all three.
+COMMIT_STAMP := artifacts/.commit-$(COMMIT)
 
 VERSION := $(shell sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' Directory.Build.props)
 DEB := artifacts/rlrun_$(VERSION)_amd64.deb
@@ -19,6 +22,11 @@ DEB := artifacts/rlrun_$(VERSION)_amd64.deb
 build: $(BIN) $(SUPERVISOR) $(INIT)
 
 native: $(NATIVE_LIB)
+
+$(COMMIT_STAMP):
+	@mkdir -p artifacts
+	rm -f artifacts/.commit-*
+	touch $@
 
 NATIVE_SOURCES := src/Native/nsstage.c src/Native/signals.c src/Native/netwatch.c
 
@@ -31,20 +39,20 @@ $(NATIVE_LIB): $(NATIVE_SOURCES)
 	ar rcs $@ $(patsubst src/Native/%.c,artifacts/native/%.o,$(NATIVE_SOURCES))
 
 # flock: two builds at once in one tree would share obj/ and break each other.
-$(BIN): $(NATIVE_LIB) $(SOURCES)
+$(BIN): $(NATIVE_LIB) $(SOURCES) $(COMMIT_STAMP)
 	@mkdir -p artifacts
 	flock artifacts/.build.lock $(DOTNET) publish src/Cli/Rlrun.Cli.csproj -c Release -r linux-x64 --nologo -v quiet \
 		-p:SourceRevisionId=$(COMMIT) -o artifacts/publish
 	cp artifacts/publish/rlrun $(BIN)
 
-$(SUPERVISOR): $(NATIVE_LIB) $(SOURCES)
+$(SUPERVISOR): $(NATIVE_LIB) $(SOURCES) $(COMMIT_STAMP)
 	@mkdir -p artifacts
 	flock artifacts/.build.lock $(DOTNET) publish src/Supervisor/Rlrun.Supervisor.csproj -c Release -r linux-x64 --nologo -v quiet \
 		-p:SourceRevisionId=$(COMMIT) -o artifacts/publish-supervisor
 	cp artifacts/publish-supervisor/rlrun-supervisor $(SUPERVISOR)
 
 # The container init alone (src/Init): what rlrun seals into a memfd for every container.
-$(INIT): $(NATIVE_LIB) $(SOURCES)
+$(INIT): $(NATIVE_LIB) $(SOURCES) $(COMMIT_STAMP)
 	@mkdir -p artifacts
 	flock artifacts/.build.lock $(DOTNET) publish src/Init/Rlrun.Init.csproj -c Release -r linux-x64 --nologo -v quiet \
 		-p:SourceRevisionId=$(COMMIT) -o artifacts/publish-init
