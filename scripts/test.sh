@@ -74,8 +74,9 @@ failures() {
         [ -f "$trx" ] || continue
         perl -0777 -ne '
             my $lane = $ARGV; $lane =~ s{.*/}{}; $lane =~ s{\.trx$}{};
-            while (/<UnitTestResult\b([^>]*)>(.*?)<\/UnitTestResult>/sg) {
-                my ($attrs, $body) = ($1, $2);
+            # A result without output is one self-closing element: match it alone.
+            while (/<UnitTestResult\b([^>]*?)\s*(?:\/>|>(.*?)<\/UnitTestResult>)/sg) {
+                my ($attrs, $body) = ($1, $2 // "");
                 next unless $attrs =~ /outcome="(Failed|Error|Timeout|Aborted)"/;
                 my ($name) = $attrs =~ /testName="([^"]*)"/;
                 my ($msg) = $body =~ /<Message>(.*?)<\/Message>/s;
