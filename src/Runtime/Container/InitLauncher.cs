@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using Rlrun.Runtime.IdMapping;
 using Rlrun.Runtime.Interop;
 using Rlrun.Runtime.Namespaces;
@@ -113,7 +112,7 @@ public static class InitLauncher
 
             config.HostPid = containerPid;
             config.Build = InitConfig.ThisBuild;
-            channel.Send(FrameType.Config, JsonSerializer.SerializeToUtf8Bytes(config, InitJsonContext.Default.InitConfig));
+            channel.Send(FrameType.Config, InitConfigCodec.Encode(config));
             debug?.Invoke("config sent to the init");
             var (console, listener) = WaitCreated(channel, debug, () => runtimeHooks?.Invoke(containerPid));
             return new LaunchedInit(containerPid, channel, console, listener);

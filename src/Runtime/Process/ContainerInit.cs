@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using Rlrun.Runtime.Cgroups;
 using Rlrun.Runtime.Interop;
 using Rlrun.Runtime.Rootfs;
@@ -67,9 +66,8 @@ public sealed class ContainerInit(InitChannel channel, ISyscalls sys)
         var frame = channel.Receive() ?? throw new IOException("init socket closed before the config arrived");
         long received = System.Diagnostics.Stopwatch.GetTimestamp();
         if (frame.Type != FrameType.Config) throw new IOException($"init socket: expected the config, got frame {frame.Type}");
-        _config = JsonSerializer.Deserialize(frame.Payload, InitJsonContext.Default.InitConfig) ?? throw new IOException("empty config");
-        if (_config.Build != InitConfig.ThisBuild)
-            throw new IOException($"the container init is of build {InitConfig.ThisBuild}, rlrun of {(_config.Build.Length > 0 ? _config.Build : "an older one")}: install rlrun and rlrun-init together");
+        // The build is checked first, before any field is read (InitConfigCodec).
+        _config = InitConfigCodec.Decode(frame.Payload);
         var spec = _config.Spec;
         var process = spec.Process ?? throw new SpecError("config.json: field process: missing");
         Debug("init: started", Started);

@@ -1,9 +1,9 @@
-using System.Text.Json.Serialization;
 using Rlrun.Runtime.Spec;
 
 namespace Rlrun.Runtime.Process;
 
-/// <summary>Everything stage 2 (the container init) needs, sent by stage 0 over the init socket.</summary>
+/// <summary>Everything stage 2 (the container init) needs, sent by stage 0 over the init socket in
+/// the compact form of InitConfigCodec.</summary>
 public sealed class InitConfig
 {
     public OciSpec Spec { get; set; } = new();
@@ -32,8 +32,3 @@ public sealed class InitConfig
 
     public const string ThisBuild = BuildId.Value;
 }
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(InitConfig))]
-public sealed partial class InitJsonContext : JsonSerializerContext;
