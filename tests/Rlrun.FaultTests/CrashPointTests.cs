@@ -45,7 +45,7 @@ public sealed class CrashPointTests : IDisposable
     /// <summary>Processes of container ID: its process (TAG in its environment), an init that
     /// still holds the ID's exec fifo (a created one, before it execs), or its network helper and
     /// the helper's watcher (their command lines name the ID's state directory).</summary>
-    static List<int> ProcessesOf(string id, string tag)
+    static List<int> ProcessesOf(string id, string tag, bool helpers = true)
     {
         var found = new List<int>();
         string fifo = $"/{id}/exec.fifo", stateDir = $"/{id}/";
@@ -55,7 +55,7 @@ public sealed class CrashPointTests : IDisposable
             try
             {
                 if (File.ReadAllText(Path.Join(dir, "environ")).Contains(tag)) { found.Add(pid); continue; }
-                if (File.ReadAllText(Path.Join(dir, "cmdline")).Contains(stateDir)) { found.Add(pid); continue; }
+                if (helpers && File.ReadAllText(Path.Join(dir, "cmdline")).Contains(stateDir)) { found.Add(pid); continue; }
                 foreach (string fd in Directory.EnumerateFileSystemEntries(Path.Join(dir, "fd")))
                     if (new FileInfo(fd).LinkTarget is { } t && t.Contains(fifo)) { found.Add(pid); break; }
             }
@@ -87,6 +87,13 @@ public sealed class CrashPointTests : IDisposable
         return paths;
     }
 
+    /// <summary>The network helper state.json records, if any.</summary>
+    int? HelperOf(string id)
+    {
+        try { return JsonNode.Parse(File.ReadAllText(Path.Join(_s.StateDir(id), "state.json")))?["network"]?["helperPid"]?.GetValue<int>(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException) { return null; }
+    }
+
     /// <summary>Whole or gone: `state` answers and what it says holds, or it says no such container and nothing of it runs.</summary>
     void AssertWholeOrGone(string id, string tag, string when)
     {
@@ -104,8 +111,11 @@ public sealed class CrashPointTests : IDisposable
         {
             Assert.False(Host.ProcessGone(pid), $"{id} {when}: {status} but its init {pid} is gone");
             string? ns = Host.PidNamespaceOf(pid);
-            Assert.All(ProcessesOf(id, tag), p => Assert.Equal(ns, Host.PidNamespaceOf(p) ?? ns)); // one container, not two
+            // One container, not two (its network helper runs outside, in the caller's PID namespace).
+            Assert.All(ProcessesOf(id, tag, helpers: false), p => Assert.Equal(ns, Host.PidNamespaceOf(p) ?? ns));
             Assert.All(CgroupsOf(id), cg => Assert.True(Directory.Exists(cg), $"{id} {when}: {status} but its cgroup {cg} is gone"));
+            if (HelperOf(id) is int helper and > 0)
+                Assert.False(Host.ProcessGone(helper), $"{id} {when}: {status} but its network helper {helper} is gone");
         }
         else
         {
