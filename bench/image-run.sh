@@ -184,6 +184,16 @@ mapfile -t missing < <(missing_packages; command -v podman >/dev/null || echo po
 install_missing "${missing[@]}"
 uid=$("$repo/scripts/ensure-user.sh" "$BENCH_USER")
 gid=$(id -g "$BENCH_USER")
+# podman starts a pause process for the bench user (it holds podman's user namespace) and leaves
+# it: stopped at the end when this run started it (as bench/images.sh does).
+pause_file=/run/user/$uid/libpod/tmp/pause.pid
+pause_before=$(cat "$pause_file" 2>/dev/null || true)
+stop_pause() {
+    local pause; pause=$(cat "$pause_file" 2>/dev/null || true)
+    if [ -n "$pause" ] && [ "$pause" != "$pause_before" ]; then kill "$pause" 2>/dev/null || true; fi
+    rm -rf "$work"
+}
+trap stop_pause EXIT
 home=$(getent passwd "$BENCH_USER" | cut -d: -f6)
 cp "$self" "$work/image-run.sh"
 cp "$(dirname "$self")/lib.sh" "$work/lib.sh"
