@@ -9,6 +9,8 @@
 #                     fuse-overlayfs, vfs (networked by default, as podman's: pasta, else slirp4netns)
 #   rlrun image none: the same with overlay and `--network none`, like for like with the bundle
 #                     runs (which have no network helper); podman --network none likewise
+#   rlrun image slirp: the same with overlay and `--network slirp4netns`: podman 4.3's own default
+#                     network (it has no pasta before 4.4), so this is the like-for-like network row
 #   rlrun bundle    : `rlrun run --bundle B ID` of the same rootfs unpacked (true)
 #   rlrun bundle sub: the same bundle without uid/gid mappings in config.json, so rlrun maps the
 #                     subordinate ranges through newuidmap/newgidmap as it does for every image
@@ -98,6 +100,9 @@ bench() {
         id=rlbn$$-$i; LIVE[$id]=rlrun
         timed image-overlay-none "$RLRUN" --root "$base/rlrun" run --rm --network none --storage-driver overlay --image "$IMG" "$id" -- true
         unset 'LIVE[$id]'
+        id=rlbl$$-$i; LIVE[$id]=rlrun
+        timed image-overlay-slirp "$RLRUN" --root "$base/rlrun" run --rm --network slirp4netns --storage-driver overlay --image "$IMG" "$id" -- true
+        unset 'LIVE[$id]'
         id=rlbb$$-$i; LIVE[$id]=rlrun
         timed bundle-rlrun "$RLRUN" --root "$base/rlrun" run --bundle "$bundle" "$id"
         unset 'LIVE[$id]'
@@ -128,13 +133,16 @@ bench() {
     done
     printf '%-34s %9s %12s %12s %12s %14s\n' "rlrun run --image (overlay, none)" "$none_ms" "$(ratio "$none_ms" "$podman_none_ms")" "$(ratio "$none_ms" "$bundle_ms")" \
         "$(ratio "$none_ms" "$runc_ms")" "$(awk -v a="$none_ms" -v b="$bundle_ms" 'BEGIN { printf "%.1f", a - b }')"
+    local slirp_ms; slirp_ms=$(median_ms "$work/t.image-overlay-slirp")
+    printf '%-34s %9s %12s %12s %12s %14s\n' "rlrun run --image (overlay, slirp)" "$slirp_ms" "$(ratio "$slirp_ms" "$podman_ms")" "$(ratio "$slirp_ms" "$bundle_ms")" \
+        "$(ratio "$slirp_ms" "$runc_ms")" "$(awk -v a="$slirp_ms" -v b="$bundle_ms" 'BEGIN { printf "%.1f", a - b }')"
     printf '%-34s %9s %12s %12s %12s %14s\n' "rlrun run --bundle" "$bundle_ms" "$(ratio "$bundle_ms" "$podman_ms")" 1.00 "$(ratio "$bundle_ms" "$runc_ms")" -
     printf '%-34s %9s %12s %12s %12s %14s\n' "rlrun run --bundle (subuid map)" "$sub_ms" "$(ratio "$sub_ms" "$podman_none_ms")" "$(ratio "$sub_ms" "$bundle_ms")" "$(ratio "$sub_ms" "$runc_ms")" -
     echo "image run (overlay, none) vs bundle (subuid map): $(ratio "$none_ms" "$sub_ms")"
     printf '%-34s %9s %12s %12s %12s %14s\n' "runc run --bundle" "$runc_ms" "$(ratio "$runc_ms" "$podman_ms")" "$(ratio "$runc_ms" "$bundle_ms")" 1.00 -
     printf '%-34s %9s %12s %12s %12s %14s\n' "podman run --rm (runc)" "$podman_ms" 1.00 "$(ratio "$podman_ms" "$bundle_ms")" "$(ratio "$podman_ms" "$runc_ms")" -
     printf '%-34s %9s %12s %12s %12s %14s\n' "podman run --rm --network none" "$podman_none_ms" 1.00 "$(ratio "$podman_none_ms" "$bundle_ms")" "$(ratio "$podman_none_ms" "$runc_ms")" -
-    echo "(the none rows' vs_podman is against podman --network none)"
+    echo "(the none rows' vs_podman is against podman --network none; the podman row runs podman's rootless default network, slirp4netns before podman 4.4: the slirp row is like for like with it)"
     echo "goals: image run (overlay) <= 0.25x podman, <= 1.2x rlrun's bundle run"
 }
 
@@ -176,6 +184,16 @@ mapfile -t missing < <(missing_packages; command -v podman >/dev/null || echo po
 install_missing "${missing[@]}"
 uid=$("$repo/scripts/ensure-user.sh" "$BENCH_USER")
 gid=$(id -g "$BENCH_USER")
+# podman starts a pause process for the bench user (it holds podman's user namespace) and leaves
+# it: stopped at the end when this run started it (as bench/images.sh does).
+pause_file=/run/user/$uid/libpod/tmp/pause.pid
+pause_before=$(cat "$pause_file" 2>/dev/null || true)
+stop_pause() {
+    local pause; pause=$(cat "$pause_file" 2>/dev/null || true)
+    if [ -n "$pause" ] && [ "$pause" != "$pause_before" ]; then kill "$pause" 2>/dev/null || true; fi
+    rm -rf "$work"
+}
+trap stop_pause EXIT
 home=$(getent passwd "$BENCH_USER" | cut -d: -f6)
 cp "$self" "$work/image-run.sh"
 cp "$(dirname "$self")/lib.sh" "$work/lib.sh"

@@ -42,18 +42,20 @@ public sealed class CrashPointTests : IDisposable
         Proc.Run(Host.AsUser(Host.Binary, ["--root", root ?? _s.StateRoot, .. args],
             step is null ? Host.ShellEnv : [.. Host.ShellEnv, new("RLRUN_FAULT_AT", step)]), timeout: TimeSpan.FromSeconds(60));
 
-    /// <summary>Processes of container ID: its process (TAG in its environment), or an init that
-    /// still holds the ID's exec fifo (a created one, before it execs).</summary>
-    static List<int> ProcessesOf(string id, string tag)
+    /// <summary>Processes of container ID: its process (TAG in its environment), an init that
+    /// still holds the ID's exec fifo (a created one, before it execs), or its network helper and
+    /// the helper's watcher (their command lines name the ID's state directory).</summary>
+    static List<int> ProcessesOf(string id, string tag, bool helpers = true)
     {
         var found = new List<int>();
-        string fifo = $"/{id}/exec.fifo";
+        string fifo = $"/{id}/exec.fifo", stateDir = $"/{id}/";
         foreach (string dir in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(dir), out int pid) || Host.ProcessGone(pid)) continue;
             try
             {
                 if (File.ReadAllText(Path.Join(dir, "environ")).Contains(tag)) { found.Add(pid); continue; }
+                if (helpers && File.ReadAllText(Path.Join(dir, "cmdline")).Contains(stateDir)) { found.Add(pid); continue; }
                 foreach (string fd in Directory.EnumerateFileSystemEntries(Path.Join(dir, "fd")))
                     if (new FileInfo(fd).LinkTarget is { } t && t.Contains(fifo)) { found.Add(pid); break; }
             }
@@ -85,6 +87,13 @@ public sealed class CrashPointTests : IDisposable
         return paths;
     }
 
+    /// <summary>The network helper state.json records, if any.</summary>
+    int? HelperOf(string id)
+    {
+        try { return JsonNode.Parse(File.ReadAllText(Path.Join(_s.StateDir(id), "state.json")))?["network"]?["helperPid"]?.GetValue<int>(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException) { return null; }
+    }
+
     /// <summary>Whole or gone: `state` answers and what it says holds, or it says no such container and nothing of it runs.</summary>
     void AssertWholeOrGone(string id, string tag, string when)
     {
@@ -102,8 +111,11 @@ public sealed class CrashPointTests : IDisposable
         {
             Assert.False(Host.ProcessGone(pid), $"{id} {when}: {status} but its init {pid} is gone");
             string? ns = Host.PidNamespaceOf(pid);
-            Assert.All(ProcessesOf(id, tag), p => Assert.Equal(ns, Host.PidNamespaceOf(p) ?? ns)); // one container, not two
+            // One container, not two (its network helper runs outside, in the caller's PID namespace).
+            Assert.All(ProcessesOf(id, tag, helpers: false), p => Assert.Equal(ns, Host.PidNamespaceOf(p) ?? ns));
             Assert.All(CgroupsOf(id), cg => Assert.True(Directory.Exists(cg), $"{id} {when}: {status} but its cgroup {cg} is gone"));
+            if (HelperOf(id) is int helper and > 0)
+                Assert.False(Host.ProcessGone(helper), $"{id} {when}: {status} but its network helper {helper} is gone");
         }
         else
         {
@@ -123,18 +135,20 @@ public sealed class CrashPointTests : IDisposable
     static void AssertKilled(ProcResult r, string step) =>
         Assert.True(r.ExitCode == 128 + Host.SIGKILL, $"{step}: rlrun was to kill itself there (exit 137): {r}");
 
-    /// <summary>One kill of the CLI at STEP on a fresh ID, the checks, the next command, and delete.</summary>
-    void CliRound(Bundle b, string tag, string step)
+    /// <summary>One kill of the CLI at STEP on a fresh ID, the checks, the next command, and delete.
+    /// NET (e.g. ["--network", "pasta"]) goes to every create and run.</summary>
+    void CliRound(Bundle b, string tag, string step, string[]? net = null)
     {
         string id;
         lock (_s) id = _s.NewId("crash");
-        if (step.StartsWith("start.")) RlAt(null, ["create", "--bundle", b.Path, id]).EnsureSuccess("create");
-        if (step.StartsWith("delete.")) RlAt(null, ["run", "-d", "--bundle", b.Path, id]).EnsureSuccess("run -d");
+        net ??= [];
+        if (step.StartsWith("start.")) RlAt(null, ["create", "--bundle", b.Path, .. net, id]).EnsureSuccess("create");
+        if (step.StartsWith("delete.")) RlAt(null, ["run", "-d", "--bundle", b.Path, .. net, id]).EnsureSuccess("run -d");
         string[] args = step.Split('.')[0] switch
         {
-            "create" => ["create", "--bundle", b.Path, id],
+            "create" => ["create", "--bundle", b.Path, .. net, id],
             "start" => ["start", id],
-            "run" => ["run", "-d", "--bundle", b.Path, id],
+            "run" => ["run", "-d", "--bundle", b.Path, .. net, id],
             _ => ["delete", "--force", id],
         };
         AssertKilled(RlAt(step, args), step);
@@ -144,7 +158,7 @@ public sealed class CrashPointTests : IDisposable
         // The next command works: a create that died leaves the ID free for the next create.
         if (step.StartsWith("create.") && RlAt(null, ["state", id]).ExitCode != 0)
         {
-            var again = RlAt(null, ["create", "--bundle", b.Path, id]);
+            var again = RlAt(null, ["create", "--bundle", b.Path, .. net, id]);
             Assert.True(again.ExitCode == 0, $"{id} {when}: the next create failed: {again}");
             AssertWholeOrGone(id, tag, $"{when} and a new create");
             cgroups.AddRange(CgroupsOf(id));
@@ -170,5 +184,31 @@ public sealed class CrashPointTests : IDisposable
                 foreach (string step in steps) CliRound(b, tag, step);
         });
         _out.WriteLine($"crash points: {rounds * steps.Length} kills of rlrun at {steps.Length} steps in {watch.Elapsed.TotalSeconds:0.0} s, each container whole or gone");
+    }
+
+    /// <summary>The network helper starts as soon as the init's namespaces exist, while the init
+    /// makes its root, and is waited for only before state.json: a kill at any step of create or
+    /// run leaves its helper and watcher either recorded (and stopped by delete) or gone.</summary>
+    [PastaFact]
+    public void Cli_killed_at_every_create_step_with_a_network_helper_leaves_no_helper()
+    {
+        string[] steps = [.. CreateSteps, "run.started", "delete.locked", "delete.killed"];
+        int rounds = Rounds(2);
+        var watch = Stopwatch.StartNew();
+        string tag = $"FAULTS_TAG={Guid.NewGuid():N}";
+        var b = _s.NewBundle(["sh", "-c", Scripts.TrapLoop], c => c["process"]!["env"]!.AsArray().Add(tag));
+        for (int round = 0; round < rounds; round++)
+            foreach (string step in steps) CliRound(b, tag, step, ["--network", "pasta"]);
+        _out.WriteLine($"crash points with pasta: {rounds * steps.Length} kills in {watch.Elapsed.TotalSeconds:0.0} s, no helper left");
+    }
+}
+
+/// <summary>UserFact, and pasta (Debian's passt) is installed.</summary>
+public sealed class PastaFactAttribute : FactAttribute
+{
+    public PastaFactAttribute()
+    {
+        if (!Host.Unprivileged) Skip = "requires an unprivileged user: the tests run as root and RLRUN_TEST_USER is not set";
+        else if (!File.Exists("/usr/bin/pasta")) Skip = "/usr/bin/pasta is missing (apt-get install passt)";
     }
 }

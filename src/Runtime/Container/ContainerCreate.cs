@@ -66,6 +66,7 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
         if (NotifySocketProxy.HostSocket is not null && !NotifySocketProxy.RlrunReports) NotifySocketProxy.AddToSpec(spec, store.DirOf(o.Id));
         int fifoFd = -1;
         ContainerCgroup? cgroup = null;
+        Network.PendingNetwork? pendingNetwork = null;
         ICgroupManager? cgroups = null;
         // Said once the container exists: a failed create prints its error and nothing else.
         var warnings = new List<string>();
@@ -87,13 +88,19 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
                 fifoFd = SyscallException.Check(Libc.open(fifo, Libc.O_PATH | Libc.O_CLOEXEC, 0), "open", fifo);
             }
             config.Id = o.Id;
+            bool hostRoot = caller.Euid == 0 && !caller.InForeignUserNamespace;
+            // The helper starts as soon as the init's network namespace exists and gets ready while
+            // the init makes its root. Not with net.* sysctls: the init writes them first, as before.
+            bool early = !(spec.Linux?.Sysctl?.Keys.Any(k => k.StartsWith("net.")) ?? false);
+            Action<int>? startNetwork = o.Network is { } request && early
+                ? pid => pendingNetwork = Network.NetworkSetup.Begin(request, pid, dir, hostRoot, debug, warnings.Add) : null;
             var init = InitLauncher.Launch(config, namespaces, userNs, fifoFd, debug, pid => RuntimeHooks(spec, o.Id, bundle, pid),
                 stage1 =>
                 {
                     cgroup = cgroups.Create(o.Id, stage1, resources, spec.Linux?.CgroupsPath, spec);
                     DeadCreate.NoteCgroup(store, o.Id, cgroup);
                     FaultPoint.Reach("create.cgroup", store.Root);
-                }, o.Stdio);
+                }, o.Stdio, startNetwork);
             FaultPoint.Reach("create.launched", store.Root);
             if (cgroup is not null) debug?.Invoke($"cgroup: {cgroup.Path}");
             Network.NetworkState? network = null;
@@ -102,7 +109,10 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
                 // The init's namespaces exist and its process has not run: the helper is ready
                 // before start (or run) lets it exec.
                 if (o.Network is { } req)
-                    network = Network.NetworkSetup.Start(req, init.Pid, dir, caller.Euid == 0 && !caller.InForeignUserNamespace, debug, warnings.Add);
+                {
+                    pendingNetwork ??= Network.NetworkSetup.Begin(req, init.Pid, dir, hostRoot, debug, warnings.Add);
+                    network = pendingNetwork.Finish(debug);
+                }
                 var state = new ContainerState
                 {
                     Id = o.Id, Pid = init.Pid, Bundle = bundle, Rootfs = rootfs, Annotations = spec.Annotations,
@@ -139,6 +149,9 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
         }
         catch
         {
+            // A helper started but not waited for (the init failed while it got ready): stopped
+            // before the directory with its log and pid file goes.
+            pendingNetwork?.Abandon();
             if (cgroup is not null) cgroups!.Destroy(cgroup);
             store.RemoveDir(o.Id);
             throw;

@@ -50,8 +50,10 @@ public static class InitLauncher
 {
     /// <param name="beforeNamespaces">given stage 1's PID before it creates any namespace (cgroup placement)</param>
     /// <param name="runtimeHooks">runs prestart and createRuntime when the init asks; returns the error, or null</param>
+    /// <param name="afterNamespaces">given the init's PID once its namespaces exist, before it sets up its root (the network helper starts there)</param>
     public static LaunchedInit Launch(InitConfig config, NamespacePlan namespaces, UserNamespacePlan userNs, int fifoPathFd, Action<string>? debug,
-        Func<int, string?>? runtimeHooks = null, Action<int>? beforeNamespaces = null, IReadOnlyList<int>? stdio = null)
+        Func<int, string?>? runtimeHooks = null, Action<int>? beforeNamespaces = null, IReadOnlyList<int>? stdio = null,
+        Action<int>? afterNamespaces = null)
     {
         int preserve = config.PreserveFds;
         int initFd = 3 + preserve, fifoFd = initFd + 1;
@@ -109,6 +111,7 @@ public static class InitLauncher
             Reap(stage1);
             stage1 = -1;
             debug?.Invoke($"namespaces made: container init {containerPid}");
+            afterNamespaces?.Invoke(containerPid);
 
             config.HostPid = containerPid;
             config.Build = InitConfig.ThisBuild;

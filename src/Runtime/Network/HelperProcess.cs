@@ -13,13 +13,25 @@ public static unsafe class HelperProcess
     public const string LogName = "network.log";
     static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(10);
 
-    public static NetworkState Start(HelperCommand cmd, int initPid, string stateDir, string mode)
+    public static NetworkState Start(HelperCommand cmd, int initPid, string stateDir, string mode) =>
+        Spawn(cmd, initPid, stateDir, mode).WaitReady();
+
+    /// <summary>Starts the watcher and its helper and returns at once: the helper gets ready (pasta
+    /// takes 100 ms and more) while the container's root is made; <see cref="PendingHelper.WaitReady"/>
+    /// before the process runs.</summary>
+    public static PendingHelper Spawn(HelperCommand cmd, int initPid, string stateDir, string mode)
     {
         string log = Path.Join(stateDir, LogName);
         int logFd = SyscallException.Check(Libc.open(log, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_TRUNC | Libc.O_CLOEXEC, 0x180), "open", log);
-        int nullFd = SyscallException.Check(Libc.open("/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC, 0), "open", "/dev/null");
+        int nullFd = Libc.open("/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+        if (nullFd < 0) { int e = Libc.LastErrno; Libc.close(logFd); throw new SyscallException("open", e, "/dev/null"); }
         int* p = stackalloc int[2];
-        SyscallException.Check(Pipe.pipe2(p, Libc.O_CLOEXEC), "pipe2", "network helper ready pipe");
+        if (Pipe.pipe2(p, Libc.O_CLOEXEC) < 0)
+        {
+            int e = Libc.LastErrno;
+            Libc.close(logFd); Libc.close(nullFd);
+            throw new SyscallException("pipe2", e, "network helper ready pipe");
+        }
         int readFd = p[0], writeFd = p[1];
         int watcher;
         try
@@ -33,27 +45,75 @@ public static unsafe class HelperProcess
             watcher = SpawnCalls.Spawn(SealedExecutable.SourcePath, argv, env,
                 [(nullFd, 0), (logFd, 1), (logFd, 2), (writeFd, 3)], newSession: true);
         }
+        catch
+        {
+            Libc.close(readFd);
+            throw;
+        }
         finally
         {
             Libc.close(logFd);
             Libc.close(nullFd);
             Libc.close(writeFd);
         }
-        try
+        return new PendingHelper(cmd, mode, log, watcher, readFd);
+    }
+
+    /// <summary>A helper started by <see cref="Spawn"/>, not yet known ready: exactly one of
+    /// WaitReady (which stops it on failure) or Abandon ends it.</summary>
+    public sealed class PendingHelper(HelperCommand cmd, string mode, string log, int watcher, int readFd)
+    {
+        int _readFd = readFd;
+        public int WatcherPid => watcher;
+
+        public NetworkState WaitReady()
         {
-            string? line = ReadLine(readFd, ReadyTimeout);
-            if (line is null || !line.StartsWith("READY ") || !int.TryParse(line[6..], out int helper))
+            if (_readFd < 0) throw new InvalidOperationException("network helper: waited for twice");
+            try
             {
-                Stop(watcher, 0, 0, 0);
-                throw new NetworkSetupException($"{Path.GetFileName(cmd.Path)} failed: {LogSummary(log, line is null ? "it did not get ready within 10 s" : "it exited")}");
+                string? line = ReadLine(_readFd, ReadyTimeout);
+                if (line is null || !line.StartsWith("READY ") || !int.TryParse(line[6..], out int helper))
+                {
+                    Stop(watcher, 0, 0, 0);
+                    throw new NetworkSetupException($"{Path.GetFileName(cmd.Path)} failed: {LogSummary(log, line is null ? "it did not get ready within 10 s" : "it exited")}");
+                }
+                return new NetworkState
+                {
+                    Mode = mode, WatcherPid = watcher, WatcherStartTime = ProcStat.Read(watcher)?.StartTime ?? 0,
+                    HelperPid = helper, HelperStartTime = ProcStat.Read(helper)?.StartTime ?? 0, ApiSocket = cmd.ApiSocket,
+                };
             }
-            return new NetworkState
-            {
-                Mode = mode, WatcherPid = watcher, WatcherStartTime = ProcStat.Read(watcher)?.StartTime ?? 0,
-                HelperPid = helper, HelperStartTime = ProcStat.Read(helper)?.StartTime ?? 0, ApiSocket = cmd.ApiSocket,
-            };
+            finally { CloseReadFd(); }
         }
-        finally { Libc.close(readFd); }
+
+        /// <summary>The container failed before its helper was waited for: the watcher (our child,
+        /// not reaped, so its PID is still its own) is killed, which kills the helper (its parent-
+        /// death signal); returns once both are gone.</summary>
+        public void Abandon()
+        {
+            if (_readFd < 0) return;
+            CloseReadFd();
+            // The helper may still be starting: stopped and waited for by its PID, not only
+            // through the watcher's death (its parent-death signal comes a moment later).
+            int helper = HelperOf(watcher);
+            Stop(watcher, 0, helper, helper > 0 ? ProcStat.Read(helper)?.StartTime ?? 0 : 0);
+        }
+
+        static int HelperOf(int watcher)
+        {
+            try
+            {
+                string children = File.ReadAllText($"/proc/{watcher}/task/{watcher}/children").Trim();
+                return int.TryParse(children.Split(' ')[0], out int pid) ? pid : 0;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return 0; }
+        }
+
+        void CloseReadFd()
+        {
+            if (_readFd >= 0) Libc.close(_readFd);
+            _readFd = -1;
+        }
     }
 
     /// <summary>The helper's own words, without pasta's complaints about a missing syslog.</summary>
