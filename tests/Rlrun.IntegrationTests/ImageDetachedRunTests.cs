@@ -28,6 +28,12 @@ public sealed class ImageDetachedRunTests(ImageRunFixture f) : IClassFixture<Ima
             ProcResult logs;
             while (!(logs = f.Rl(["logs", id])).Stdout.Contains("from-the-container") && DateTime.UtcNow < deadline) Thread.Sleep(50);
             Assert.True(logs.ExitCode == 0 && logs.Stdout.Contains("from-the-container"), logs.ToString());
+            // Its unit restarts on failure, as podman's generate writes for a container without a policy
+            // (the daemon's "no" is not a choice the user made).
+            var unit = f.Rl(["generate", "systemd", id]);
+            Assert.True(unit.ExitCode == 0, unit.ToString());
+            Assert.Contains("\nRestart=on-failure\n", unit.Stdout);
+            Assert.Contains($"--root {f.Sandbox.StateRoot} stop -t 10 {id}", unit.Stdout); // takes it over from the daemon
         }
         finally
         {
