@@ -87,7 +87,10 @@ install: build
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/rlrun
 	install -D -m 0755 $(SUPERVISOR) $(DESTDIR)$(PREFIX)/bin/rlrun-supervisor
 	install -D -m 0755 $(INIT) $(DESTDIR)$(PREFIX)/bin/rlrun-init
-	install -D -m 0644 packaging/containers/rlrun.conf $(DESTDIR)$(PREFIX)/share/rlrun/containers.conf.d/rlrun.conf
+# podman's drop-in names this install's binary first (its list has only /usr/local/bin and /usr/bin):
+# copied to ~/.config/containers/containers.conf.d, `podman --runtime rlrun` runs this rlrun.
+	install -d $(DESTDIR)$(PREFIX)/share/rlrun/containers.conf.d
+	sed 's|^rlrun = \[$$|&\n  "$(PREFIX)/bin/rlrun",|' packaging/containers/rlrun.conf > $(DESTDIR)$(PREFIX)/share/rlrun/containers.conf.d/rlrun.conf
 	install -d $(DESTDIR)$(USER_UNIT_DIR)
 	sed 's|@BINDIR@|$(PREFIX)/bin|' packaging/systemd/user/rlrun.service > $(DESTDIR)$(USER_UNIT_DIR)/rlrun.service
 	install -m 0644 packaging/systemd/user/rlrun.socket $(DESTDIR)$(USER_UNIT_DIR)/rlrun.socket

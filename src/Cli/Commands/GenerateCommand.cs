@@ -32,7 +32,9 @@ public sealed class GenerateCommand : ICommand
         var state = new ContainerQuery(ctx.Store).State(id);
         int stop = args.Int("stop-timeout", 10);
         var supervised = Runtime.Daemon.SupervisedSpec.Read(ctx.Root, id);
-        string policy = args.Value("restart") ?? supervised?.Policy ?? "on-failure";
+        // The daemon's "no" (what run -d --image gets without --restart) gives the default, as
+        // podman's generate does for a container whose policy is no.
+        string policy = args.Value("restart") ?? (supervised?.Policy is { } p && p != "no" ? p : null) ?? "on-failure";
         Console.Write(Unit(id, supervised?.Bundle ?? state.Bundle, ctx.Root, Environment.ProcessPath ?? "rlrun", policy, stop, supervised));
         return 0;
     }

@@ -46,16 +46,14 @@ static class ImageContainerRun
                 return 0;
             }
             string policy = restart ?? ctx.Settings.RestartPolicy;
-            if (policy != "no" || (detach && restart is not null))
+            // The image form is podman's: its `run -d` is a managed container with a log (policy
+            // "no" unless --restart says otherwise), whose output does not hold the caller's stdout,
+            // so `id=$(rlrun run -d --image ...)` returns and `rlrun logs ID` works. A bundle's
+            // plain `run -d` stays runc's (RunCommand).
+            if (policy != "no" || detach)
             {
                 // Detached: the daemon runs it and this returns; in the foreground rlrun-supervisor takes our place.
                 int rc = Supervisor.Exec(ctx, options, policy, detach);
-                Console.WriteLine(id);
-                return rc;
-            }
-            if (detach)
-            {
-                int rc = new ContainerRun(ctx.Store, ctx.Log.Debug, ctx.WarnOnce).Run(options, detach: true, keep: true);
                 Console.WriteLine(id);
                 return rc;
             }
