@@ -164,14 +164,7 @@ if [ -n "${RLBENCH_INNER:-}" ]; then
     exit 0
 fi
 
-repo=$(cd "$(dirname "$self")/.." && pwd)
-RLRUN=${RLRUN:-$repo/artifacts/rlrun}
-[ -x "$RLRUN" ] || die "rlrun binary not found at $RLRUN - run \`make build\` first (or set RLRUN=...)"
-RLRUN=$(readlink -f "$RLRUN")
-tmpbase=${TMPDIR:-/tmp}; [ "$(id -u)" -ne 0 ] || tmpbase=/tmp
-work=$(mktemp -d "$tmpbase/rlbench-image.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-cp "$repo/scripts/mkrootfs.sh" "$work/mkrootfs.sh"
+bench_work rlbench-image
 
 if [ "$(id -u)" -ne 0 ]; then
     export RLRUN
@@ -182,8 +175,7 @@ fi
 
 mapfile -t missing < <(missing_packages; command -v podman >/dev/null || echo podman; command -v fuse-overlayfs >/dev/null || echo fuse-overlayfs; command -v umoci >/dev/null || echo umoci)
 install_missing "${missing[@]}"
-uid=$("$repo/scripts/ensure-user.sh" "$BENCH_USER")
-gid=$(id -g "$BENCH_USER")
+bench_as_user "$BENCH_USER"
 # podman starts a pause process for the bench user (it holds podman's user namespace) and leaves
 # it: stopped at the end when this run started it (as bench/images.sh does).
 pause_file=/run/user/$uid/libpod/tmp/pause.pid
@@ -194,13 +186,5 @@ stop_pause() {
     rm -rf "$work"
 }
 trap stop_pause EXIT
-home=$(getent passwd "$BENCH_USER" | cut -d: -f6)
-cp "$self" "$work/image-run.sh"
-cp "$(dirname "$self")/lib.sh" "$work/lib.sh"
-if ! setpriv --reuid="$uid" --regid="$gid" --init-groups test -x "$RLRUN"; then cp "$RLRUN" "$work/rlrun"; RLRUN=$work/rlrun; fi
-chown -R "$uid:$gid" "$work"
-cd /
 log "running as $BENCH_USER (uid $uid)"
-run_forwarding setpriv --reuid="$uid" --regid="$gid" --init-groups \
-    env -i XDG_RUNTIME_DIR="/run/user/$uid" PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$home" LANG=C.UTF-8 \
-    RLBENCH_INNER="$work" RLRUN="$RLRUN" bash "$work/image-run.sh" "$N"
+run_forwarding "${as_user[@]}" RLBENCH_INNER="$work" RLRUN="$RLRUN" bash "$work/image-run.sh" "$N"

@@ -61,6 +61,42 @@ bench_user() {
         HOME="$home" LANG=C.UTF-8)
 }
 
+# bench_work PREFIX: the start of a benchmark's outer phase. Sets repo, RLRUN (absolute; default
+# <repo>/artifacts/rlrun, which must exist) and work: a new directory PREFIX.XXXXXX (under /tmp as
+# root, so that the bench user can reach it) holding a copy of scripts/mkrootfs.sh, removed at exit.
+# Needs $self (the script's absolute path) and die.
+bench_work() {
+    repo=$(cd "$(dirname "$self")/.." && pwd)
+    RLRUN=${RLRUN:-$repo/artifacts/rlrun}
+    [ -x "$RLRUN" ] || die "rlrun binary not found at $RLRUN - run \`make build\` first (or set RLRUN=...)"
+    RLRUN=$(readlink -f "$RLRUN")
+    local tmpbase=${TMPDIR:-/tmp}
+    [ "$(id -u)" -ne 0 ] || tmpbase=/tmp
+    work=$(mktemp -d "$tmpbase/$1.XXXXXX")
+    trap 'rm -rf "$work"' EXIT
+    cp "$repo/scripts/mkrootfs.sh" "$work/mkrootfs.sh"
+}
+
+# bench_as_user USER: as root, once the packages are in: makes USER (scripts/ensure-user.sh), sets
+# uid, gid, home and as_user (bench_user), gives USER the work dir with copies of the script and
+# lib.sh (the user may not read the repository), and rlrun too when USER cannot reach RLRUN (e.g. a
+# repo under /root), then cds to / (the caller's cwd may be unreachable for USER). The script then
+# re-runs itself: "${as_user[@]}" RLBENCH_INNER="$work" RLRUN="$RLRUN" bash "$work/SCRIPT" ...
+bench_as_user() {
+    uid=$("$repo/scripts/ensure-user.sh" "$1")
+    gid=$(id -g "$1")
+    home=$(getent passwd "$1" | cut -d: -f6)
+    bench_user "$1"
+    cp "$self" "$work/$(basename "$self")"
+    cp "$(dirname "$self")/lib.sh" "$work/lib.sh"
+    if ! "${as_user[@]}" test -x "$RLRUN"; then
+        cp "$RLRUN" "$work/rlrun"
+        RLRUN=$work/rlrun
+    fi
+    chown -R "$uid:$gid" "$work"
+    cd /
+}
+
 # median FILE: the median of the numbers in FILE (one a line), or n/a when there are none.
 median() {
     sort -n "$1" | awk '{ a[NR] = $1 } END {

@@ -146,14 +146,7 @@ if [ -n "${RLBENCH_INNER:-}" ]; then
 fi
 
 # ---------------------------------------------------------------- outer phase
-repo=$(cd "$(dirname "$self")/.." && pwd)
-RLRUN=${RLRUN:-$repo/artifacts/rlrun}
-[ -x "$RLRUN" ] || die "rlrun binary not found at $RLRUN - run \`make build\` first (or set RLRUN=...)"
-RLRUN=$(readlink -f "$RLRUN")
-tmpbase=${TMPDIR:-/tmp}; [ "$(id -u)" -ne 0 ] || tmpbase=/tmp
-work=$(mktemp -d "$tmpbase/rlnetbench.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-cp "$repo/scripts/mkrootfs.sh" "$work/mkrootfs.sh"
+bench_work rlnetbench
 
 if [ "$(id -u)" -ne 0 ]; then
     export RLRUN
@@ -165,17 +158,6 @@ fi
 mapfile -t missing < <(missing_packages
     for p in passt slirp4netns iperf3 curl podman; do dpkg-query -W "$p" >/dev/null 2>&1 || echo "$p"; done)
 install_missing "${missing[@]}"
-uid=$("$repo/scripts/ensure-user.sh" "$BENCH_USER")
-gid=$(id -g "$BENCH_USER")
-home=$(getent passwd "$BENCH_USER" | cut -d: -f6)
-cp "$self" "$work/network.sh"
-cp "$(dirname "$self")/lib.sh" "$work/lib.sh"
-chown -R "$uid:$gid" "$work"
-cd /
-as_user=(setpriv --reuid="$uid" --regid="$gid" --init-groups
-    env -i XDG_RUNTIME_DIR="/run/user/$uid" PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$home" LANG=C.UTF-8)
-if ! "${as_user[@]}" test -x "$RLRUN"; then
-    cp "$RLRUN" "$work/rlrun"; chown "$uid:$gid" "$work/rlrun"; RLRUN=$work/rlrun
-fi
+bench_as_user "$BENCH_USER"
 log "running as $BENCH_USER (uid $uid)"
 run_forwarding "${as_user[@]}" RLBENCH_INNER="$work" RLRUN="$RLRUN" bash "$work/network.sh" "$R" "$N" "$T"

@@ -341,16 +341,7 @@ if [ -n "${RLBENCH_INNER:-}" ]; then
 fi
 
 # ---------------------------------------------------------------- outer phase
-repo=$(cd "$(dirname "$self")/.." && pwd)
-RLRUN=${RLRUN:-$repo/artifacts/rlrun}
-[ -x "$RLRUN" ] || die "rlrun binary not found at $RLRUN - run \`make build\` first (or set RLRUN=...)"
-RLRUN=$(readlink -f "$RLRUN")
-
-# As root the work dir must be reachable by the bench user: always under /tmp.
-tmpbase=${TMPDIR:-/tmp}; [ "$(id -u)" -ne 0 ] || tmpbase=/tmp
-work=$(mktemp -d "$tmpbase/rlbench.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-cp "$repo/scripts/mkrootfs.sh" "$work/mkrootfs.sh"
+bench_work rlbench
 
 if [ "$(id -u)" -ne 0 ]; then
     export RLRUN
@@ -363,21 +354,7 @@ fi
 # Root: install what is missing, then re-run ourselves as the unprivileged user.
 mapfile -t missing < <(missing_packages; command -v crun >/dev/null || echo crun; [ -x /usr/bin/time ] || echo time)
 install_missing "${missing[@]}"
-uid=$("$repo/scripts/ensure-user.sh" "$BENCH_USER")
-gid=$(id -g "$BENCH_USER")
-home=$(getent passwd "$BENCH_USER" | cut -d: -f6)
-cp "$self" "$work/startup.sh"
-cp "$(dirname "$self")/lib.sh" "$work/lib.sh"
-chown -R "$uid:$gid" "$work"
-
-cd /   # the caller's cwd may be unreachable for the bench user (e.g. /root/...)
-bench_user "$BENCH_USER"
-# The user may not be able to reach the binary (e.g. a repo under /root).
-if ! "${as_user[@]}" test -x "$RLRUN"; then
-    cp "$RLRUN" "$work/rlrun"
-    chown "$uid:$gid" "$work/rlrun"
-    RLRUN=$work/rlrun
-fi
+bench_as_user "$BENCH_USER"
 inner=(RLRUN="$RLRUN" RLRUN_BASE="${RLRUN_BASE:-}" RLBENCH_GLOBAL_FLAGS="${RLBENCH_GLOBAL_FLAGS:-}" bash "$work/startup.sh" ${PROFILE:+--profile} "$N")
 
 if [ -n "${RLBENCH_LAUNCH:-}" ]; then

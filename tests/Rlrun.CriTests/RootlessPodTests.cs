@@ -11,7 +11,8 @@ namespace Rlrun.CriTests;
 /// runs rlrun with euid 0 in RootlessKit's user namespace. A pod's life as kubelet drives it.</summary>
 public sealed class RootlessPodTests
 {
-    const string TrapLoop = "trap 'echo got-term; exit 0' TERM; echo main-started; id -u; cat /proc/self/uid_map; while :; do sleep 0.1; done";
+    // maps-done: the uid_map lines are in the log once it is (`id -u`'s "0" comes before them).
+    const string TrapLoop = "trap 'echo got-term; exit 0' TERM; echo main-started; id -u; cat /proc/self/uid_map; echo maps-done; while :; do sleep 0.1; done";
 
     [RootlessCriFact]
     public void A_pod_lives_and_dies_on_a_rootless_node_with_handler_rlrun()
@@ -38,12 +39,13 @@ public sealed class RootlessPodTests
         Assert.Equal(ContainerState.ContainerCreated, k.Status(main).State);
         k.Start(main);
         string mainLog = Path.Join(pod.LogDirectory, "main.log");
-        Assert.True(Kubelet.WaitForLog(mainLog, "main-started", TimeSpan.FromSeconds(20)), $"no 'main-started' in {mainLog}: {ReadAll(mainLog)}\n{c.DaemonLog}");
+        Assert.True(Kubelet.WaitForLog(mainLog, "main-started", TimeSpan.FromSeconds(60)), $"no 'main-started' in {mainLog}: {ReadAll(mainLog)}\n{c.DaemonLog}");
         Assert.Equal(ContainerState.ContainerRunning, k.Status(main).State);
         Assert.Equal("running", System.Text.Json.Nodes.JsonNode.Parse(
             c.RlrunState(Host.Binary, main).EnsureSuccess("rlrun state").Stdout)!["status"]!.GetValue<string>());
         // Root in the container is the test user on the host (RootlessKit's mapping: 0 is the user, 1.. its range).
-        Assert.True(Kubelet.WaitForLog(mainLog, "0", TimeSpan.FromSeconds(5)), ReadAll(mainLog));
+        Assert.True(Kubelet.WaitForLog(mainLog, "maps-done", TimeSpan.FromSeconds(60)), ReadAll(mainLog));
+        Assert.Contains(("stdout", "0"), Kubelet.ReadLog(mainLog));
         var uidMap = Kubelet.ReadLog(mainLog).Select(l => l.Message.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
         Assert.Contains(uidMap, f => f.SequenceEqual(["0", Host.Uid.ToString(), "1"]));
         Assert.Contains(uidMap, f => f.Length == 3 && f[0] == "1" && f[1] == Host.SubUid!.Value.Start.ToString());

@@ -139,7 +139,7 @@ public sealed class ExecTests : IDisposable
         var started = DateTime.UtcNow;
         var r = Exec("--detach", "--pid-file", pidFile, id, "sleep", "300");
         Ok(r);
-        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(10), "exec --detach waited for its process");
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(60), "exec --detach waited for its process (sleep 300)");
         Assert.True(File.Exists(pidFile), $"no pid file: {r}");
         int pid = int.Parse(File.ReadAllText(pidFile).Trim());
         Assert.False(Host.ProcessGone(pid), $"the exec'd process {pid} is not alive");

@@ -84,7 +84,7 @@ public sealed class SystemdCgroupTests : IDisposable
     {
         string ns = Host.PidNamespaceOf(initPid) ?? throw new InvalidOperationException($"no pid namespace for {initPid}");
         List<int> pids = [];
-        Poll(() => (pids = Host.ProcessesInPidNamespace(ns)).Count >= count, TimeSpan.FromSeconds(5));
+        Poll(() => (pids = Host.ProcessesInPidNamespace(ns)).Count >= count, TimeSpan.FromSeconds(30));
         Assert.True(pids.Count >= count, $"expected {count} processes in the container, found {pids.Count}");
         return pids;
     }
@@ -164,8 +164,8 @@ public sealed class SystemdCgroupTests : IDisposable
     {
         Assert.False(Directory.Exists(_s.StateDir(id)), $"state dir {_s.StateDir(id)} is left behind");
         Assert.True(M.UnitGone(Unit(id), out var seen), $"{Unit(id)} is left behind: {seen}");
-        Assert.True(Poll(() => ScopeDirs(id).Count == 0, TimeSpan.FromSeconds(5)), $"cgroup dirs left behind: {string.Join(", ", ScopeDirs(id))}");
-        Assert.True(Poll(() => ProcessesWithMarker(id).Count == 0, TimeSpan.FromSeconds(5)),
+        Assert.True(Poll(() => ScopeDirs(id).Count == 0, TimeSpan.FromSeconds(30)), $"cgroup dirs left behind: {string.Join(", ", ScopeDirs(id))}");
+        Assert.True(Poll(() => ProcessesWithMarker(id).Count == 0, TimeSpan.FromSeconds(30)),
             $"container processes left behind: {string.Join(", ", ProcessesWithMarker(id))}");
     }
 
@@ -218,11 +218,11 @@ public sealed class SystemdCgroupTests : IDisposable
 
         Ok(Rl("pause", id), "pause");
         Assert.Equal("paused", Status(id));
-        Assert.True(Poll(() => Events().Contains("frozen 1"), TimeSpan.FromSeconds(5)), $"cgroup.events after pause: {Events()}");
+        Assert.True(Poll(() => Events().Contains("frozen 1"), TimeSpan.FromSeconds(30)), $"cgroup.events after pause: {Events()}");
 
         Ok(Rl("resume", id), "resume");
         Assert.Equal("running", Status(id));
-        Assert.True(Poll(() => Events().Contains("frozen 0"), TimeSpan.FromSeconds(5)), $"cgroup.events after resume: {Events()}");
+        Assert.True(Poll(() => Events().Contains("frozen 0"), TimeSpan.FromSeconds(30)), $"cgroup.events after resume: {Events()}");
     }
 
     [SystemdUserFact]
@@ -237,7 +237,7 @@ public sealed class SystemdCgroupTests : IDisposable
         Assert.Equal(pids.Order().ToList(), listed);
 
         Ok(Rl("kill", "--all", id, "KILL"), "kill --all KILL");
-        Assert.True(Poll(() => pids.All(Host.ProcessGone), TimeSpan.FromSeconds(5)),
+        Assert.True(Poll(() => pids.All(Host.ProcessGone), TimeSpan.FromSeconds(30)),
             $"processes outlived kill --all: {string.Join(", ", pids.Where(p => !Host.ProcessGone(p)))}");
         WaitForStatus(id, "stopped");
     }
@@ -252,7 +252,7 @@ public sealed class SystemdCgroupTests : IDisposable
         Ok(Rl("delete", "--force", id), "delete --force");
         Assert.True(M.UnitGone(Unit(id), out var seen), $"{Unit(id)} after delete --force: {seen}");
         Assert.False(Directory.Exists(dir), $"{dir} is left after delete --force");
-        Assert.True(Poll(() => Host.ProcessGone(pid), TimeSpan.FromSeconds(5)), $"init {pid} outlived delete --force");
+        Assert.True(Poll(() => Host.ProcessGone(pid), TimeSpan.FromSeconds(30)), $"init {pid} outlived delete --force");
         AssertNothingLeft(id);
     }
 

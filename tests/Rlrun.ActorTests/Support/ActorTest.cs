@@ -10,9 +10,14 @@ namespace Rlrun.ActorTests.Support;
 /// moves only when a test calls Clock.Advance, so backoff delays are exact and instant.</summary>
 public abstract class ActorTest : Akka.TestKit.Xunit2.TestKit
 {
+    // single-expect-default: how long ExpectMsg and AwaitAssert wait for what must come (they end as
+    // soon as it does): the TestKit's 3 s is within reach of a loaded 2-core machine.
     static readonly Config TestConfig = ActorSystemFactory.BuildConfig(new ActorSystemSettings
     {
-        ExtraHocon = """akka.scheduler.implementation = "Akka.TestKit.TestScheduler, Akka.TestKit" """,
+        ExtraHocon = """
+            akka.scheduler.implementation = "Akka.TestKit.TestScheduler, Akka.TestKit"
+            akka.test.single-expect-default = 20s
+            """,
     });
 
     protected static readonly RestartBackoff Backoff = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(8), TimeSpan.FromSeconds(30));
