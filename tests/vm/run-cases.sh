@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/vm/run-cases.sh - the test script tests/vm/run-lane.sh gives
 # tests/vm/lane.sh: runs inside the VM (busybox sh, as the user "lane") and
-# runs every case of $LANE_EXTRA/cases/ with every runtime of LANE_RUNTIMES,
+# runs every case of $LANE_EXTRA/cases/ (as root: root-cases/) with every runtime of LANE_RUNTIMES,
 # one after the other, each under a timeout. For each it prints the case's
 # output indented, then one line
 #   == RESULT PASS|FAIL|SKIP RUNTIME/CASE (SECONDS s): REASON
@@ -15,13 +15,17 @@ LANE_RUNTIMES=rlrun LANE_CASE_TIMEOUT=90
 echo "== lane: kernel $(uname -r), uid $(id -u), cgroup $(sed -n 's/^0:://p' /proc/self/cgroup)," \
      "delegated controllers: $(cat "$LANE_CGROUP/cgroup.subtree_control")"
 failed=0
+# as root (lane.sh's RLRUN_VM_ROOT_TEST), the root cases
+cases=cases
+if [ "$(id -u)" = 0 ]; then cases=root-cases; fi
+[ -d "$LANE_EXTRA/$cases" ] || exit 0
 for rt in $LANE_RUNTIMES; do
   case $rt in
     rlrun) v=$("$LANE_EXTRA/rlrun" --version 2>&1 | head -n1) ;;
     *) v=$("$rt" --version 2>&1 | head -n1) ;;
   esac
   echo "== runtime $rt: $v"
-  for c in "$LANE_EXTRA"/cases/*.sh; do
+  for c in "$LANE_EXTRA/$cases"/*.sh; do
     [ -f "$c" ] || continue
     name=$(basename "$c" .sh)
     log=$HOME/results/$rt/$name.log
