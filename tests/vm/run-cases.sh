@@ -32,7 +32,10 @@ for rt in $LANE_RUNTIMES; do
     mkdir -p "${log%/*}"
     echo "== case $rt/$name"
     t0=$(cut -d' ' -f1 /proc/uptime)
-    LANE_RUNTIME=$rt timeout "$LANE_CASE_TIMEOUT" sh "$c" > "$log" 2>&1 < /dev/null
+    # a case may ask for more: a line "# lane-timeout: SECONDS"
+    limit=$(sed -n 's/^# lane-timeout: *\([0-9][0-9]*\)$/\1/p' "$c" | head -n1)
+    limit=${limit:-$LANE_CASE_TIMEOUT}
+    LANE_RUNTIME=$rt timeout "$limit" sh "$c" > "$log" 2>&1 < /dev/null
     rc=$?
     t1=$(cut -d' ' -f1 /proc/uptime)
     dt=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b - a}')
@@ -43,7 +46,7 @@ for rt in $LANE_RUNTIMES; do
       77) res=SKIP ;;
       *) res=FAIL; failed=$((failed + 1))
          # busybox timeout: TERM, then the case's trap exits 143
-         if [ "$rc" = 143 ] || [ "$rc" = 124 ]; then reason="timed out after ${LANE_CASE_TIMEOUT}s${reason:+; $reason}"; fi
+         if [ "$rc" = 143 ] || [ "$rc" = 124 ]; then reason="timed out after ${limit}s${reason:+; $reason}"; fi
          [ -n "$reason" ] || reason="exit $rc, no reason given" ;;
     esac
     echo "== RESULT $res $rt/$name (${dt}s)${reason:+: $reason}"

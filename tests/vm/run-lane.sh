@@ -124,7 +124,13 @@ for m in "${modes[@]}"; do
   fi
   # a whole-VM deadline above the sum of the case timeouts, plus boot
   slack=120; if [[ $m == systemd ]]; then slack=180; fi
-  vm_timeout=${RLRUN_VM_TIMEOUT:-$(( slack + ${#runtimes[@]} * ${#list[@]} * ${RLRUN_VM_CASE_TIMEOUT:-90} ))}
+  # each case's own "# lane-timeout: N", else RLRUN_VM_CASE_TIMEOUT
+  case_sum=0
+  for n in "${list[@]}"; do
+    t=$(sed -n 's/^# lane-timeout: *\([0-9][0-9]*\)$/\1/p' "$HERE/${case_dir[$n]}/$n.sh" | head -n1)
+    case_sum=$((case_sum + ${t:-${RLRUN_VM_CASE_TIMEOUT:-90}}))
+  done
+  vm_timeout=${RLRUN_VM_TIMEOUT:-$(( slack + ${#runtimes[@]} * case_sum ))}
 
   echo "run-lane: $m boot: cases ${list[*]} with ${runtimes[*]}${binary:+ ($binary)}"
   set +e

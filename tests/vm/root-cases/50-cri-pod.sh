@@ -18,6 +18,8 @@
 #   allocation now succeeds; StopContainer (timeout: 137), RemoveContainer,
 #   StopPodSandbox, RemovePodSandbox: `list` under the shim's root is empty,
 #   the cgroups are gone.
+# lane-timeout: 360
+# (containerd, a pod and six ExecSyncs under TCG: 60-100 s on a quiet host, more under load)
 . "$LANE_EXTRA/case-lib.sh"
 . "$LANE_EXTRA/cri-lib.sh"
 [ "$(id -u)" = 0 ] || skip "runs as root (the lane's root cases)"
@@ -32,7 +34,9 @@ export CRI_SOCK=$D/containerd.sock CRI_PROTO=$LANE_EXTRA/cri-proto CRI_TMP=$WORK
 UNIT=lane-containerd-$LANE_RUNTIME
 SHIM_ROOT=$D/rt-root/k8s.io
 POD= CID=
+step() { echo "[$(uptime_s)] $*"; }
 cri_cleanup() {
+  CRI_TIMEOUT=20
   if [ -n "$POD" ]; then
     echo "pod_sandbox_id: \"$POD\"" | cri StopPodSandbox >/dev/null 2>&1
     echo "pod_sandbox_id: \"$POD\"" | cri RemovePodSandbox >/dev/null 2>&1
@@ -88,7 +92,7 @@ POD_CONFIG="metadata { name: \"lane-pod\" uid: \"lane-pod-uid\" namespace: \"def
 echo "config { $POD_CONFIG } runtime_handler: \"$LANE_RUNTIME\"" | cri RunPodSandbox > "$WORK/pod" \
   || fail "RunPodSandbox failed: $(grep -v 'level=warning' "$D/containerd.log" | tail -n 1 | cut -c1-400)"
 POD=$(field pod_sandbox_id < "$WORK/pod")
-echo "pod sandbox $POD"
+step "pod sandbox $POD"
 
 cat > "$WORK/create" <<EOF
 pod_sandbox_id: "$POD"
@@ -104,8 +108,10 @@ sandbox_config { $POD_CONFIG }
 EOF
 cri CreateContainer < "$WORK/create" > "$WORK/created" || fail "CreateContainer failed"
 CID=$(field container_id < "$WORK/created")
+step "container $CID created"
 echo "container_id: \"$CID\"" | cri StartContainer > /dev/null || fail "StartContainer failed"
-wait_for "$D/pod-logs/limits.log" 'started' 30 || fail "no 'started' in the CRI log: $(oneline < "$D/pod-logs/limits.log")"
+step "container started"
+wait_for "$D/pod-logs/limits.log" 'started' 60 || fail "no 'started' in the CRI log: $(oneline < "$D/pod-logs/limits.log")"
 echo "container_id: \"$CID\"" | cri ContainerStatus > "$WORK/status" || fail "ContainerStatus failed"
 [ "$(field state < "$WORK/status")" = CONTAINER_RUNNING ] || fail "ContainerStatus: $(oneline < "$WORK/status")"
 
@@ -119,6 +125,7 @@ expect_file pids.max 20
 
 # exec SCRIPT: ExecSync of sh -c SCRIPT (no double quotes in it); sets XOUT and XRC
 exec_sync() {
+  step "ExecSync: $1"
   echo "container_id: \"$CID\" cmd: \"sh\" cmd: \"-c\" cmd: \"$1\" timeout: 60" | cri ExecSync > "$WORK/exec" \
     || fail "ExecSync of '$1' failed"
   XRC=$(field exit_code < "$WORK/exec"); XRC=${XRC:-0}
@@ -143,6 +150,7 @@ th1=$(sed -n 's/^nr_throttled //p' "$CG/cpu.stat")
 echo "busy loop under cpu.max 20000 100000: nr_throttled $th0 -> $th1"
 [ "$th1" -gt "$th0" ] || fail "the busy loop was never throttled (nr_throttled $th0 -> $th1)"
 
+step "UpdateContainerResources"
 echo "container_id: \"$CID\" linux { cpu_period: 100000 cpu_quota: 50000 memory_limit_in_bytes: 134217728 }" |
   cri UpdateContainerResources > /dev/null || fail "UpdateContainerResources failed"
 expect_file memory.max 134217728
@@ -151,6 +159,7 @@ exec_sync 'dd if=/dev/zero of=/dev/null bs=100M count=1 2>/dev/null'
 [ "$XRC" = 0 ] || fail "after the update to 128 MiB, the 100 MiB allocation still fails: exit $XRC ($(oneline < "$CG/memory.events"))"
 echo "after UpdateContainerResources: the 100 MiB allocation succeeds"
 
+step "StopContainer"
 echo "container_id: \"$CID\" timeout: 1" | cri StopContainer > /dev/null || fail "StopContainer failed"
 echo "container_id: \"$CID\"" | cri ContainerStatus > "$WORK/status" || fail "ContainerStatus failed"
 [ "$(field exit_code < "$WORK/status")" = 137 ] || fail "stopped container: $(oneline < "$WORK/status")"
