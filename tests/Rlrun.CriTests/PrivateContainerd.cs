@@ -103,7 +103,7 @@ public sealed class PrivateContainerd : IDisposable
                 _unit = $"cri-containerd-{Guid.NewGuid():N}"[..30] + ".service";
                 var argv = new List<string> { "--user", "--pipe", "--wait", "--quiet", "--collect", $"--unit={_unit}", "-p", "Delegate=yes" };
                 foreach (var (k, v) in env) argv.AddRange(["-E", $"{k}={v}"]);
-                _daemon = Proc.Start(SystemdUser.Current.UserSpec(SystemdUser.SystemdRun, [.. argv, script, .. args]));
+                _daemon = Proc.Start(Host.AsUser("/usr/bin/systemd-run", [.. argv, script, .. args], ManagerEnv));
             }
             else
             {
@@ -131,6 +131,10 @@ public sealed class PrivateContainerd : IDisposable
             Thread.Sleep(100);
         }
     }
+
+    /// <summary>What systemd-run and systemctl --user need to reach the user's manager (its bus).</summary>
+    static KeyValuePair<string, string>[] ManagerEnv =>
+        [new("DBUS_SESSION_BUS_ADDRESS", $"unix:path={Host.RuntimeDir}/bus"), new("PATH", "/usr/bin:/bin")];
 
     /// <summary>containerd's own log so far (for a failed assertion's message).</summary>
     public string DaemonLog => _daemon?.Stderr ?? "";
@@ -238,8 +242,8 @@ public sealed class PrivateContainerd : IDisposable
         _channel.Dispose();
         if (_unit is not null)
         {
-            SystemdUser.Current.Systemctl("stop", _unit);
-            SystemdUser.Current.Systemctl("reset-failed", _unit);
+            foreach (var verb in new[] { "stop", "reset-failed" })
+                Proc.Run(Host.AsUser("/usr/bin/systemctl", ["--user", verb, _unit], ManagerEnv), timeout: TimeSpan.FromSeconds(30));
         }
         if (_daemon is not null)
         {
