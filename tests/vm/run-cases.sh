@@ -35,11 +35,11 @@ for rt in $LANE_RUNTIMES; do
     # a case may ask for more: a line "# lane-timeout: SECONDS"
     limit=$(sed -n 's/^# lane-timeout: *\([0-9][0-9]*\)$/\1/p' "$c" | head -n1)
     limit=${limit:-$LANE_CASE_TIMEOUT}
-    LANE_RUNTIME=$rt timeout "$limit" sh "$c" > "$log" 2>&1 < /dev/null
-    rc=$?
+    # its output as it comes (a VM that times out still shows how far the case got)
+    { LANE_RUNTIME=$rt timeout "$limit" sh "$c" < /dev/null 2>&1; echo $? > "$log.rc"; } | tee "$log" | sed 's/^/    | /'
+    rc=$(cat "$log.rc")
     t1=$(cut -d' ' -f1 /proc/uptime)
     dt=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b - a}')
-    sed 's/^/    | /' "$log"
     reason=$(sed -nE 's/^(PASS|FAIL|SKIP): //p' "$log" | tail -n1)
     case $rc in
       0) res=PASS ;;
