@@ -66,6 +66,31 @@ run_project() {
     [ "$rc" -eq 0 ] || status=1
 }
 
+# failures: the failed tests of every project, each with the first lines of its message, so that
+# the tail of a CI log names them (a CI log keeps only its last lines).
+failures() {
+    local trx
+    for trx in "$results"/*/*.trx; do
+        [ -f "$trx" ] || continue
+        perl -0777 -ne '
+            my $lane = $ARGV; $lane =~ s{.*/}{}; $lane =~ s{\.trx$}{};
+            # A result without output is one self-closing element: match it alone.
+            while (/<UnitTestResult\b([^>]*?)\s*(?:\/>|>(.*?)<\/UnitTestResult>)/sg) {
+                my ($attrs, $body) = ($1, $2 // "");
+                next unless $attrs =~ /outcome="(Failed|Error|Timeout|Aborted)"/;
+                my ($name) = $attrs =~ /testName="([^"]*)"/;
+                my ($msg) = $body =~ /<Message>(.*?)<\/Message>/s;
+                $msg //= "";
+                for ($name, $msg) { s/&lt;/</g; s/&gt;/>/g; s/&quot;/"/g; s/&apos;/\x27/g; s/&#xD;//g; s/&#xA;/\n/g; s/&amp;/&/g; }
+                my @lines = grep { /\S/ } split /\n/, $msg;
+                splice @lines, 6 if @lines > 6;
+                print "FAILED $lane: $name\n";
+                print "    $_\n" for @lines;
+            }' "$trx"
+    done
+    grep -E '^FAIL ' "$results/vm-lane.log" 2>/dev/null | sed 's/^/FAILED VM lane: /' || true
+}
+
 # run_lane: the VM lane (tests/vm): resource limits on a pure cgroup v2 kernel under qemu. It needs
 # root to install qemu and fetch Debian's kernel; RLRUN_VM_LANE=0 leaves it out.
 run_lane() {
@@ -105,5 +130,6 @@ run_project tests/Rlrun.FaultTests
 run_project tests/Rlrun.CriTests
 run_lane
 
+failures
 echo "$total_passed passed, $total_failed failed, $total_skipped skipped"
 exit "$status"

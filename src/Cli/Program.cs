@@ -44,7 +44,7 @@ public static partial class Program
         string format = global.Value("log-format") ?? "text";
         if (format is not ("text" or "json")) { Console.Error.WriteLine($"rlrun: invalid --log-format \"{format}\": text or json"); return 1; }
         var log = new RuntimeLog(global.Value("log"), format == "json", global.Bool("debug"));
-        Runtime.Cgroups.CgroupManagers.RegisterSystemd(() => Systemd.Cgroups.SystemdCgroupManager.TryConnect(log.Warn));
+        Runtime.Cgroups.CgroupManagers.RegisterSystemd(within => Systemd.Cgroups.SystemdCgroupManager.TryConnect(within, log.Warn));
         Runtime.Cgroups.CgroupfsManager.Debug = log.Debug;
 
         var command = Commands.FirstOrDefault(c => c.Name == rest[0]);

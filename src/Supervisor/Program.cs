@@ -13,7 +13,7 @@ public static class Program
         // The containers run a sealed copy of rlrun (which has the native stage), not of us.
         SealedExecutable.SourcePath = Environment.GetEnvironmentVariable("RLRUN_EXE") ?? Path.Join(AppContext.BaseDirectory, "rlrun");
         Rlrun.Runtime.Host.RuntimeDirFallback.Apply();
-        Rlrun.Runtime.Cgroups.CgroupManagers.RegisterSystemd(() => Rlrun.Systemd.Cgroups.SystemdCgroupManager.TryConnect(w => Console.Error.WriteLine($"rlrun: warning: {w}")));
+        Rlrun.Runtime.Cgroups.CgroupManagers.RegisterSystemd(within => Rlrun.Systemd.Cgroups.SystemdCgroupManager.TryConnect(within, w => Console.Error.WriteLine($"rlrun: warning: {w}")));
         try
         {
             return args switch

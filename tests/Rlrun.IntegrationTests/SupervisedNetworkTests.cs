@@ -199,9 +199,11 @@ public sealed class SupervisedNetworkTests : IDisposable
 
         var next = StartRl(["daemon"]);
         WaitFor(() => DaemonPid() is not null, "the next daemon", () => next.Stderr);
-        WaitFor(() => Serves(port), "the adopted container to serve again", () => next.Stderr);
+        // The new helper serves a moment before the daemon records it in state.json (it saves once
+        // the helper is ready): wait for both, or the old pid may still be read.
+        WaitFor(() => Serves(port) && HelperPid(id) is int h && h != 0 && h != helper,
+            "the adopted container to serve again with a new helper recorded", () => next.Stderr);
         Assert.Equal(init, InitPid(id)); // the same container: not restarted, only its helper
-        Assert.NotEqual(helper, HelperPid(id));
         // Said once the helper is ready: the line may reach us a moment after the first answer.
         WaitFor(() => next.Stderr.Contains("network helper was gone"), "the daemon to say it started the helper again", () => next.Stderr, seconds: 5);
         DeleteLeavesNothing(id, port, [HelperPid(id), WatcherPid(id)]);

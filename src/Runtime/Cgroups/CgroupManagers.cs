@@ -10,10 +10,17 @@ public static class CgroupManagers
 {
     public const string Systemd = "systemd", Cgroupfs = "cgroupfs", Disabled = "disabled", Auto = "auto";
 
-    static Func<IScopeCgroupManager?>? _systemd;
+    static Func<TimeSpan, IScopeCgroupManager?>? _systemd;
 
-    /// <summary>The systemd manager's factory: returns null when no manager answers on the bus.</summary>
-    public static void RegisterSystemd(Func<IScopeCgroupManager?> factory) => _systemd = factory;
+    /// <summary>How long a manager may take to answer the first call. Asked for by name (or for a
+    /// container that has a scope), a slow manager is waited for as any call is; auto mode asks
+    /// briefly and falls back. 500 ms was too short for a manager under load: a VM lane run at a
+    /// load of 50 failed `--cgroup-manager systemd` with "no systemd manager answers".</summary>
+    static readonly TimeSpan AskedProbe = TimeSpan.FromSeconds(25), AutoProbe = TimeSpan.FromSeconds(2);
+
+    /// <summary>The systemd manager's factory: returns null when no manager answers on the bus
+    /// within the given time.</summary>
+    public static void RegisterSystemd(Func<TimeSpan, IScopeCgroupManager?> factory) => _systemd = factory;
 
     public static bool IsKnown(string name) => name is Systemd or Cgroupfs or Disabled or Auto;
 
@@ -25,7 +32,7 @@ public static class CgroupManagers
         switch (choice)
         {
             case Systemd:
-                var asked = _systemd?.Invoke() ?? throw new CgroupException("--cgroup-manager systemd: no systemd manager answers on the bus (is systemd --user running, and DBUS_SESSION_BUS_ADDRESS or $XDG_RUNTIME_DIR/bus set?)");
+                var asked = _systemd?.Invoke(AskedProbe) ?? throw new CgroupException("--cgroup-manager systemd: no systemd manager answers on the bus (is systemd --user running, and DBUS_SESSION_BUS_ADDRESS or $XDG_RUNTIME_DIR/bus set?)");
                 if (asked.Reach is { Reachable: false } no)
                     throw new CgroupException($"--cgroup-manager systemd: {no.Why}; run rlrun inside the manager's tree instead: {no.Fix}");
                 return asked;
@@ -38,7 +45,7 @@ public static class CgroupManagers
         // Auto: a cgroupsPath that is a path (not slice:prefix:name) asks for cgroupfs, as runc reads it
         // without --systemd-cgroup: containerd's shim with kubelet's cgroupfs driver under systemd as PID 1.
         if (!string.IsNullOrEmpty(cgroupsPath) && !cgroupsPath.Contains(':') && CgroupfsManager.Detect() is { } byPath) return byPath;
-        var systemd = _systemd?.Invoke();
+        var systemd = _systemd?.Invoke(AutoProbe);
         ScopeReach? reach = systemd?.Reach;
         if (systemd is not null && reach!.Reachable)
             return new ScopeOrFallback(systemd, why => Fallback(why, ScopeReachability.RunInManager, wantsLimits, warn));
@@ -89,7 +96,7 @@ public static class CgroupManagers
     /// <summary>The manager that made an existing container's cgroup, to remove it.</summary>
     public static ICgroupManager For(ContainerCgroup cgroup) => cgroup.Manager switch
     {
-        Systemd => (ICgroupManager?)_systemd?.Invoke() ?? new CgroupfsRemover(),
+        Systemd => (ICgroupManager?)_systemd?.Invoke(AskedProbe) ?? new CgroupfsRemover(),
         _ => new CgroupfsRemover(),
     };
 

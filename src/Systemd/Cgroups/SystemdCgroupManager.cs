@@ -20,11 +20,14 @@ public sealed class SystemdCgroupManager(BusKind kind, Action<string>? warn = nu
     /// <summary>A manager when one answers on the bus, else null. The socket is looked for first,
     /// so a host without one pays for no library load (every create in auto mode asks). The one
     /// call made is the read of the manager's ControlGroup, which <see cref="Reach"/> needs.</summary>
-    public static SystemdCgroupManager? TryConnect(Action<string>? warn = null)
+    public static SystemdCgroupManager? TryConnect(Action<string>? warn = null) => TryConnect(TimeSpan.FromMilliseconds(500), warn);
+
+    /// <param name="answerWithin">how long the manager may take to answer its first call</param>
+    public static SystemdCgroupManager? TryConnect(TimeSpan answerWithin, Action<string>? warn = null)
     {
         var kind = SystemdBus.ResolveAuto();
         if (!BusSocketExists(kind)) return null;
-        string? cgroup = SystemdBus.ManagerControlGroup(kind, TimeSpan.FromMilliseconds(500), out _);
+        string? cgroup = SystemdBus.ManagerControlGroup(kind, answerWithin, out _);
         return cgroup is null ? null : new SystemdCgroupManager(kind, warn, cgroup);
     }
 
