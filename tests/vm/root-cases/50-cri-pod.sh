@@ -12,7 +12,7 @@
 #   quota 20000/100000, unified pids.max 20, StartContainer: the container's
 #   cgroup is /kubepods/podlane/ID with memory.max, cpu.max and pids.max;
 #   ExecSync: a fork loop is refused before 22 forks; a 100 MiB allocation is
-#   OOM-killed (137, oom_kill counted); a busy loop is throttled;
+#   OOM-killed (137, oom_kill counted); the container's busy loop is throttled;
 #   UpdateContainerResources (the shim's `update --resources -`) to 128 MiB
 #   and quota 50000: memory.max and cpu.max change, and the same 100 MiB
 #   allocation now succeeds; StopContainer (SIGTERM: 143), RemoveContainer,
@@ -99,7 +99,7 @@ pod_sandbox_id: "$POD"
 config {
   metadata { name: "limits" }
   image { image: "lane.invalid/cri/busybox:v1" }
-  command: "/bin/sh" args: "-c" args: "echo started; exec sleep 3600"
+  command: "/bin/sh" args: "-c" args: "echo started; i=0; while [ \$i -lt 30000 ]; do i=\$((i + 1)); done; echo busy-done; exec sleep 3600"
   log_path: "limits.log"
   linux { resources { cpu_period: 100000 cpu_quota: 20000 memory_limit_in_bytes: 67108864
                       unified { key: "pids.max" value: "20" } } }
@@ -144,11 +144,11 @@ echo "100 MiB under memory.max 64 MiB: exit $XRC; memory.events: $(oneline < "$C
 [ "$XRC" = 137 ] || fail "the 100 MiB allocation was not killed: exit $XRC"
 [ "${kills:-0}" -ge 1 ] || fail "no oom_kill in memory.events: $(oneline < "$CG/memory.events")"
 
-th0=$(sed -n 's/^nr_throttled //p' "$CG/cpu.stat")
-exec_sync 'i=0; while [ $i -lt 30000 ]; do i=$((i + 1)); done'
-th1=$(sed -n 's/^nr_throttled //p' "$CG/cpu.stat")
-echo "busy loop under cpu.max 20000 100000: nr_throttled $th0 -> $th1"
-[ "$th1" -gt "$th0" ] || fail "the busy loop was never throttled (nr_throttled $th0 -> $th1)"
+# the container's own busy loop (before its sleep) ran under cpu.max from the start
+wait_for "$D/pod-logs/limits.log" 'busy-done' 120 || fail "the container's busy loop did not end in 120 s"
+th=$(sed -n 's/^nr_throttled //p' "$CG/cpu.stat")
+echo "busy loop under cpu.max 20000 100000: nr_throttled $th"
+[ "${th:-0}" -gt 0 ] || fail "the busy loop was never throttled: $(oneline < "$CG/cpu.stat")"
 
 step "UpdateContainerResources"
 echo "container_id: \"$CID\" linux { cpu_period: 100000 cpu_quota: 50000 memory_limit_in_bytes: 134217728 }" |
