@@ -13,7 +13,10 @@ namespace Rlrun.CriTests;
 /// the pods here use the host's network, so no address but loopback is ever configured.
 /// Rootless (a rootless node): the same containerd runs as the test user inside RootlessKit through
 /// scripts/containerd-rootless.sh (its host network: CONTAINERD_ROOTLESS_NET=host), the shim and
-/// rlrun with euid 0 in RootlessKit's user namespace; the test talks to its socket from outside.</summary>
+/// rlrun with euid 0 in RootlessKit's user namespace; the test talks to its socket from outside.
+/// systemdCgroup: the rlrun handler's SystemdCgroup = true (the shim's --systemd-cgroup);
+/// inUserManager: the rootless containerd runs as a service of the test user's systemd --user (as
+/// containerd-rootless-setuptool.sh installs it), not from a root shell through setpriv.</summary>
 public sealed class PrivateContainerd : IDisposable
 {
     public static readonly string? Binary = new[] { "/usr/bin/containerd" }.FirstOrDefault(File.Exists);
@@ -50,11 +53,15 @@ public sealed class PrivateContainerd : IDisposable
     public string? Error { get; }
 
     readonly RunningProc? _daemon;
+    readonly string? _unit;
+    readonly bool _systemdCgroup;
     readonly GrpcChannel _channel;
 
-    public PrivateContainerd(string rlrunBinary, string dirPrefix = "cri-containerd-", bool rootless = false)
+    public PrivateContainerd(string rlrunBinary, string dirPrefix = "cri-containerd-", bool rootless = false,
+        bool systemdCgroup = false, bool inUserManager = false)
     {
         Rootless = rootless;
+        _systemdCgroup = systemdCgroup;
         Dir = Directory.CreateTempSubdirectory(dirPrefix).FullName;
         Registry = Missing is null ? new LoopbackRegistry() : null!;
         _channel = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions
@@ -87,8 +94,21 @@ public sealed class PrivateContainerd : IDisposable
             Directory.CreateDirectory(LogDir);
             Host.ChownToUser(Dir);
             string script = Path.Join(Host.RepoRoot, "scripts", "containerd-rootless.sh");
-            _daemon = Proc.Start(Host.AsUser(script, ["--config", config, "--log-level", "warn"], [.. Host.ShellEnv,
-                new("CONTAINERD_ROOTLESS_NET", "host"), new("CONTAINERD_ROOTLESS_STATE_DIR", Path.Join(Dir, "rootlesskit"))]));
+            KeyValuePair<string, string>[] env = [.. Host.ShellEnv,
+                new("CONTAINERD_ROOTLESS_NET", "host"), new("CONTAINERD_ROOTLESS_STATE_DIR", Path.Join(Dir, "rootlesskit"))];
+            string[] args = ["--config", config, "--log-level", "warn"];
+            if (inUserManager)
+            {
+                // A service of the user's manager, its output piped back to us (systemd-run --pipe --wait).
+                _unit = $"cri-containerd-{Guid.NewGuid():N}"[..30] + ".service";
+                var argv = new List<string> { "--user", "--pipe", "--wait", "--quiet", "--collect", $"--unit={_unit}", "-p", "Delegate=yes" };
+                foreach (var (k, v) in env) argv.AddRange(["-E", $"{k}={v}"]);
+                _daemon = Proc.Start(Host.AsUser("/usr/bin/systemd-run", [.. argv, script, .. args], ManagerEnv));
+            }
+            else
+            {
+                _daemon = Proc.Start(Host.AsUser(script, args, env));
+            }
         }
         else
         {
@@ -111,6 +131,10 @@ public sealed class PrivateContainerd : IDisposable
             Thread.Sleep(100);
         }
     }
+
+    /// <summary>What systemd-run and systemctl --user need to reach the user's manager (its bus).</summary>
+    static KeyValuePair<string, string>[] ManagerEnv =>
+        [new("DBUS_SESSION_BUS_ADDRESS", $"unix:path={Host.RuntimeDir}/bus"), new("PATH", "/usr/bin:/bin")];
 
     /// <summary>containerd's own log so far (for a failed assertion's message).</summary>
     public string DaemonLog => _daemon?.Stderr ?? "";
@@ -143,6 +167,7 @@ public sealed class PrivateContainerd : IDisposable
               [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.rlrun.options]
                 BinaryName = "{rlrun}"
                 Root = "{RlrunRoot}"
+                SystemdCgroup = {_systemdCgroup.ToString().ToLowerInvariant()}
             [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
               runtime_type = "io.containerd.runc.v2"
               [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
@@ -215,9 +240,15 @@ public sealed class PrivateContainerd : IDisposable
             catch (Exception) { }
         }
         _channel.Dispose();
+        if (_unit is not null)
+        {
+            foreach (var verb in new[] { "stop", "reset-failed" })
+                Proc.Run(Host.AsUser("/usr/bin/systemctl", ["--user", verb, _unit], ManagerEnv), timeout: TimeSpan.FromSeconds(30));
+        }
         if (_daemon is not null)
         {
-            Host.Signal(_daemon.Pid, 15);
+            // (systemd-run --wait has returned once its unit is stopped)
+            if (!_daemon.HasExited) Host.Signal(_daemon.Pid, 15);
             _daemon.Wait(TimeSpan.FromSeconds(10));
             _daemon.Dispose();
         }

@@ -43,6 +43,10 @@
 #   RLRUN_VM_REBUILD=1     rebuild the base initramfs
 #   RLRUN_VM_PVH=0         boot the compressed vmlinuz, not the extracted ELF vmlinux
 #   RLRUN_VM_INIT=systemd  boot systemd as PID 1 instead (see "systemd mode" below)
+#   RLRUN_VM_ROOT_TEST=SCRIPT  systemd mode: also run SCRIPT as root, after
+#                          TEST, in rlrun-lane.service (HOME=/root,
+#                          XDG_RUNTIME_DIR=/run, LANE_CGROUP=/sys/fs/cgroup);
+#                          the exit status is TEST's, else SCRIPT's
 #
 # systemd mode (RLRUN_VM_INIT=systemd): this machine's systemd 252, dbus and
 # PAM files are copied into a second base initramfs (base-systemd.cpio), and
@@ -393,7 +397,15 @@ su -s /bin/sh lane -c "exec systemd-run --user --pipe --wait --quiet --collect \
     -E LANE_MODE=systemd -E LANE_CGROUP=/sys/fs/cgroup/user.slice/user-$uid.slice/$unit \
     -E LANE_ROOTFS=/opt/lane/busybox-rootfs -E LANE_EXTRA=/test/extra \
     /bin/sh /test/run.sh" </dev/null
-finish $?
+rc=$?
+# RLRUN_VM_ROOT_TEST: then as root, here (system.slice/rlrun-lane.service)
+if [ -f /test/run-root.sh ]; then
+  (cd /root && env HOME=/root XDG_RUNTIME_DIR=/run LANE_MODE=systemd LANE_CGROUP=/sys/fs/cgroup \
+     LANE_ROOTFS=/opt/lane/busybox-rootfs LANE_EXTRA=/test/extra /bin/sh /test/run-root.sh) </dev/null
+  rrc=$?
+  [ $rc != 0 ] || rc=$rrc
+fi
+finish $rc
 TEST
 }
 
@@ -439,6 +451,8 @@ EOF
   echo "lane:100000:65536" > etc/subuid
   echo "lane:100000:65536" > etc/subgid
   printf '/bin/sh\n' > etc/shells
+  # what a node has and a CRI pod sandbox copies (containerd's hosts and resolv.conf)
+  printf '127.0.0.1 localhost\n::1 localhost\n' > etc/hosts; : > etc/resolv.conf
   # a busybox root filesystem for OCI bundles
   r=opt/lane/busybox-rootfs
   mkdir -p $r/bin $r/proc $r/sys $r/dev $r/tmp $r/etc $r/root $r/run $r/mnt
@@ -553,6 +567,7 @@ cleanup() { rm -rf "$RUN"; }
 trap cleanup EXIT
 mkdir -p "$RUN/root/test/extra"
 if [[ -n $TEST ]]; then cp "$TEST" "$RUN/root/test/run.sh"; fi
+if [[ -n ${RLRUN_VM_ROOT_TEST:-} ]]; then cp "$RLRUN_VM_ROOT_TEST" "$RUN/root/test/run-root.sh"; fi
 for e in "${EXTRAS[@]}"; do
   cp -rL "$e" "$RUN/root/test/extra/"
   while IFS= read -r -d '' f; do

@@ -4,7 +4,10 @@
 # running all of its cases:
 #   plain    busybox init, a cgroup delegated to the user: tests/vm/cases/*.sh
 #   systemd  systemd as PID 1 and a user manager for the user (lane.sh with
-#            RLRUN_VM_INIT=systemd): tests/vm/systemd-cases/*.sh
+#            RLRUN_VM_INIT=systemd): tests/vm/systemd-cases/*.sh as the user,
+#            then tests/vm/root-cases/*.sh as root (lane.sh's
+#            RLRUN_VM_ROOT_TEST; the CRI case: containerd, its shim, ctr,
+#            curl and protoc are copied in, and the CRI images built here)
 #
 # Usage: tests/vm/run-lane.sh [--runtime rlrun|runc]... [--case NAME]...
 #                             [--plain] [--systemd] [RLRUN_BINARY]
@@ -47,17 +50,20 @@ for r in "${runtimes[@]}"; do
 done
 
 # each boot: its folder of cases and lane.sh's init
-declare -A dir=([plain]=cases [systemd]=systemd-cases) init=([plain]=busybox [systemd]=systemd)
+declare -A dir=([plain]=cases [systemd]="systemd-cases root-cases") init=([plain]=busybox [systemd]=systemd)
+declare -A case_dir=()
 declare -A boot_cases=()
 modes=() names=() ncases=0
 for m in plain systemd; do
   [[ " ${boots[*]} " == *" $m "* ]] || continue
   list=()
-  for c in "$HERE/${dir[$m]}"/*.sh; do
-    [[ -f $c ]] || continue
-    n=$(basename "$c" .sh)
-    if ((${#only[@]})) && [[ " ${only[*]} " != *" $n "* ]]; then continue; fi
-    list+=("$n")
+  for d in ${dir[$m]}; do
+    for c in "$HERE/$d"/*.sh; do
+      [[ -f $c ]] || continue
+      n=$(basename "$c" .sh)
+      if ((${#only[@]})) && [[ " ${only[*]} " != *" $n "* ]]; then continue; fi
+      list+=("$n"); case_dir[$n]=$d
+    done
   done
   ((${#list[@]})) || continue
   modes+=("$m"); boot_cases[$m]="${list[*]}"; names+=("${list[@]}"); ncases=$((ncases + ${#list[@]}))
@@ -98,17 +104,37 @@ t0=$EPOCHREALTIME
 for m in "${modes[@]}"; do
   read -r -a list <<< "${boot_cases[$m]}"
   # this boot's cases, as $LANE_EXTRA/cases for run-cases.sh
-  rm -rf "$stage/cases"; mkdir -p "$stage/cases"
-  for n in "${list[@]}"; do cp "$HERE/${dir[$m]}/$n.sh" "$stage/cases/"; done
+  rm -rf "$stage/cases" "$stage/root-cases"; mkdir -p "$stage/cases"
+  root_test= boot_bins=$bins
+  for n in "${list[@]}"; do
+    if [[ ${case_dir[$n]} == root-cases ]]; then mkdir -p "$stage/root-cases"; cp "$HERE/root-cases/$n.sh" "$stage/root-cases/"
+    else cp "$HERE/${case_dir[$n]}/$n.sh" "$stage/cases/"; fi
+  done
   extras=("$stage/cases" "$stage/case-lib.sh" "$stage/lane.env")
   if [[ -f $stage/rlrun ]]; then extras+=("$stage/rlrun"); fi
+  if [[ -d $stage/root-cases ]]; then
+    # the CRI case: its client (curl + protoc with the CRI's api.proto), containerd, the images
+    root_test=$HERE/run-cases.sh boot_bins="$bins containerd containerd-shim-runc-v2 ctr curl protoc"
+    command -v protoc >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends protobuf-compiler >&2 \
+      || echo "run-lane: cannot install protobuf-compiler (protoc)" >&2
+    mkdir -p "$stage/cri-proto"; cp "$ROOT/tests/Rlrun.CriTests/Proto/api.proto" "$stage/cri-proto/"
+    [[ -f $stage/cri-images.tar ]] || "$HERE/cri-images.sh" "$stage/cri-images.tar"
+    cp "$HERE/cri-lib.sh" "$stage/"
+    extras+=("$stage/root-cases" "$stage/cri-lib.sh" "$stage/cri-proto" "$stage/cri-images.tar")
+  fi
   # a whole-VM deadline above the sum of the case timeouts, plus boot
   slack=120; if [[ $m == systemd ]]; then slack=180; fi
-  vm_timeout=${RLRUN_VM_TIMEOUT:-$(( slack + ${#runtimes[@]} * ${#list[@]} * ${RLRUN_VM_CASE_TIMEOUT:-90} ))}
+  # each case's own "# lane-timeout: N", else RLRUN_VM_CASE_TIMEOUT
+  case_sum=0
+  for n in "${list[@]}"; do
+    t=$(sed -n 's/^# lane-timeout: *\([0-9][0-9]*\)$/\1/p' "$HERE/${case_dir[$n]}/$n.sh" | head -n1)
+    case_sum=$((case_sum + ${t:-${RLRUN_VM_CASE_TIMEOUT:-90}}))
+  done
+  vm_timeout=${RLRUN_VM_TIMEOUT:-$(( slack + ${#runtimes[@]} * case_sum ))}
 
   echo "run-lane: $m boot: cases ${list[*]} with ${runtimes[*]}${binary:+ ($binary)}"
   set +e
-  RLRUN_VM_INIT=${init[$m]} RLRUN_VM_TIMEOUT=$vm_timeout "$HERE/lane.sh" "$HERE/run-cases.sh" "${extras[@]}" |
+  RLRUN_VM_INIT=${init[$m]} RLRUN_VM_TIMEOUT=$vm_timeout RLRUN_VM_BINS=$boot_bins RLRUN_VM_ROOT_TEST=$root_test "$HERE/lane.sh" "$HERE/run-cases.sh" "${extras[@]}" |
     tee "$stage/output-$m"
   lrc=${PIPESTATUS[0]}
   set -e

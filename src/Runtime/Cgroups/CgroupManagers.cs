@@ -26,7 +26,8 @@ public static class CgroupManagers
 
     /// <summary>The manager for a new container, or an error that says why the choice cannot be had.</summary>
     /// <param name="wantsLimits">config.json asks for resource limits</param>
-    public static ICgroupManager Select(string choice, bool wantsLimits, Action<string> warn)
+    /// <param name="cgroupsPath">config.json's linux.cgroupsPath</param>
+    public static ICgroupManager Select(string choice, bool wantsLimits, Action<string> warn, string? cgroupsPath = null)
     {
         switch (choice)
         {
@@ -41,6 +42,9 @@ public static class CgroupManagers
                 if (wantsLimits) warn("--cgroup-manager disabled: linux.resources are not enforced");
                 return new DisabledCgroupManager();
         }
+        // Auto: a cgroupsPath that is a path (not slice:prefix:name) asks for cgroupfs, as runc reads it
+        // without --systemd-cgroup: containerd's shim with kubelet's cgroupfs driver under systemd as PID 1.
+        if (!string.IsNullOrEmpty(cgroupsPath) && !cgroupsPath.Contains(':') && CgroupfsManager.Detect() is { } byPath) return byPath;
         var systemd = _systemd?.Invoke(AutoProbe);
         ScopeReach? reach = systemd?.Reach;
         if (systemd is not null && reach!.Reachable)

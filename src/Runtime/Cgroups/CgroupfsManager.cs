@@ -56,6 +56,10 @@ public sealed class CgroupfsManager(string mountPoint, string ownPath, uint euid
         try
         {
             EnsureParents(parent, made);
+            // A parent made here has no controllers until its own parent gives them (containerd's
+            // default cgroupsPath is /NAMESPACE/ID): enable them down the way, as runc does.
+            var wanted = ResourceFiles.Controllers(ResourceFiles.From(resources));
+            for (int i = made.Count - 1; i >= 0; i--) EnableAvailable(Path.GetDirectoryName(made[i])!, wanted);
             var writes = ApplicableWrites(parent, resources);
             EnableControllers(parent, ResourceFiles.Controllers(writes));
             if (Libc.mkdir(dir, 0x1ed) < 0)
@@ -132,6 +136,15 @@ public sealed class CgroupfsManager(string mountPoint, string ownPath, uint euid
         if (Libc.mkdir(parent, 0x1ed) < 0 && Libc.LastErrno != Libc.EEXIST)
             throw new CgroupException($"mkdir {parent}: {Libc.StrError(Libc.LastErrno)}");
         made.Insert(0, parent);
+    }
+
+    /// <summary>Those of the controllers that <paramref name="dir"/> has, switched on for its children;
+    /// best effort: what is missing is EnableControllers' to report on the container's own parent.</summary>
+    static void EnableAvailable(string dir, IEnumerable<string> controllers)
+    {
+        var available = CgroupV2.Controllers(dir);
+        try { EnableControllers(dir, controllers.Where(available.Contains)); }
+        catch (CgroupException) { }
     }
 
     /// <summary>Each controller must be in the parent's cgroup.controllers (given to us from above)

@@ -73,7 +73,7 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
         try
         {
             // After the ID is claimed: a create that fails for a taken ID says nothing about cgroups.
-            cgroups = CgroupManagers.Select(o.CgroupManager, CgroupManagers.WantsLimits(resources), warnings.Add);
+            cgroups = CgroupManagers.Select(o.CgroupManager, CgroupManagers.WantsLimits(resources), warnings.Add, spec.Linux?.CgroupsPath);
             debug?.Invoke($"cgroup manager: {cgroups.Name}");
             string dir = store.DirOf(o.Id);
             if (o.Network is { } netFiles) Network.NetworkSpec.AddFiles(spec, netFiles, dir, spec.Hostname ?? "");

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# cri-calls.sh - what the runc shim calls per pod, and how long each call takes, handler rlrun
+# against handler runc: a private containerd 1.6 (its own config, root, state and socket under a
+# temp dir; disable_cgroup and restrict_oom_score_adj as the CRI lane on this host) whose two
+# handlers run their runtime through a wrapper that logs each call's argv and wall time. N pods
+# per handler, interleaved, each: RunPodSandbox + CreateContainer + StartContainer until the
+# container's line is in its CRI log, then StopContainer, StopPodSandbox, RemovePodSandbox.
+# The CRI client is the VM lane's shell one (tests/vm/cri-lib.sh: protoc + curl); the images are
+# tests/vm/cri-images.sh's (busybox-static, imported with ctr). Prints, per shim call (in the
+# order of a pod's life), the median wall time for each handler and the ratio, then the pod start
+# and stop medians with the sum of the runtime calls in them. The wrapper's own cost (a bash
+# fork/exec per call) is in both columns; the shell client's (protoc and curl per CRI call) is in
+# the pod totals: for the pod start ratio itself, use bench/cri.sh. Root only.
+#
+# Usage: bench/cri-calls.sh [N]     (default N=5)
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(dirname "$here")
+N=${1:-5}
+[ "$(id -u)" -eq 0 ] || { echo "cri-calls.sh: run as root (containerd runs as root)" >&2; exit 1; }
+for tool in containerd containerd-shim-runc-v2 ctr runc curl protoc jq python3; do
+  command -v "$tool" >/dev/null || { echo "cri-calls.sh: $tool is missing (apt-get install containerd runc curl protobuf-compiler jq python3)" >&2; exit 1; }
+done
+rlrun=$repo/artifacts/rlrun
+[ -x "$rlrun" ] || { echo "cri-calls.sh: $rlrun is missing: make build" >&2; exit 1; }
+
+D=$(mktemp -d /tmp/rlrun-cri-calls.XXXXXX)
+cleanup() {
+  [ -f "$D/d.pid" ] && kill "$(cat "$D/d.pid")" 2>/dev/null
+  # the shims outlive containerd by design: ours are those given our socket
+  for p in $(pgrep -f "containerd-shim-runc-v2 .*-address $D/c.sock" || true); do kill -9 "$p" 2>/dev/null || true; done
+  sleep 0.5
+  grep -o " $D/[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+  rm -rf "$D"
+}
+trap cleanup EXIT
+mkdir -p "$D/cni" "$D/pod-logs"
+for rt in rlrun runc; do
+  real=$rlrun; [ $rt = runc ] && real=$(command -v runc)
+  cat > "$D/wrap-$rt" <<EOF
+#!/bin/bash
+t0=\$EPOCHREALTIME
+"$real" "\$@"
+rc=\$?
+t1=\$EPOCHREALTIME
+echo "call $rt \$(( (\${t1/./} - \${t0/./}) / 1000 )) rc=\$rc \$*" >> "$D/calls.log"
+exit \$rc
+EOF
+  chmod +x "$D/wrap-$rt"
+done
+runtime() { cat <<EOF
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.$1]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.$1.options]
+        BinaryName = "$D/wrap-$1"
+        Root = "$D/$1-root"
+EOF
+}
+cat > "$D/config.toml" <<EOF
+version = 2
+root = "$D/root"
+state = "$D/state"
+[grpc]
+  address = "$D/c.sock"
+[ttrpc]
+  address = "$D/c.sock.ttrpc"
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$D/opt"
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "lane.invalid/cri/pause:v1"
+  enable_selinux = false
+  disable_cgroup = true
+  restrict_oom_score_adj = true
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/usr/lib/cni"
+    conf_dir = "$D/cni"
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    default_runtime_name = "runc"
+$(runtime rlrun)
+$(runtime runc)
+EOF
+containerd --config "$D/config.toml" --log-level warn > "$D/containerd.log" 2>&1 &
+echo $! > "$D/d.pid"
+export CRI_SOCK=$D/c.sock CRI_PROTO=$repo/tests/Rlrun.CriTests/Proto CRI_TMP=$D
+. "$repo/tests/vm/cri-lib.sh"
+for i in $(seq 100); do echo 'version: "v1"' | cri Version >/dev/null 2>&1 && break; sleep 0.2; done
+"$repo/tests/vm/cri-images.sh" "$D/images.tar"
+ctr -a "$CRI_SOCK" -n k8s.io images import "$D/images.tar" >/dev/null
+
+ms() { echo $(( (${2/./} - ${1/./}) / 1000 )); }
+pod() { # HANDLER I
+  local h=$1 i=$2 pc pod cid t0 t1
+  pc="metadata { name: \"p-$h-$i\" uid: \"u-$h-$i\" namespace: \"bench\" } log_directory: \"$D/pod-logs/$h-$i\"
+      linux { security_context { namespace_options { network: NODE } } }"
+  mkdir -p "$D/pod-logs/$h-$i"
+  echo "pod $h start" >> "$D/calls.log"
+  t0=$EPOCHREALTIME
+  pod=$(echo "config { $pc } runtime_handler: \"$h\"" | cri RunPodSandbox | field pod_sandbox_id)
+  cid=$(echo "pod_sandbox_id: \"$pod\" config { metadata { name: \"c\" } image { image: \"lane.invalid/cri/busybox:v1\" }
+        command: \"/bin/sh\" args: \"-c\" args: \"echo up; exec sleep 1000\" log_path: \"c.log\" } sandbox_config { $pc }" |
+        cri CreateContainer | field container_id)
+  echo "container_id: \"$cid\"" | cri StartContainer >/dev/null
+  until grep -q ' up$' "$D/pod-logs/$h-$i/c.log" 2>/dev/null; do sleep 0.005; done
+  t1=$EPOCHREALTIME
+  echo "total $h start $(ms "$t0" "$t1")" >> "$D/calls.log"
+  echo "pod $h stop" >> "$D/calls.log"
+  t0=$EPOCHREALTIME
+  echo "container_id: \"$cid\" timeout: 2" | cri StopContainer >/dev/null
+  echo "pod_sandbox_id: \"$pod\"" | cri StopPodSandbox >/dev/null
+  echo "pod_sandbox_id: \"$pod\"" | cri RemovePodSandbox >/dev/null
+  t1=$EPOCHREALTIME
+  echo "total $h stop $(ms "$t0" "$t1")" >> "$D/calls.log"
+}
+echo "cri-calls.sh: $N pods per handler, interleaved; containerd $(containerd --version | awk '{print $3}'), $(runc --version | head -1), $("$rlrun" --version | head -1)" >&2
+for i in $(seq "$N"); do pod rlrun "$i"; pod runc "$i"; done
+
+python3 - "$D/calls.log" <<'EOF'
+import re, statistics as st, sys
+calls, totals, order, phase, seen = {}, {}, [], None, {}
+for line in open(sys.argv[1]):
+    f = line.split()
+    if f[0] == "pod":
+        phase, seen = f[2], {}
+    elif f[0] == "total":
+        totals.setdefault((f[1], f[2]), []).append(int(f[3]))
+    elif f[0] == "call":
+        m = re.search(r"--log-format json (\S+(?: --\S+)?)", line)
+        k = f"{phase}: {m.group(1) if m else '?'}"
+        n = seen.get(k, 0); seen[k] = n + 1
+        k = f"{k} #{n + 1}"
+        if k not in order: order.append(k)
+        calls.setdefault((f[1], k), []).append(int(f[2]))
+med = lambda v: st.median(v) if v else float("nan")
+print(f"{'shim call':34s} {'rlrun ms':>9s} {'runc ms':>9s} {'ratio':>6s}")
+for k in order:
+    a, b = med(calls.get(("rlrun", k), [])), med(calls.get(("runc", k), []))
+    print(f"{k:34s} {a:9.0f} {b:9.0f} {a / b if b else float('nan'):6.2f}")
+for p in ("start", "stop"):
+    a, b = med(totals.get(("rlrun", p), [])), med(totals.get(("runc", p), []))
+    ra = sum(med(calls.get(("rlrun", k), [])) for k in order if k.startswith(p + ":"))
+    rb = sum(med(calls.get(("runc", k), [])) for k in order if k.startswith(p + ":"))
+    print(f"pod {p}: rlrun {a:.0f} ms (runtime calls {ra:.0f}), runc {b:.0f} ms (runtime calls {rb:.0f}); "
+          f"rlrun/runc {a / b:.2f}")
+EOF
