@@ -70,6 +70,20 @@ public sealed class ProcessControlTests : IDisposable
         Assert.All(pids, p => Assert.True(Host.ProcessGone(p), $"process {p} outlived kill --all"));
     }
 
+    /// <summary>runc 1.1: `kill --all` of a stopped container succeeds (it signals what is left in
+    /// the cgroup; containerd's shim sends it at every stop), `kill` without --all fails.</summary>
+    [UserFact]
+    public void Kill_all_of_a_stopped_container_succeeds_as_runcs_does()
+    {
+        var (id, pid, _) = _s.RunDetached("killstopped", InitWithChild);
+        Ok(_s.Rl("kill", id, "KILL"));
+        _s.WaitForStatus(id, "stopped");
+        Ok(_s.Rl("kill", "--all", id, "KILL"));
+        var plain = _s.Rl("kill", id, "KILL");
+        Assert.True(plain.ExitCode != 0 && plain.Stderr.Contains("not running"), $"kill of a stopped container: {plain}");
+        Ok(_s.Rl("delete", id));
+    }
+
     [UserFact]
     public void Pause_resume_update_and_events_need_a_cgroup()
     {
