@@ -115,14 +115,24 @@ public static class DaemonHost
         catch (Exception e) when (e is System.Net.Sockets.SocketException or ArgumentException) { Say($"warning: sd_notify: {e.Message}"); }
     }
 
-    /// <summary>flock on ROOT/daemon.lock, held for the daemon's life; null when another holds it.</summary>
+    /// <summary>flock on ROOT/daemon.lock, held for the daemon's life; null when another holds it.
+    /// Tried for a second: a client's probe (DaemonPaths.DaemonAlive) holds it shared for a moment,
+    /// and must not turn away the daemon it waits for; another daemon holds it for good.</summary>
     static StateLock? TakeLock(string root)
     {
         string path = DaemonPaths.Lock(root);
         int fd = SyscallException.Check(Libc.open(path, Libc.O_RDWR | Libc.O_CREAT | Libc.O_CLOEXEC, 0x180), "open", path);
-        if (FileCalls.flock(fd, FileCalls.LOCK_EX | FileCalls.LOCK_NB) == 0) return new StateLock(fd);
-        Libc.close(fd);
-        return null;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(1);
+        while (FileCalls.flock(fd, FileCalls.LOCK_EX | FileCalls.LOCK_NB) != 0)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Libc.close(fd);
+                return null;
+            }
+            Thread.Sleep(10);
+        }
+        return new StateLock(fd);
     }
 
     static void Say(string line) => Console.Error.WriteLine($"{DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} rlrun-daemon[{Environment.ProcessId}]: {line}");
