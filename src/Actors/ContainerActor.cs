@@ -489,6 +489,12 @@ public sealed class ContainerActor : ReceiveActor, IWithTimers
             _hasRuntimeState = false;
             Fault("daemon.delete.removed");
         }
+        else
+        {
+            // Ours may be a create that died with a previous daemon: its remains go too.
+            try { _driver.DeleteDeadCreate(_id); }
+            catch (Exception e) { _log.Warning("container {0}: the remains of a dead create: {1}", _id, e.Message); }
+        }
         Timers.CancelAll();
         _init = null;
         Enter(LifecycleState.Deleted);

@@ -159,12 +159,14 @@ public sealed partial class DaemonCrashPointTests : IDisposable
         string id = _s.NewId("dcrash");
         string run = $$"""{"op":"run","id":"{{id}}","bundle":"{{b.Path}}","restart":"always"}""";
         string stop = $$"""{"op":"stop","id":"{{id}}","timeout":5}""";
-        string what = $"{id}, the daemon killed at {step} of a {trigger.ToString().ToLowerInvariant()}";
+        string how = $"(the daemon killed at {step} of a {trigger.ToString().ToLowerInvariant()})";
+        string what = $"{id} {how}";
 
         void SetUp()
         {
-            Assert.True(Ok(Ask(run)), $"{what}: the run before it failed");
-            if (trigger == Trigger.Start) Assert.True(Ok(Ask(stop)), $"{what}: the stop before it failed");
+            var r = Ask(run);
+            Assert.True(Ok(r), $"{what}: the run before it failed: {r?.ToJsonString() ?? "(no answer)"}");
+            if (trigger == Trigger.Start) Assert.True(Ok(r = Ask(stop)), $"{what}: the stop before it failed: {r?.ToJsonString() ?? "(no answer)"}");
         }
         if (trigger != Trigger.Run && ReachedByRun.Contains(step))
         {
@@ -193,7 +195,7 @@ public sealed partial class DaemonCrashPointTests : IDisposable
         string when = "after the kill, while a daemon comes back";
         using (HoldDaemonLock())
         {
-            _check.AssertWholeOrGone(id, tag, when);
+            _check.AssertWholeOrGone(id, tag, $"{when} {how}");
             Assert.True(DaemonsOfRoot().Count == 0, $"{what}: a command started a daemon while another held the lock: {string.Join(' ', DaemonsOfRoot())}");
         }
 
@@ -208,7 +210,7 @@ public sealed partial class DaemonCrashPointTests : IDisposable
         while (!Settled(seen = Supervised(id)) && DateTime.UtcNow < deadline) Thread.Sleep(50);
         Assert.True(seen.Count <= 1, $"{what} {when}: supervised {seen.Count} times");
         Assert.Equal([next.Pid], DaemonsOfRoot());
-        var state = _check.AssertWholeOrGone(id, tag, when);
+        var state = _check.AssertWholeOrGone(id, tag, $"{when} {how}");
         if (seen.Count == 1)
         {
             string st = seen[0]["state"]!.GetValue<string>();
@@ -219,13 +221,13 @@ public sealed partial class DaemonCrashPointTests : IDisposable
                 Assert.True(state?["status"]?.GetValue<string>() == "running", $"{what} {when}: supervised as running, but state says {state?.ToJsonString() ?? "it does not exist"}");
                 Assert.Equal(seen[0]["pid"]!.GetValue<int>(), state!["pid"]!.GetValue<int>());
             }
-            else ContainerConsistency.WaitNone(id, tag, $"{what} {when} ({st})");
+            else ContainerConsistency.WaitNone(id, tag, $"{when} ({st}) {how}");
         }
         else Assert.False(File.Exists(Path.Join(_s.StateRoot, ".supervised", id + ".json")), $"{what} {when}: not supervised, but its record is there");
         var cgroups = _check.CgroupsOf(id);
         var del = Rl(["delete", "--force", id]);
         Assert.True(del.ExitCode == 0, $"{what} {when}: delete --force failed: {del}");
-        _check.AssertNothingLeft(id, tag, cgroups, $"{what} {when} and delete --force");
+        _check.AssertNothingLeft(id, tag, cgroups, $"{when} and delete --force {how}");
         StopDaemon(next);
         Assert.Empty(DaemonsOfRoot());
     }
@@ -236,8 +238,20 @@ public sealed partial class DaemonCrashPointTests : IDisposable
         string tag = $"FAULTS_TAG={Guid.NewGuid():N}";
         var b = _s.NewBundle(["sh", "-c", Scripts.TrapLoop], c => c["process"]!["env"]!.AsArray().Add(tag));
         var watch = Stopwatch.StartNew();
+        // Every case is tried, and all that failed are told at once; a failed case's daemons go.
+        var failures = new List<string>();
         for (int round = 0; round < Rounds; round++)
-            foreach (var (trigger, step) in Cases) Round(b, tag, trigger, step);
+            foreach (var (trigger, step) in Cases)
+            {
+                try { Round(b, tag, trigger, step); }
+                catch (Exception e) when (e is Xunit.Sdk.XunitException or InvalidOperationException)
+                {
+                    failures.Add(e.Message);
+                    _out.WriteLine($"FAILED: {e.Message}");
+                    foreach (int pid in DaemonsOfRoot()) Host.Signal(pid, Host.SIGKILL);
+                }
+            }
         _out.WriteLine($"crash points: {Rounds * Cases.Length} kills of the daemon at {Cases.Length} steps of run, restart, stop, start and delete in {watch.Elapsed.TotalSeconds:0.0} s, each container supervised once or gone");
+        Assert.True(failures.Count == 0, $"{failures.Count} of {Rounds * Cases.Length} cases failed:\n{string.Join("\n", failures)}");
     }
 }
