@@ -183,8 +183,14 @@ public sealed partial class DaemonCrashPointTests : IDisposable
             case Trigger.Stop: Ask(stop); break;
             case Trigger.Delete: Ask($$"""{"op":"delete","id":"{{id}}","force":true}"""); break;
             case Trigger.Restart:
-                var c = Supervised(id).Single();
-                Host.Signal(c["pid"]!.GetValue<int>(), Host.SIGKILL);
+                // An adopting daemon lists a container as creating (pid 0) until its actor has
+                // looked: kill(0) would be the test's own process group.
+                int pid = 0;
+                var until = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+                while ((pid = Supervised(id).SingleOrDefault() is { } c && c["state"]!.GetValue<string>() == "running" ? c["pid"]!.GetValue<int>() : 0) <= 0 && DateTime.UtcNow < until)
+                    Thread.Sleep(20);
+                Assert.True(pid > 0, $"{what}: not running before the kill: {Ask("""{"op":"list"}""")?.ToJsonString()}");
+                Host.Signal(pid, Host.SIGKILL);
                 break;
         }
         var exit = armed.Wait(TimeSpan.FromSeconds(30));
