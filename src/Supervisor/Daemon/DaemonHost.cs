@@ -70,6 +70,7 @@ public static class DaemonHost
         var listener = system.ActorOf(Props.CreateBy(new EventListener.Producer(OnEvent)), "events");
         system.EventStream.Subscribe(listener, typeof(IContainerEvent));
 
+        ForgetOrphans(o.Root, warn);
         // Capture first, so what adopted containers wrote while no daemon ran is read out.
         foreach (var record in supervision.LoadAll(warn))
         {
@@ -95,6 +96,22 @@ public static class DaemonHost
         socket.Dispose();
         system.Terminate().Wait(TimeSpan.FromSeconds(5));
         return 0;
+    }
+
+    /// <summary>Output FIFOs without a record: a daemon killed between removing a deleted
+    /// container's record and its FIFOs (issue 18, daemon.delete.forgotten). We hold the lock, so
+    /// no other daemon is making a container's FIFOs; theirs and their logs go.</summary>
+    static void ForgetOrphans(string root, Action<string> warn)
+    {
+        string dir = Path.Join(root, DaemonPaths.SupervisedDir);
+        if (!Directory.Exists(dir)) return;
+        foreach (string fifo in Directory.EnumerateFiles(dir, "*.stdout").Concat(Directory.EnumerateFiles(dir, "*.stderr")).ToList())
+        {
+            string id = Path.GetFileNameWithoutExtension(fifo);
+            if (File.Exists(DaemonPaths.Record(root, id))) continue;
+            try { DaemonPaths.Forget(root, id); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { warn($"container {id}: its output FIFOs outlived its record: {e.Message}"); }
+        }
     }
 
     /// <summary>Four fds per container (two FIFOs, the log, the pidfd): a soft limit of 1024 would
