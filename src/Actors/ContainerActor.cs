@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using Rlrun.Runtime.Faults;
 using Rlrun.Runtime.State;
 
 namespace Rlrun.Actors;
@@ -177,6 +178,7 @@ public sealed class ContainerActor : ReceiveActor, IWithTimers
         _policy = c.Policy;
         _backoff = c.Backoff ?? _options.Backoff;
         Enter(LifecycleState.Created);
+        Fault("daemon.created");
         Sender.Tell(Snapshot());
     }
 
@@ -226,6 +228,14 @@ public sealed class ContainerActor : ReceiveActor, IWithTimers
             // The previous daemon was stopping it: finish that stop.
             if (r.State == LifecycleState.Stopping) Self.Tell(new Stop(_id), ActorRefs.NoSender);
         }
+        else if (seen is null && !_manuallyStopped && r.State is LifecycleState.Running or LifecycleState.Paused or LifecycleState.Restarting)
+        {
+            // It was running, or between a restart's delete and its create (a daemon killed there):
+            // the restart is still owed, and the policy decides it as for an exit nobody saw.
+            _init = null;
+            _exitedAt ??= Now;
+            ScheduleRestartOrStop(r.State == LifecycleState.Restarting ? _lastExitCode : null);
+        }
         else if (seen is null)
         {
             // Nothing left in the runtime's store: supervised again from scratch.
@@ -267,6 +277,7 @@ public sealed class ContainerActor : ReceiveActor, IWithTimers
             Fail(new Start(_id), error!);
             return;
         }
+        Fault("daemon.started");
         _restartCount = 0;
         _backoffStep = 0;
         _manuallyStopped = false;
@@ -276,6 +287,7 @@ public sealed class ContainerActor : ReceiveActor, IWithTimers
 
     void RestartNow()
     {
+        Fault("daemon.restart.due");
         _restartCount++;
         if (!TryLaunch(out _))
         {
@@ -283,6 +295,7 @@ public sealed class ContainerActor : ReceiveActor, IWithTimers
             ScheduleRestartOrStop(null);
             return;
         }
+        Fault("daemon.restart.launched");
         Enter(LifecycleState.Running);
     }
 
@@ -295,6 +308,7 @@ public sealed class ContainerActor : ReceiveActor, IWithTimers
             {
                 _driver.Delete(_id, force: true);
                 _hasRuntimeState = false;
+                Fault("daemon.relaunch.deleted");
             }
             var init = _driver.CreateAndStart(spec);
             _hasRuntimeState = true;
@@ -333,6 +347,7 @@ public sealed class ContainerActor : ReceiveActor, IWithTimers
     void OnExited(ProcessExited e)
     {
         RecordExit(e);
+        Fault("daemon.restart.seen");
         if (_startedAt is { } started && _backoff.IsHealthyRun(e.At - started)) _backoffStep = 0;
         ScheduleRestartOrStop(e.ExitCode);
     }
@@ -379,10 +394,15 @@ public sealed class ContainerActor : ReceiveActor, IWithTimers
     {
         _manuallyStopped = true;
         _stopWaiters.Add(Sender);
+        // Recorded before the signal: a daemon killed after it must not take the exit for a crash
+        // and restart what was asked to stop (the next daemon finishes the stop).
+        var was = _state;
+        Enter(LifecycleState.Stopping);
+        Fault("daemon.stop.recorded");
         try
         {
             // A frozen process would not see SIGTERM until thawed.
-            if (_state == LifecycleState.Paused) _driver.Resume(_id);
+            if (was == LifecycleState.Paused) _driver.Resume(_id);
             _driver.Signal(_id, s.Signal, all: false);
         }
         catch (Exception e)
@@ -390,8 +410,8 @@ public sealed class ContainerActor : ReceiveActor, IWithTimers
             // Most likely it has just exited: that exit is on its way, and ends the stop.
             _log.Info("container {0}: stop signal: {1}", _id, e.Message);
         }
+        Fault("daemon.stop.signalled");
         Timers.StartSingleTimer(StopTimer, StopTimedOut.Instance, s.Timeout ?? _options.StopTimeout);
-        Enter(LifecycleState.Stopping);
     }
 
     void OnStopTimedOut()
@@ -404,6 +424,7 @@ public sealed class ContainerActor : ReceiveActor, IWithTimers
     {
         Timers.Cancel(StopTimer);
         RecordExit(e);
+        Fault("daemon.stop.exited");
         Enter(LifecycleState.Stopped);
         AnswerStopWaiters();
     }
@@ -466,10 +487,18 @@ public sealed class ContainerActor : ReceiveActor, IWithTimers
                 return;
             }
             _hasRuntimeState = false;
+            Fault("daemon.delete.removed");
+        }
+        else
+        {
+            // Ours may be a create that died with a previous daemon: its remains go too.
+            try { _driver.DeleteDeadCreate(_id); }
+            catch (Exception e) { _log.Warning("container {0}: the remains of a dead create: {1}", _id, e.Message); }
         }
         Timers.CancelAll();
         _init = null;
         Enter(LifecycleState.Deleted);
+        Fault("daemon.delete.forgotten");
         // The parent first: whoever hears of the delete may create the ID again at once.
         Context.Parent.Tell(new ContainerRemoved(_id));
         Sender.Tell(Snapshot());
@@ -527,6 +556,9 @@ public sealed class ContainerActor : ReceiveActor, IWithTimers
             _log.Warning("container {0}: cannot remove {1}: {2}", _id, _store.PathOf(_id), e.Message);
         }
     }
+
+    /// <summary>A test-only crash point of the daemon (docs/fault-points.md).</summary>
+    void Fault(string step) => FaultPoint.Reach(step, _store.Root);
 
     void Publish(IContainerEvent e) => Context.System.EventStream.Publish(e);
 

@@ -18,17 +18,7 @@ static class DaemonClient
     {
         string path = DaemonPaths.Socket(ctx.Root);
         var socket = TryConnect(path);
-        if (socket is null && startIfNeeded)
-        {
-            DaemonLauncher.Start(ctx);
-            var deadline = DateTime.UtcNow + StartPatience;
-            while ((socket = TryConnect(path)) is null)
-            {
-                if (DateTime.UtcNow > deadline)
-                    throw new IOException($"the rlrun daemon did not come up on {path} within {StartPatience.TotalSeconds:0}s (see {DaemonPaths.Log()})");
-                Thread.Sleep(10);
-            }
-        }
+        if (socket is null && startIfNeeded) socket = ConnectOrStart(ctx, path);
         if (socket is null) throw new IOException($"no rlrun daemon answers on {path}");
         using (socket)
         {
@@ -46,6 +36,31 @@ static class DaemonClient
             }
             return JsonSerializer.Deserialize(Encoding.UTF8.GetString(line.ToArray()), DaemonJsonContext.Default.DaemonResponse)
                    ?? throw new IOException($"the rlrun daemon on {path} sent an empty answer");
+        }
+    }
+
+    /// <summary>Waits for the daemon's socket, starting a daemon only while none holds the root's
+    /// lock: a daemon that holds it is coming up (or going down, and then the lock frees), and a
+    /// second one started now would only be turned away (issue 18: two clients racing a
+    /// restarting daemon). One start at most; the daemon that wins the lock serves.</summary>
+    static Socket ConnectOrStart(CommandContext ctx, string path)
+    {
+        var deadline = DateTime.UtcNow + StartPatience;
+        bool started = false;
+        while (true)
+        {
+            if (TryConnect(path) is { } socket) return socket;
+            bool alive = DaemonPaths.DaemonAlive(ctx.Root);
+            if (!alive && !started)
+            {
+                DaemonLauncher.Start(ctx);
+                started = true;
+            }
+            if (DateTime.UtcNow > deadline)
+                throw new IOException(alive
+                    ? $"the rlrun daemon holding {DaemonPaths.Lock(ctx.Root)} did not answer on {path} within {StartPatience.TotalSeconds:0}s (see {DaemonPaths.Log()})"
+                    : $"the rlrun daemon did not come up on {path} within {StartPatience.TotalSeconds:0}s (see {DaemonPaths.Log()})");
+            Thread.Sleep(10);
         }
     }
 
@@ -88,6 +103,12 @@ static class DaemonClient
         {
             // A daemon listens, or systemd does on its behalf (the connection then starts it).
             using (var answered = TryConnect(path)) if (answered is not null) return;
+            // A daemon holds the lock without a socket yet: it is coming up and adopts them itself.
+            if (DaemonPaths.DaemonAlive(ctx.Root))
+            {
+                ctx.Log.Debug($"a daemon holds {DaemonPaths.Lock(ctx.Root)} and is not serving yet: not starting another");
+                return;
+            }
             ctx.Log.Debug($"supervised containers in {ctx.Root} and no daemon on {path}: starting one");
             if (DaemonLauncher.Start(ctx) == DaemonStart.SocketUnit) TryConnect(path)?.Dispose(); // rlrun.socket started: connect to start rlrun.service
         }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
 using Rlrun.IntegrationTests.Harness;
 using Xunit;
 using Xunit.Abstractions;
@@ -18,52 +17,7 @@ public sealed class ConcurrentClientTests(ITestOutputHelper output) : IDisposabl
 
     static int Rounds(int short_) => int.TryParse(Environment.GetEnvironmentVariable("RLRUN_SOAK_ROUNDS"), out int n) && n > 0 ? n : short_;
 
-    /// <summary>Live processes whose environment holds TAG (each container's process gets its own).</summary>
-    static List<int> ProcessesTagged(string tag)
-    {
-        var found = new List<int>();
-        foreach (string dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out int pid)) continue;
-            try
-            {
-                if (File.ReadAllText(Path.Join(dir, "environ")).Contains(tag) && !Host.ProcessGone(pid)) found.Add(pid);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
-        }
-        return found;
-    }
-
-    void AssertGone(string id, string tag)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (ProcessesTagged(tag).Count > 0 && DateTime.UtcNow < deadline) Thread.Sleep(50);
-        Assert.Empty(ProcessesTagged(tag));
-        Assert.False(Directory.Exists(_s.StateDir(id)), $"{id}: its state directory outlived delete --force");
-        Assert.False(File.Exists(Path.Join(_s.StateRoot, $".{id}.claim")), $"{id}: its claim file outlived the creates");
-    }
-
-    /// <summary>Fully there or fully gone: a state directory has state.json, and a live status has
-    /// its init, the only container init tagged for it.</summary>
-    void AssertConsistent(string id, string tag)
-    {
-        var state = _s.Rl("state", id);
-        if (state.ExitCode != 0)
-        {
-            Assert.False(File.Exists(Path.Join(_s.StateDir(id), "state.json")), $"state failed but state.json is there: {state}");
-            return;
-        }
-        var json = JsonNode.Parse(state.Stdout)!;
-        string status = json["status"]!.GetValue<string>();
-        int pid = json["pid"]!.GetValue<int>();
-        if (status is "created" or "running")
-        {
-            Assert.False(Host.ProcessGone(pid), $"{id} is {status} but its init {pid} is gone");
-            // Every tagged process is in the init's PID namespace: no second container of this ID.
-            string? ns = Host.PidNamespaceOf(pid);
-            Assert.All(ProcessesTagged(tag), p => Assert.Equal(ns, Host.PidNamespaceOf(p) ?? ns));
-        }
-    }
+    ContainerConsistency Check => new(_s);
 
     [UserFact]
     public void Fifty_clients_on_one_id_leave_it_whole_or_gone()
@@ -82,10 +36,11 @@ public sealed class ConcurrentClientTests(ITestOutputHelper output) : IDisposabl
             Assert.All(results, r => Assert.False(r.TimedOut, $"a client hung: {r}"));
             // Each failure is a refusal with a reason, never a crash.
             Assert.All(results.Where(r => r.ExitCode != 0), r => Assert.StartsWith("rlrun: ", r.Stderr.Trim()));
-            AssertConsistent(id, tag);
+            Check.AssertWholeOrGone(id, tag, $"after round {round}");
+            var cgroups = Check.CgroupsOf(id);
             var del = _s.Rl("delete", "--force", id);
             Assert.True(del.ExitCode == 0, del.ToString());
-            AssertGone(id, tag);
+            Check.AssertNothingLeft(id, tag, cgroups, $"after round {round} and delete --force");
         }
         output.WriteLine($"{rounds} rounds of 50 clients on one ID in {watch.Elapsed.TotalSeconds:0.0} s");
     }
@@ -108,7 +63,7 @@ public sealed class ConcurrentClientTests(ITestOutputHelper output) : IDisposabl
             var results = clients.Select(c => c.Wait(TimeSpan.FromSeconds(180))).ToList();
             foreach (var c in clients) c.Dispose();
             Assert.All(results, r => Assert.True(r.ExitCode == 0 && !r.TimedOut, r.ToString()));
-            foreach (string id in ids) AssertGone(id, tag);
+            foreach (string id in ids) Check.AssertNothingLeft(id, tag, [], "after its delete");
         }
         output.WriteLine($"{rounds} rounds of 50 IDs through create, start, kill, delete in {watch.Elapsed.TotalSeconds:0.0} s");
     }

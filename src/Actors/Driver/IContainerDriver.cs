@@ -26,6 +26,10 @@ public interface IContainerDriver
     /// container with force is not an error, as with runc.</summary>
     void Delete(string id, bool force);
 
+    /// <summary>Removes the remains of a create of ID that died half-way (a daemon killed in it),
+    /// and nothing that is a container or a create under way.</summary>
+    void DeleteDeadCreate(string id) { }
+
     void Pause(string id);
 
     void Resume(string id);

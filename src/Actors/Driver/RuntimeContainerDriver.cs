@@ -34,6 +34,8 @@ public sealed class RuntimeContainerDriver(StateStore store, Action<string>? deb
 
     public void Delete(string id, bool force) => new ContainerDelete(Store, warn).Delete(id, force);
 
+    public void DeleteDeadCreate(string id) => new ContainerDelete(Store, warn).DeleteDeadCreate(id);
+
     public void Pause(string id) => new ContainerPause(Store).SetPaused(id, paused: true);
 
     public void Resume(string id) => new ContainerPause(Store).SetPaused(id, paused: false);

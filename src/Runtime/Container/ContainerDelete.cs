@@ -59,4 +59,27 @@ public sealed class ContainerDelete(StateStore store, Action<string>? warn = nul
                 Process.HookRunner.RunAllWarn("poststop", hooks, OciState.Json(state, ContainerStatus.Stopped), w => warn?.Invoke(w));
         }
     }
+
+    /// <summary>Removes what a create of ID that died half-way left (a directory without
+    /// state.json, its cgroup, its claim file), and nothing else: a container with a state, or a
+    /// create under way (its claim held), is someone's and stays. For a supervisor whose create
+    /// was killed with it: it has no container of its own to delete, but that create's remains.</summary>
+    public void DeleteDeadCreate(string id)
+    {
+        ContainerId.Validate(id);
+        if (!Directory.Exists(store.DirOf(id)))
+        {
+            store.DropStaleClaim(id);
+            return;
+        }
+        StateLock lck;
+        try { lck = store.Lock(id); }
+        catch (ContainerNotFoundException) { return; }
+        using (lck)
+        {
+            if (store.Exists(id) || store.CreateUnderWay(id, wait: false)) return;
+            DeadCreate.Clean(store, id);
+            store.DropStaleClaim(id);
+        }
+    }
 }

@@ -15,6 +15,18 @@ public static class DaemonPaths
 
     public static string Lock(string root) => Path.Join(root, "daemon.lock");
 
+    /// <summary>Whether a daemon holds ROOT/daemon.lock: it serves, or is coming up (the lock is
+    /// taken before the socket is bound) or going down. A client that finds no socket but a held
+    /// lock waits for that daemon instead of starting another. The probe holds a shared lock for
+    /// a moment; a starting daemon retries its exclusive one for longer than that (DaemonHost).</summary>
+    public static bool DaemonAlive(string root)
+    {
+        int fd = Interop.Libc.open(Lock(root), Interop.Libc.O_RDONLY | Interop.Libc.O_CLOEXEC, 0);
+        if (fd < 0) return false; // no lock file: no daemon ever ran here
+        try { return Interop.FileCalls.flock(fd, Interop.FileCalls.LOCK_SH | Interop.FileCalls.LOCK_NB) != 0 && Interop.Libc.LastErrno == Interop.Libc.EAGAIN; }
+        finally { Interop.Libc.close(fd); }
+    }
+
     public static string Record(string root, string id) => Path.Join(root, SupervisedDir, id + ".json");
 
     /// <summary>The FIFOs that are the container's stdout and stderr (the daemon's LogPumps).</summary>

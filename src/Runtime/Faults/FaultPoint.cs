@@ -20,6 +20,10 @@ public static class FaultPoint
         "start.locked", "start.released", "start.saved",
         "run.started",
         "delete.locked", "delete.killed", "delete.cgroup-gone", "delete.removed",
+        // The daemon's own steps (ContainerActor), between the library's.
+        "daemon.created", "daemon.started", "daemon.restart.seen", "daemon.restart.due", "daemon.relaunch.deleted",
+        "daemon.restart.launched", "daemon.stop.recorded", "daemon.stop.signalled", "daemon.stop.exited",
+        "daemon.delete.removed", "daemon.delete.forgotten",
     ];
 
     public static void Reach(string step, string root)

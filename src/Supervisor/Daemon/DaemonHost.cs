@@ -70,6 +70,7 @@ public static class DaemonHost
         var listener = system.ActorOf(Props.CreateBy(new EventListener.Producer(OnEvent)), "events");
         system.EventStream.Subscribe(listener, typeof(IContainerEvent));
 
+        ForgetOrphans(o.Root, warn);
         // Capture first, so what adopted containers wrote while no daemon ran is read out.
         foreach (var record in supervision.LoadAll(warn))
         {
@@ -97,6 +98,22 @@ public static class DaemonHost
         return 0;
     }
 
+    /// <summary>Output FIFOs without a record: a daemon killed between removing a deleted
+    /// container's record and its FIFOs (issue 18, daemon.delete.forgotten). We hold the lock, so
+    /// no other daemon is making a container's FIFOs; theirs and their logs go.</summary>
+    static void ForgetOrphans(string root, Action<string> warn)
+    {
+        string dir = Path.Join(root, DaemonPaths.SupervisedDir);
+        if (!Directory.Exists(dir)) return;
+        foreach (string fifo in Directory.EnumerateFiles(dir, "*.stdout").Concat(Directory.EnumerateFiles(dir, "*.stderr")).ToList())
+        {
+            string id = Path.GetFileNameWithoutExtension(fifo);
+            if (File.Exists(DaemonPaths.Record(root, id))) continue;
+            try { DaemonPaths.Forget(root, id); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { warn($"container {id}: its output FIFOs outlived its record: {e.Message}"); }
+        }
+    }
+
     /// <summary>Four fds per container (two FIFOs, the log, the pidfd): a soft limit of 1024 would
     /// stop the daemon near 250 containers. Raised to the hard limit, which is ours to take.</summary>
     static void RaiseFileLimit()
@@ -115,14 +132,24 @@ public static class DaemonHost
         catch (Exception e) when (e is System.Net.Sockets.SocketException or ArgumentException) { Say($"warning: sd_notify: {e.Message}"); }
     }
 
-    /// <summary>flock on ROOT/daemon.lock, held for the daemon's life; null when another holds it.</summary>
+    /// <summary>flock on ROOT/daemon.lock, held for the daemon's life; null when another holds it.
+    /// Tried for a second: a client's probe (DaemonPaths.DaemonAlive) holds it shared for a moment,
+    /// and must not turn away the daemon it waits for; another daemon holds it for good.</summary>
     static StateLock? TakeLock(string root)
     {
         string path = DaemonPaths.Lock(root);
         int fd = SyscallException.Check(Libc.open(path, Libc.O_RDWR | Libc.O_CREAT | Libc.O_CLOEXEC, 0x180), "open", path);
-        if (FileCalls.flock(fd, FileCalls.LOCK_EX | FileCalls.LOCK_NB) == 0) return new StateLock(fd);
-        Libc.close(fd);
-        return null;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(1);
+        while (FileCalls.flock(fd, FileCalls.LOCK_EX | FileCalls.LOCK_NB) != 0)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Libc.close(fd);
+                return null;
+            }
+            Thread.Sleep(10);
+        }
+        return new StateLock(fd);
     }
 
     static void Say(string line) => Console.Error.WriteLine($"{DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} rlrun-daemon[{Environment.ProcessId}]: {line}");

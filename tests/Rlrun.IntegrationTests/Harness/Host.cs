@@ -191,6 +191,8 @@ public static partial class Host
 
     public static void Signal(int pid, int sig)
     {
+        // kill(0) or kill(-1) would hit the test run itself (its process group, or every process).
+        if (pid <= 0) throw new ArgumentOutOfRangeException(nameof(pid), $"no process to signal: pid {pid}");
         if (kill(pid, sig) != 0) throw new InvalidOperationException($"kill({pid}, {sig}) failed: errno {Marshal.GetLastPInvokeError()}");
     }
 
