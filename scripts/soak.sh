@@ -21,7 +21,8 @@ end=$(( $(date +%s) + minutes * 60 )) pass=0 failed=0
 while [ "$(date +%s)" -lt "$end" ]; do
     pass=$((pass + 1))
     start=$(date +%s) rc=0
-    "$DOTNET" test tests/Rlrun.FaultTests --no-build --nologo --blame-hang-timeout 10m \
+    # A soak round of the crash lanes runs 5x make test's kills: well past 10 minutes on a loaded machine.
+    "$DOTNET" test tests/Rlrun.FaultTests --no-build --nologo --blame-hang-timeout 30m \
         --logger "console;verbosity=detailed" >"$out/pass$pass.log" 2>&1 || rc=$?
     [ "$rc" -eq 0 ] || failed=$((failed + 1))
     echo "== pass $pass: exit $rc, $(( $(date +%s) - start )) s"
