@@ -8,10 +8,11 @@ NATIVE_LIB := artifacts/native/libnsstage.a
 BIN := artifacts/rlrun
 SUPERVISOR := artifacts/rlrun-supervisor
 INIT := artifacts/rlrun-init
+FULL := artifacts/rlrun-full
 DOTNET ?= dotnet
 # Not obj/ and bin/: dotnet writes .cs files there (BuildId.g.cs), which made one binary look stale.
 SOURCES := $(shell find src \( -name obj -o -name bin \) -prune -o \( -name '*.cs' -o -name '*.csproj' -o -name '*.c' \) -print) Directory.Build.props
-# rlrun and rlrun-init carry the commit and refuse each other across commits: a new commit rebuilds all three.
+# rlrun and rlrun-init carry the commit and refuse each other across commits: a new commit rebuilds all four.
 COMMIT_STAMP := artifacts/.commit-$(COMMIT)
 
 VERSION := $(shell sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' Directory.Build.props)
@@ -19,7 +20,7 @@ DEB := artifacts/rlrun_$(VERSION)_amd64.deb
 
 .PHONY: build native demo test unit-test integration-test bench bench-contexts bench-supervise bench-images install clean man completions deb soak
 
-build: $(BIN) $(SUPERVISOR) $(INIT)
+build: $(BIN) $(SUPERVISOR) $(INIT) $(FULL)
 
 native: $(NATIVE_LIB)
 
@@ -58,6 +59,14 @@ $(INIT): $(NATIVE_LIB) $(SOURCES) $(COMMIT_STAMP)
 		-p:SourceRevisionId=$(COMMIT) -o artifacts/publish-init
 	cp artifacts/publish-init/rlrun-init $(INIT)
 
+# rlrun-full: the same CLI with what the small rlrun leaves out (the registry client, TLS, layer
+# decompression; src/Images/Features/ImageFeatures.cs). rlrun execs it for pull, login and image import.
+$(FULL): $(NATIVE_LIB) $(SOURCES) $(COMMIT_STAMP)
+	@mkdir -p artifacts
+	flock artifacts/.build.lock $(DOTNET) publish src/Cli/Rlrun.Cli.csproj -c Release -r linux-x64 --nologo -v quiet \
+		-p:SourceRevisionId=$(COMMIT) -p:RlrunFull=true -o artifacts/publish-full
+	cp artifacts/publish-full/rlrun $(FULL)
+
 demo: build
 	./scripts/demo.sh
 
@@ -87,6 +96,7 @@ install: build
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/rlrun
 	install -D -m 0755 $(SUPERVISOR) $(DESTDIR)$(PREFIX)/bin/rlrun-supervisor
 	install -D -m 0755 $(INIT) $(DESTDIR)$(PREFIX)/bin/rlrun-init
+	install -D -m 0755 $(FULL) $(DESTDIR)$(PREFIX)/bin/rlrun-full
 # podman's drop-in names this install's binary first (its list has only /usr/local/bin and /usr/bin):
 # copied to ~/.config/containers/containers.conf.d, `podman --runtime rlrun` runs this rlrun.
 	install -d $(DESTDIR)$(PREFIX)/share/rlrun/containers.conf.d

@@ -5,13 +5,13 @@
 # here and the shared-library dependencies come from dpkg-shlibdeps.
 #
 # Usage: packaging/deb/build.sh VERSION [OUTDIR]   (from the repository root; prints the .deb's path)
-#        BIN_DIR=DIR: take rlrun and rlrun-supervisor from DIR (default artifacts)
+#        BIN_DIR=DIR: take rlrun, rlrun-full and rlrun-supervisor from DIR (default artifacts)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 version=${1:?usage: build.sh VERSION [OUTDIR]}
 outdir=${2:-artifacts}
-rlrun=${BIN_DIR:-artifacts}/rlrun supervisor=${BIN_DIR:-artifacts}/rlrun-supervisor
-for b in "$rlrun" "$supervisor"; do [ -x "$b" ] || { echo "build.sh: $b is missing: make build first" >&2; exit 1; }; done
+rlrun=${BIN_DIR:-artifacts}/rlrun supervisor=${BIN_DIR:-artifacts}/rlrun-supervisor full=${BIN_DIR:-artifacts}/rlrun-full
+for b in "$rlrun" "$supervisor" "$full"; do [ -x "$b" ] || { echo "build.sh: $b is missing: make build first" >&2; exit 1; }; done
 
 work=$(mktemp -d /tmp/rlrun-deb.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -20,6 +20,8 @@ umask 022
 
 install -D -m 0755 "$rlrun" "$root/usr/bin/rlrun"
 install -D -m 0755 "$supervisor" "$root/usr/bin/rlrun-supervisor"
+# pull, login and image import (rlrun execs it): the registry client is kept out of rlrun.
+install -D -m 0755 "$full" "$root/usr/bin/rlrun-full"
 # The container init (rlrun seals a copy of it; without it, rlrun seals a copy of itself).
 init=${BIN_DIR:-artifacts}/rlrun-init
 [ ! -x "$init" ] || install -D -m 0755 "$init" "$root/usr/bin/rlrun-init"
@@ -51,6 +53,7 @@ install -d "$root/usr/share/man/man1" "$root/usr/share/man/man5"
 "$rlrun" __man docs/commands "$root/usr/share/man/man1"
 install -m 0644 packaging/man/rlrun.json.5 "$root/usr/share/man/man5/rlrun.json.5"
 install -m 0644 packaging/man/rlrun-supervisor.1 "$root/usr/share/man/man1/rlrun-supervisor.1"
+install -m 0644 packaging/man/rlrun-full.1 "$root/usr/share/man/man1/rlrun-full.1"
 gzip -9n "$root"/usr/share/man/man*/*
 
 doc=$root/usr/share/doc/rlrun
@@ -67,7 +70,7 @@ install -D -m 0644 packaging/deb/copyright "$doc/copyright"
 # Depends: the libraries the binaries link (libc6, libseccomp2, ...), from dpkg-shlibdeps.
 mkdir -p "$work/src/debian"
 printf 'Source: rlrun\n\nPackage: rlrun\nArchitecture: amd64\n' >"$work/src/debian/control"
-shlibs=$(cd "$work/src" && dpkg-shlibdeps -O "$root/usr/bin/rlrun" "$root/usr/bin/rlrun-supervisor" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
+shlibs=$(cd "$work/src" && dpkg-shlibdeps -O "$root/usr/bin/rlrun" "$root/usr/bin/rlrun-full" "$root/usr/bin/rlrun-supervisor" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
 [ -n "$shlibs" ] || { echo "build.sh: dpkg-shlibdeps found no library dependency" >&2; exit 1; }
 
 # NativeAOT links .NET's compression library (System.IO.Compression.Native, with its own zlib)

@@ -15,6 +15,7 @@ public static partial class Program
     public static int Main(string[] args)
     {
         DebugClock.MarkStart();
+        FullBinary.Argv = args;
         // Stage 2: the native stage already put us in the container's namespaces.
         if (args is ["init"] && Environment.GetEnvironmentVariable("_RLRUN_INITFD") is { } fd)
         {

@@ -18,7 +18,7 @@ public sealed class MakeInstallPodmanTests
         string bin = Path.GetDirectoryName(Host.Binary)!;
         // -o build: the binaries under test, not a rebuild (make test has built them).
         var make = Proc.Run("/usr/bin/make", ["-C", Host.RepoRoot, "-o", "build", "install", $"PREFIX={prefix}",
-            $"BIN={Host.Binary}", $"SUPERVISOR={Path.Join(bin, "rlrun-supervisor")}", $"INIT={Path.Join(bin, "rlrun-init")}"],
+            $"BIN={Host.Binary}", $"SUPERVISOR={Path.Join(bin, "rlrun-supervisor")}", $"INIT={Path.Join(bin, "rlrun-init")}", $"FULL={Path.Join(bin, "rlrun-full")}"],
             timeout: TimeSpan.FromSeconds(60));
         Assert.True(make.ExitCode == 0, make.ToString());
         string dropIns = Path.Join(podman.Dir, "home", ".config", "containers", "containers.conf.d");

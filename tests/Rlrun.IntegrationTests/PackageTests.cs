@@ -84,7 +84,7 @@ public sealed class PackageTests : IDisposable
         // What the user finds installed.
         foreach (var f in new[]
         {
-            Installed, "/usr/bin/rlrun-supervisor", "/usr/lib/systemd/user/rlrun.socket", "/usr/lib/systemd/user/rlrun.service",
+            Installed, "/usr/bin/rlrun-supervisor", "/usr/bin/rlrun-full", "/usr/lib/systemd/user/rlrun.socket", "/usr/lib/systemd/user/rlrun.service",
             "/usr/lib/systemd/user-generators/rlrun-user-generator", "/etc/containers/containers.conf.d/rlrun.conf",
             "/usr/share/bash-completion/completions/rlrun", "/usr/share/zsh/vendor-completions/_rlrun",
             "/usr/share/fish/vendor_completions.d/rlrun.fish", "/usr/share/doc/rlrun/copyright",

@@ -32,7 +32,9 @@ static class ImageContainerRun
         var store = ImageStoreArgs.Open(ctx, args);
         Action<string>? debug = ctx.Log.DebugEnabled ? ctx.Log.Debug : null;
         // A missing image is pulled first, as `podman run` does.
-        ImageFetcher.Current ??= new RegistryImageFetcher(RegistryCommandArgs.Progress(quiet: false), debug);
+        // The small rlrun has the full one pull it (FullBinaryFetcher); an image in the store needs neither.
+        ImageFetcher.Current ??= Images.ImageFeatures.Fetching
+            ? new RegistryImageFetcher(RegistryCommandArgs.Progress(quiet: false), debug) : new FullBinaryFetcher(debug);
         string bundle = new ImageBundle(store, debug, ctx.WarnOnce).Write(id, image, rootless: ProcessCalls.geteuid() != 0);
         var options = new CreateOptions(id, bundle, args.Value("pid-file"), args.Value("console-socket"), args.Bool("no-pivot"),
             args.Int("preserve-fds", 0), ctx.Log.DebugEnabled, ctx.CgroupManager, Network: network);

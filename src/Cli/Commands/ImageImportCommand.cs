@@ -15,6 +15,7 @@ public sealed class ImageImportCommand : IImageCommand
 
     public int Run(CommandContext ctx, ParsedArgs args)
     {
+        if (!Images.ImageFeatures.Fetching) return FullBinary.Exec(Name);
         if (args.Positional.Count is < 1 or > 2) throw new UsageException("usage: rlrun image import SOURCE [NAME[:TAG]]");
         var name = args.Positional.Count > 1 ? ImageReference.Parse(args.Positional[1]) : null;
         var store = ImageStoreArgs.Open(ctx, args);

@@ -20,6 +20,7 @@ public sealed class LoginCommand : IImageCommand
 
     public int Run(CommandContext ctx, ParsedArgs args)
     {
+        if (!Images.ImageFeatures.Fetching) return FullBinary.Exec(Name);
         if (args.Positional.Count != 1) throw new UsageException("usage: rlrun login [flags] REGISTRY");
         string registry = RegistryCommandArgs.Registry(args.Positional[0]);
         string? user = args.Value("username");

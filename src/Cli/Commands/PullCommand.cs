@@ -23,6 +23,7 @@ public sealed class PullCommand : IImageCommand
 
     public int Run(CommandContext ctx, ParsedArgs args)
     {
+        if (!Images.ImageFeatures.Fetching) return FullBinary.Exec(Name);
         if (args.Positional.Count != 1) throw new UsageException("usage: rlrun pull [flags] REF");
         var options = new PullOptions
         {

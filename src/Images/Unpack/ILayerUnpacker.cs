@@ -25,6 +25,7 @@ public sealed class InProcessUnpacker(bool applyOwnership, Action<string>? debug
 
     public ExtractResult Unpack(string blobPath, LayerCompression compression, string destination, int heldLock = -1)
     {
+        if (!ImageFeatures.Fetching) throw ImageFeatures.NotCarried("layer unpack");
         using var blob = File.OpenRead(blobPath);
         using var tar = LayerExtractor.Decompress(blob, compression);
         return new LayerExtractor(destination, applyOwnership, debug).Extract(tar);

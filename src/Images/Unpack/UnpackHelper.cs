@@ -30,6 +30,7 @@ public static class UnpackHelper
             {
                 case "unpack":
                 {
+                    if (!ImageFeatures.Fetching) throw ImageFeatures.NotCarried("layer unpack");
                     var compression = Enum.Parse<LayerCompression>(job.Compression!);
                     var r = new InProcessUnpacker(applyOwnership: true, debug).Unpack(job.Blob!, compression, job.Path);
                     reply = JsonSerializer.SerializeToUtf8Bytes(new UnpackReply { DiffId = r.DiffId.ToString(), Size = r.Size }, UnpackJsonContext.Default.UnpackReply);

@@ -121,8 +121,8 @@ public static partial class Host
         File.Copy(source, dest);
         File.SetUnixFileMode(dest, (UnixFileMode)0x1ed);
         // rlrun run --restart execs rlrun-supervisor from beside rlrun; every container's init is
-        // a sealed copy of the rlrun-init beside it.
-        foreach (string companion in new[] { "rlrun-supervisor", "rlrun-init" })
+        // a sealed copy of the rlrun-init beside it; pull, login and image import exec rlrun-full.
+        foreach (string companion in new[] { "rlrun-supervisor", "rlrun-init", "rlrun-full" })
         {
             string from = Path.Join(Path.GetDirectoryName(source)!, companion);
             if (!File.Exists(from)) continue;

@@ -1,0 +1,42 @@
+using System.Diagnostics;
+using Rlrun.Images.Run;
+using Rlrun.Images.Store;
+
+namespace Rlrun.Cli;
+
+/// <summary>run --image of an image not in the store, in the small rlrun: `rlrun-full pull` into the
+/// same store as a child, then the image from the store; the container itself is still made by
+/// this process. The child's progress lines are passed on to our stderr; its error line becomes
+/// ours, in the words RegistryImageFetcher uses ("not in the store, and pulling it failed: ...").</summary>
+sealed class FullBinaryFetcher(Action<string>? debug) : IImageFetcher
+{
+    public async Task<ImageRecord> FetchAsync(ImageStore store, string reference, CancellationToken ct)
+    {
+        string path = FullBinary.Require("the pull of an image not in the store");
+        var start = new ProcessStartInfo(path, ["pull", "--storage", store.Paths.Root, reference])
+        { RedirectStandardOutput = true, RedirectStandardError = true };
+        debug?.Invoke($"{path} pull --storage {store.Paths.Root} {reference}");
+        using var pull = Process.Start(start) ?? throw new InvalidOperationException($"{path}: could not start");
+        // Its stdout is the image ID, which is not ours to print.
+        var id = pull.StandardOutput.ReadToEndAsync(ct);
+        string? error = null;
+        while (await pull.StandardError.ReadLineAsync(ct) is { } line)
+        {
+            if (error is not null) Console.Error.WriteLine(error);
+            error = null;
+            if (line.StartsWith("rlrun: ") && !line.StartsWith("rlrun: warning: ") && !line.StartsWith("rlrun: debug: ")) error = line;
+            else Console.Error.WriteLine(line);
+        }
+        await id;
+        await pull.WaitForExitAsync(ct);
+        if (pull.ExitCode == 0)
+        {
+            if (error is not null) Console.Error.WriteLine(error);
+            return store.Resolve(reference);
+        }
+        string why = error is null ? $"{path} exited with {pull.ExitCode}" : StripPrefix(error["rlrun: ".Length..]);
+        throw new ImageNotFoundException(reference, $"not in the store, and pulling it failed: {why}");
+    }
+
+    static string StripPrefix(string message) => message.StartsWith("pull: ") ? message["pull: ".Length..] : message;
+}

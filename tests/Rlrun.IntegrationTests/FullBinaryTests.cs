@@ -1,0 +1,124 @@
+using System.Text;
+using Rlrun.IntegrationTests.Harness;
+using Xunit;
+
+namespace Rlrun.IntegrationTests;
+
+/// <summary>The small rlrun and rlrun-full (issue 16): rlrun leaves the registry client, TLS and
+/// layer decompression out, and becomes rlrun-full (installed beside it, as the harness copies it)
+/// for pull, login and image import; run --image of an image in the store stays in rlrun, and one
+/// not in the store is pulled by rlrun-full as a child. Without rlrun-full, those commands fail
+/// with one line naming it and leave nothing behind.</summary>
+public sealed class FullBinaryTests : IDisposable
+{
+    const string Missing = "/nonexistent/rlrun-full";
+    readonly Sandbox _s = new();
+    readonly string _storage;
+
+    public FullBinaryTests() => _storage = Path.Join(_s.Dir, "storage");
+
+    public void Dispose()
+    {
+        try { Rl([], "rmi", "--force", "localhost/small:1"); Rl([], "image", "prune"); }
+        catch (Exception) { }
+        _s.Dispose();
+    }
+
+    IEnumerable<KeyValuePair<string, string>> Env(KeyValuePair<string, string>[] extra) =>
+    [
+        .. Host.ShellEnv, new("RLRUN_STORAGE", _storage),
+        // No user or system registries.conf and auth file leak in.
+        new("CONTAINERS_REGISTRIES_CONF", Path.Join(_s.Dir, "registries.conf")), new("REGISTRY_AUTH_FILE", Path.Join(_s.Dir, "auth.json")),
+        .. extra,
+    ];
+
+    ProcResult Rl(KeyValuePair<string, string>[] extra, params string[] args) =>
+        Proc.Run(Host.AsUser(Host.Binary, ["--root", _s.StateRoot, .. args], Env(extra)), timeout: TimeSpan.FromSeconds(120));
+
+    static readonly KeyValuePair<string, string>[] NoFull = [new("RLRUN_FULL", Missing)];
+
+    string Layout()
+    {
+        string layout = Path.Join(_s.Dir, "layout");
+        OciLayoutWriter.Write(layout, ImageRunFixture.BuildLayers(), refName: "1");
+        Host.ChownToUser(layout);
+        return layout;
+    }
+
+    static bool Holds(string file, string ascii) => File.ReadAllBytes(file).AsSpan().IndexOf(Encoding.ASCII.GetBytes(ascii)) >= 0;
+
+    /// <summary>What the small build leaves out is not in it (ILC trimmed it), and is in rlrun-full.</summary>
+    [Fact]
+    public void The_small_rlrun_carries_no_registry_client_and_rlrun_full_does()
+    {
+        string small = Host.Binary, full = Path.Join(Path.GetDirectoryName(small)!, "rlrun-full");
+        Assert.True(File.Exists(full), $"{full} is missing: make build builds it beside rlrun");
+        foreach (var name in new[] { "ZstdSharp", "System.Net.Http", "HttpClient" })
+        {
+            Assert.False(Holds(small, name), $"the small rlrun still carries {name}");
+            Assert.True(Holds(full, name), $"rlrun-full does not carry {name}");
+        }
+        // 8.5 MB against 13.1 MB when this was written.
+        long s = new FileInfo(small).Length, f = new FileInfo(full).Length;
+        Assert.True(f - s > 3_000_000, $"rlrun is {s} bytes, rlrun-full {f}: the small build is not small");
+    }
+
+    [SubIdTheory]
+    [InlineData("pull", "127.0.0.1:1/small:1")]
+    [InlineData("login", "127.0.0.1:1")]
+    [InlineData("image import", "LAYOUT")]
+    public void Without_rlrun_full_a_command_it_does_fails_naming_it_and_stores_nothing(string command, string arg)
+    {
+        string[] words = [.. command.Split(' '), arg == "LAYOUT" ? Layout() : arg];
+        var r = Rl(NoFull, words);
+        Assert.True(r.ExitCode != 0, r.ToString());
+        Assert.Equal($"rlrun: {command}: {Missing} is not installed: {command} is done by rlrun-full (make install puts it beside rlrun)", r.Stderr.Trim());
+        Assert.False(Directory.Exists(_storage), $"{command} made the store {_storage}");
+    }
+
+    /// <summary>The image in the store: no rlrun-full needed (the image run is the small binary's own).</summary>
+    [SubIdFact]
+    public void Run_of_an_image_in_the_store_needs_no_rlrun_full()
+    {
+        Assert.True(Rl([], "image", "import", Layout(), "localhost/small:1") is { ExitCode: 0 } import, "import failed");
+        var r = Rl(NoFull, "run", "--rm", "--network", "none", "--image", "localhost/small:1", _s.NewId("small-instore"), "--", "cat", "/etc/motd");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("top", r.Stdout.Trim());
+    }
+
+    /// <summary>Not in the store and no rlrun-full to pull it: one line naming it, no container left.</summary>
+    [SubIdFact]
+    public void Run_of_a_missing_image_without_rlrun_full_names_it_and_leaves_no_container()
+    {
+        string id = _s.NewId("small-nofull");
+        var r = Rl(NoFull, "run", "--rm", "--network", "none", "--image", "127.0.0.1:1/small/absent:1", id, "--", "true");
+        Assert.True(r.ExitCode != 0, r.ToString());
+        Assert.Contains(Missing, r.Stderr);
+        Assert.Single(r.Stderr.Trim().Split('\n'));
+        Assert.False(Directory.Exists(_s.StateDir(id)), "the failed run left its state");
+    }
+
+    /// <summary>pull through the installed layout: rlrun execs rlrun-full, which pulls from a loopback
+    /// registry into the store; run --image of another tag not in the store pulls it through
+    /// rlrun-full as a child and runs it, progress on stderr as a pull prints it.</summary>
+    [RegistryFact]
+    public void Pull_and_the_pull_of_run_image_go_through_rlrun_full()
+    {
+        using var registry = new LoopbackRegistry();
+        string layout = Layout();
+        registry.Push(layout, "small/pulled:1", layoutRef: "1");
+        registry.Push(layout, "small/pulled:2", layoutRef: "1");
+        string one = $"{registry.Host}/small/pulled:1", two = $"{registry.Host}/small/pulled:2";
+
+        var pull = Rl([], "pull", "--quiet", one);
+        Assert.True(pull.ExitCode == 0, pull.ToString());
+        Assert.Matches("^(sha256:)?[0-9a-f]{64}$", pull.Stdout.Trim());
+        var run = Rl([], "run", "--rm", "--network", "none", "--image", two, _s.NewId("small-pulled"), "--", "cat", "/etc/motd");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("top", run.Stdout.Trim());
+        Assert.Contains($"Trying to pull {two}", run.Stderr);
+        Assert.Contains($"{registry.Host}/small/pulled", Rl([], "images").Stdout);
+        Rl([], "rmi", "--force", one);
+        Rl([], "rmi", "--force", two);
+    }
+}
