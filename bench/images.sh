@@ -82,7 +82,8 @@ log "image $ref: $(skopeo inspect --tls-verify=false --raw "docker://$ref" | jq 
 as_user() { setpriv --reuid="$uid" --regid="$uid" --init-groups env -i HOME="/home/$BENCH_USER" PATH=/usr/sbin:/usr/bin:/sbin:/bin XDG_RUNTIME_DIR="/run/user/$uid" "$@"; }
 mkdir -p "/run/user/$uid" && chown "$uid:$uid" "/run/user/$uid" && chmod 0700 "/run/user/$uid"
 mkdir "$work/u" && chown "$uid:$uid" "$work/u"
-cp "$rlrun" "$work/rlrun" && chmod 0755 "$work/rlrun"
+# rlrun hands pull to rlrun-full beside it (the registry client is kept out of rlrun).
+cp "$rlrun" "$work/rlrun" && cp "$(dirname "$rlrun")/rlrun-full" "$work/rlrun-full" && chmod 0755 "$work/rlrun" "$work/rlrun-full"
 
 # Each tool's run, from an empty store; the check is that the unpacked root has /usr/bin/bash.
 run_rlrun() {
