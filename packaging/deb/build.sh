@@ -74,7 +74,7 @@ shlibs=$(cd "$work/src" && dpkg-shlibdeps -O "$root/usr/bin/rlrun" "$root/usr/bi
 [ -n "$shlibs" ] || { echo "build.sh: dpkg-shlibdeps found no library dependency" >&2; exit 1; }
 
 # NativeAOT links .NET's compression library (System.IO.Compression.Native, with its own zlib)
-# statically into rlrun: the image layers need it, and it cannot be pointed at Debian's libz.
+# statically into rlrun-full: the image layers need it, and it cannot be pointed at Debian's libz.
 install -D -m 0644 packaging/deb/lintian-overrides "$root/usr/share/lintian/overrides/rlrun"
 
 install -d "$root/DEBIAN"
