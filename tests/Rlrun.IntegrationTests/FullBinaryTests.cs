@@ -98,9 +98,22 @@ public sealed class FullBinaryTests : IDisposable
         Assert.False(Directory.Exists(_s.StateDir(id)), "the failed run left its state");
     }
 
-    /// <summary>pull through the installed layout: rlrun execs rlrun-full, which pulls from a loopback
-    /// registry into the store; run --image of another tag not in the store pulls it through
-    /// rlrun-full as a child and runs it, progress on stderr as a pull prints it.</summary>
+    /// <summary>`make install PREFIX=DIR` of the binaries under test: PREFIX/bin/rlrun with its companions.</summary>
+    string Install()
+    {
+        string prefix = Path.Join(_s.Dir, "prefix"), bin = Path.GetDirectoryName(Host.Binary)!;
+        // -o build: the binaries under test, not a rebuild (make test has built them).
+        var make = Proc.Run("/usr/bin/make", ["-C", Host.RepoRoot, "-o", "build", "install", $"PREFIX={prefix}", $"BIN={Host.Binary}",
+            $"SUPERVISOR={Path.Join(bin, "rlrun-supervisor")}", $"INIT={Path.Join(bin, "rlrun-init")}", $"FULL={Path.Join(bin, "rlrun-full")}"],
+            timeout: TimeSpan.FromSeconds(60));
+        Assert.True(make.ExitCode == 0, make.ToString());
+        Host.ChownToUser(prefix);
+        return Path.Join(prefix, "bin", "rlrun");
+    }
+
+    /// <summary>pull through make install's layout: rlrun execs the rlrun-full beside it, which pulls
+    /// from a loopback registry into the store; run --image of another tag not in the store pulls
+    /// it through rlrun-full as a child and runs it, progress on stderr as a pull prints it.</summary>
     [RegistryFact]
     public void Pull_and_the_pull_of_run_image_go_through_rlrun_full()
     {
@@ -110,7 +123,8 @@ public sealed class FullBinaryTests : IDisposable
         registry.Push(layout, "small/pulled:2", layoutRef: "1");
         string one = $"{registry.Host}/small/pulled:1", two = $"{registry.Host}/small/pulled:2";
 
-        var pull = Rl([], "pull", "--quiet", one);
+        string installed = Install();
+        var pull = Proc.Run(Host.AsUser(installed, ["--root", _s.StateRoot, "pull", "--quiet", one], Env([])), timeout: TimeSpan.FromSeconds(120));
         Assert.True(pull.ExitCode == 0, pull.ToString());
         Assert.Matches("^(sha256:)?[0-9a-f]{64}$", pull.Stdout.Trim());
         var run = Rl([], "run", "--rm", "--network", "none", "--image", two, _s.NewId("small-pulled"), "--", "cat", "/etc/motd");
