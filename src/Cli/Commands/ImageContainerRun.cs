@@ -33,9 +33,11 @@ static class ImageContainerRun
         Action<string>? debug = ctx.Log.DebugEnabled ? ctx.Log.Debug : null;
         // A missing image is pulled first, as `podman run` does.
         ImageFetcher.Current ??= new RegistryImageFetcher(RegistryCommandArgs.Progress(quiet: false), debug);
-        string bundle = new ImageBundle(store, debug, ctx.WarnOnce).Write(id, image, rootless: ProcessCalls.geteuid() != 0);
+        var (bundle, prepared) = new ImageBundle(store, debug, ctx.WarnOnce).Write(id, image, rootless: ProcessCalls.geteuid() != 0);
+        // Created here, the container takes its config from memory; the supervisor and the daemon
+        // read the bundle's files (waited for first).
         var options = new CreateOptions(id, bundle, args.Value("pid-file"), args.Value("console-socket"), args.Bool("no-pivot"),
-            args.Int("preserve-fds", 0), ctx.Log.DebugEnabled, ctx.CgroupManager, Network: network);
+            args.Int("preserve-fds", 0), ctx.Log.DebugEnabled, ctx.CgroupManager, Network: network, Prepared: prepared);
         try
         {
             if (create)
@@ -53,7 +55,8 @@ static class ImageContainerRun
             if (policy != "no" || detach)
             {
                 // Detached: the daemon runs it and this returns; in the foreground rlrun-supervisor takes our place.
-                int rc = Supervisor.Exec(ctx, options, policy, detach);
+                prepared.WaitWritten();
+                int rc = Supervisor.Exec(ctx, options with { Prepared = null }, policy, detach);
                 Console.WriteLine(id);
                 return rc;
             }
@@ -62,12 +65,18 @@ static class ImageContainerRun
         // A container that never came to exist (create failed, the daemon refused) leaves nothing.
         catch when (!Directory.Exists(ctx.Store.DirOf(id)))
         {
+            prepared.WaitQuietly();
             ImageContainerRemoval.Remove(bundle, () => store.Unpacker);
             throw;
         }
         finally
         {
-            if (rm && !Directory.Exists(ctx.Store.DirOf(id))) ImageContainerRemoval.Remove(bundle, () => store.Unpacker);
+            if (rm && !Directory.Exists(ctx.Store.DirOf(id)))
+            {
+                prepared.WaitQuietly();
+                ImageContainerRemoval.Remove(bundle, () => store.Unpacker);
+                ctx.Log.Debug("image container's directory removed");
+            }
         }
     }
 }
