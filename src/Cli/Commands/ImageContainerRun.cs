@@ -1,8 +1,10 @@
 using Rlrun.Images.Registry;
 using Rlrun.Images.Run;
+using Rlrun.Runtime.Cgroups;
 using Rlrun.Runtime.Container;
 using Rlrun.Runtime.Interop;
 using Rlrun.Runtime.Network;
+using Rlrun.Runtime.Process;
 
 namespace Rlrun.Cli.Commands;
 
@@ -29,6 +31,13 @@ static class ImageContainerRun
         var network = NetworkFlags.Parse(args)
             ?? new NetworkRequest(NetworkDefaults.ForImageContainer(ctx.WarnOnce), [], [], []);
 
+        // Created in this process (not by rlrun-supervisor or the daemon): the sealed copy of the init
+        // and the cgroup manager's choice are made on other threads while the bundle is written.
+        if (create || ((restart ?? ctx.Settings.RestartPolicy) == "no" && !detach))
+        {
+            SealedExecutable.Prefetch();
+            CgroupManagerPrefetch.Start(ctx.CgroupManager, CgroupManagers.WantsLimits(ImageSpecBuilder.Resources(image)), cgroupsPath: null);
+        }
         var store = ImageStoreArgs.Open(ctx, args);
         Action<string>? debug = ctx.Log.DebugEnabled ? ctx.Log.Debug : null;
         // A missing image is pulled first, as `podman run` does.
