@@ -24,8 +24,16 @@
 # As root it installs what it needs, makes the user "rlbench" (scripts/ensure-user.sh)
 # and runs as that user; otherwise as the caller.
 #
-# Usage: bench/image-run.sh [N]       (default N=10)
+# --profile: instead, N runs of `rlrun --debug run --rm --network NET --image IMG true` (NET from
+# RLBENCH_NETWORK, default none) and the median time of each --debug phase (stage 0's and the
+# init's), beside the median wall of the whole run.
+#
+# Usage: bench/image-run.sh [--profile] [N]       (default N=10)
 #   RLRUN=/path/to/rlrun              (default: <repo>/artifacts/rlrun)
+#   RLRUN_BASE=/path/to/rlrun         another rlrun (with its rlrun-init beside it), interleaved as
+#                                     "base" rows of the image runs and the subuid bundle: a change's
+#                                     before and after in one run
+#   RLBENCH_NETWORK=MODE              --profile's network (none, slirp4netns, pasta; default none)
 set -euo pipefail
 
 BENCH_USER=rlbench
@@ -34,8 +42,10 @@ die() { echo "image-run.sh: error: $*" >&2; exit 1; }
 log() { echo "image-run.sh: $*" >&2; }
 . "$(dirname "$self")/lib.sh"
 
+PROFILE=
+[ "${1:-}" = --profile ] && { PROFILE=1; shift; }
 N=${1:-10}
-[[ $N =~ ^[1-9][0-9]*$ ]] || die "usage: $0 [N]  (N = positive iteration count)"
+[[ $N =~ ^[1-9][0-9]*$ ]] || die "usage: $0 [--profile] [N]  (N = positive iteration count)"
 IMG=localhost/rlbench-image:1
 
 bench() {
@@ -75,7 +85,9 @@ bench() {
         umoci repack --image "$work/layout:1" "$work/ub"
         "$RLRUN" image import "oci:$work/layout:1" "$IMG" >/dev/null
     fi
-    log "rlrun: $RLRUN; runc: $runc_bin; podman: ${podman:+$(podman --version)}; N=$N (+1 warm-up each); load average $(cut -d' ' -f1-3 /proc/loadavg)"
+    [ -z "$PROFILE" ] || { profile "$work" "$base"; return; }
+    local rlbase=${RLRUN_BASE:-}
+    log "rlrun: $RLRUN${rlbase:+; base: $rlbase}; runc: $runc_bin; podman: ${podman:+$(podman --version)}; N=$N (+1 warm-up each); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
     # timed NAME CMD...: one run, which must succeed; appends its wall time (us) to t.NAME.
     timed() {
@@ -103,6 +115,18 @@ bench() {
         id=rlbl$$-$i; LIVE[$id]=rlrun
         timed image-overlay-slirp "$RLRUN" --root "$base/rlrun" run --rm --network slirp4netns --storage-driver overlay --image "$IMG" "$id" -- true
         unset 'LIVE[$id]'
+        if [ -n "$rlbase" ]; then
+            local net netflag
+            for net in none slirp4netns default; do
+                netflag=(--network "$net"); [ "$net" != default ] || netflag=()
+                id=rlbx$$-$net-$i; LIVE[$id]=base
+                timed "base-image-$net" "$rlbase" --root "$base/rlrun" run --rm "${netflag[@]}" --storage-driver overlay --image "$IMG" "$id" -- true
+                unset 'LIVE[$id]'
+            done
+            id=rlby$$-$i; LIVE[$id]=base
+            timed base-bundle-sub "$rlbase" --root "$base/rlrun" run --bundle "$bundle_sub" "$id"
+            unset 'LIVE[$id]'
+        fi
         id=rlbb$$-$i; LIVE[$id]=rlrun
         timed bundle-rlrun "$RLRUN" --root "$base/rlrun" run --bundle "$bundle" "$id"
         unset 'LIVE[$id]'
@@ -144,13 +168,52 @@ bench() {
     printf '%-34s %9s %12s %12s %12s %14s\n' "podman run --rm --network none" "$podman_none_ms" 1.00 "$(ratio "$podman_none_ms" "$bundle_ms")" "$(ratio "$podman_none_ms" "$runc_ms")" -
     echo "(the none rows' vs_podman is against podman --network none; the podman row runs podman's rootless default network, slirp4netns before podman 4.4: the slirp row is like for like with it)"
     echo "goals: image run (overlay) <= 0.25x podman, <= 1.2x rlrun's bundle run"
+    [ -z "$rlbase" ] || compare_base "$work" "$podman_ms" "$podman_none_ms"
+}
+
+# compare_base WORK PODMAN_MS PODMAN_NONE_MS: this build's image runs beside the base's, each against
+# podman (the none row against podman --network none) and against its own build's subuid bundle run.
+compare_base() {
+    local work=$1 podman_ms=$2 podman_none_ms=$3 name label mine theirs pod ms bms sub bsub
+    sub=$(median_ms "$work/t.bundle-sub"); bsub=$(median_ms "$work/t.base-bundle-sub")
+    echo "this build vs base ($RLRUN_BASE), interleaved; vs_sub: against the same build's bundle run with subuid maps"
+    printf '%-28s %9s %9s %8s %9s %9s %8s %10s\n' workload ms vs_podman vs_sub base_ms vs_podman vs_sub this/base
+    for name in "image, none:image-overlay-none:base-image-none:$podman_none_ms" \
+        "image, slirp4netns:image-overlay-slirp:base-image-slirp4netns:$podman_ms" \
+        "image, default (pasta):image-overlay:base-image-default:$podman_ms" \
+        "bundle, subuid maps:bundle-sub:base-bundle-sub:$podman_none_ms"; do
+        IFS=: read -r label mine theirs pod <<<"$name"
+        ms=$(median_ms "$work/t.$mine"); bms=$(median_ms "$work/t.$theirs")
+        printf '%-28s %9s %9s %8s %9s %9s %8s %10s\n' "$label" "$ms" "$(ratio "$ms" "$pod")" "$(ratio "$ms" "$sub")" \
+            "$bms" "$(ratio "$bms" "$pod")" "$(ratio "$bms" "$bsub")" "$(ratio "$ms" "$bms")"
+    done
+}
+
+# Inner --profile: N runs of `rlrun --debug run --rm --image`, the median time of each phase it logs.
+profile() {
+    local work=$1 base=$2 net=${RLBENCH_NETWORK:-none} i t0 t1 id
+    for ((i = 0; i <= N; i++)); do
+        id=rlb$$-iprof-$i; LIVE[$id]=rlrun
+        t0=$EPOCHREALTIME
+        "$RLRUN" --root "$base/rlrun" --debug run --rm --network "$net" --storage-driver overlay --image "$IMG" "$id" -- true \
+            </dev/null >/dev/null 2>"$work/debug.$i" || { cat "$work/debug.$i" >&2; die "rlrun --debug run --image failed"; }
+        t1=$EPOCHREALTIME
+        unset 'LIVE[$id]'
+        ((i == 0)) || echo $((${t1//[.,]/} - ${t0//[.,]/})) >>"$work/p.wall"
+    done
+    printf '%9s  %s   (load %s, N=%d, --network %s)\n' ms "phase (median time since rlrun's Main; init: lines stamped by the init)" "$(load_average)" "$N" "$net"
+    for ((i = 1; i <= N; i++)); do cat "$work/debug.$i"; done | debug_phase_medians "$N"
+    printf '%9s  %s\n' "$(median_ms "$work/p.wall")" "wall of the whole run, as the caller sees it"
 }
 
 cleanup_inner() {
     local id
     for id in "${!LIVE[@]}"; do
-        if [ "${LIVE[$id]}" = runc ]; then "$(find_runc)" --root "$BENCH_BASE/runc" delete --force "$id" >/dev/null 2>&1 || true
-        else "$RLRUN" --root "$BENCH_BASE/rlrun" delete --force "$id" >/dev/null 2>&1 || true; fi
+        case ${LIVE[$id]} in
+        runc) "$(find_runc)" --root "$BENCH_BASE/runc" delete --force "$id" >/dev/null 2>&1 || true ;;
+        base) "$RLRUN_BASE" --root "$BENCH_BASE/rlrun" delete --force "$id" >/dev/null 2>&1 || true ;;
+        *) "$RLRUN" --root "$BENCH_BASE/rlrun" delete --force "$id" >/dev/null 2>&1 || true ;;
+        esac
     done
     podman rmi -f "$IMG" >/dev/null 2>&1 || true
     "$RLRUN" rmi --force "$IMG" >/dev/null 2>&1 || true
@@ -187,4 +250,9 @@ stop_pause() {
 }
 trap stop_pause EXIT
 log "running as $BENCH_USER (uid $uid)"
-run_forwarding "${as_user[@]}" RLBENCH_INNER="$work" RLRUN="$RLRUN" bash "$work/image-run.sh" "$N"
+if [ -n "${RLRUN_BASE:-}" ]; then
+    RLRUN_BASE=$(readlink -f "$RLRUN_BASE")
+    "${as_user[@]}" test -x "$RLRUN_BASE" || die "RLRUN_BASE=$RLRUN_BASE: $BENCH_USER cannot run it (put it, with its rlrun-init, where $BENCH_USER reaches)"
+fi
+run_forwarding "${as_user[@]}" RLBENCH_INNER="$work" RLRUN="$RLRUN" RLRUN_BASE="${RLRUN_BASE:-}" RLBENCH_NETWORK="${RLBENCH_NETWORK:-}" \
+    bash "$work/image-run.sh" ${PROFILE:+--profile} "$N"

@@ -118,3 +118,30 @@ ratio() {
 
 # load_average: the 1-minute load average, for the line under a figure (compare ratios, not times).
 load_average() { cut -d' ' -f1 /proc/loadavg; }
+
+# debug_phase_medians N: reads N runs' `rlrun --debug` lines on stdin ("rlrun: debug: [  12.3ms] message",
+# or "... message (at 10.2ms in the init)") and prints the median time of each phase, keyed by the
+# message with its numbers as N (a bench container ID rlbPID-WORD-I as ID), in the order first seen.
+debug_phase_medians() {
+    awk -v runs="$1" '
+        /rlrun: debug: \[/ {
+            line = $0; sub(/^.*rlrun: debug: \[ */, "", line)
+            t = line; sub(/ms\].*$/, "", t)
+            msg = line; sub(/^[^]]*\] /, "", msg)
+            if (match(msg, / \(at [0-9.]+ms in the init\)$/)) {
+                t = substr(msg, RSTART + 5); sub(/ms in the init\)$/, "", t); msg = substr(msg, 1, RSTART - 1)
+            }
+            gsub(/[0-9]+/, "N", msg); gsub(/rlbN-[a-z]+-N/, "ID", msg)
+            if (!(msg in n)) order[++keys] = msg
+            v[msg, ++n[msg]] = t
+        }
+        END {
+            for (k = 1; k <= keys; k++) {
+                m = order[k]; c = n[m]
+                for (i = 1; i <= c; i++) a[i] = v[m, i]
+                for (i = 2; i <= c; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > x + 0; j--) a[j + 1] = a[j]; a[j + 1] = x }
+                med = (c % 2) ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2
+                printf "%9.1f  %s%s\n", med, m, (c < runs) ? sprintf(" (in %d of the runs)", c) : ""
+            }
+        }'
+}

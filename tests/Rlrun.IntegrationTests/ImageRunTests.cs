@@ -302,6 +302,37 @@ public sealed class ImageRunTests(ImageRunFixture f) : IClassFixture<ImageRunFix
         AssertGone(b);
     }
 
+    /// <summary>The image run writes config.json and the /etc files on a thread of its own while create
+    /// goes on: rlrun killed at each step of create (docs/fault-points.md) leaves a container whose
+    /// state, once written, names a whole bundle, and nothing at all once delete --force ran.</summary>
+    [SubIdFact]
+    public void An_image_run_killed_at_each_step_of_create_leaves_nothing_once_delete_ran()
+    {
+        Ready();
+        Proc.Run(Host.AsUser("/bin/sh", ["-c", "mkdir -p -m 0700 \"$0\" && : > \"$0/.fault-injection\"", f.Sandbox.StateRoot]))
+            .EnsureSuccess("arm the state root");
+        try
+        {
+            foreach (string step in new[] { "create.claimed", "create.cgroup", "create.launched", "create.saved", "create.done" })
+            {
+                string id = NewId("crash");
+                var r = Proc.Run(Host.AsUser(Host.Binary, ["--root", f.Sandbox.StateRoot, "run", "--rm", "--network", "none", "--image", ImageRunFixture.Image, id, "--", "sh", "-c", "exit 0"],
+                    [.. f.Env, new("RLRUN_FAULT_AT", step)]), timeout: TimeSpan.FromSeconds(60));
+                Assert.True(r.ExitCode == 128 + Host.SIGKILL, $"{step}: rlrun was to kill itself there: {r}");
+                if (File.Exists(Path.Join(f.Sandbox.StateDir(id), "state.json")))
+                {
+                    var config = JsonNode.Parse(File.ReadAllText(Path.Join(ContainerDir(id), "config.json")))!;
+                    Assert.Equal("exit 0", config["process"]!["args"]![2]!.GetValue<string>());
+                    Assert.True(File.Exists(Path.Join(ContainerDir(id), "hosts")), $"{step}: the state names a bundle without its hosts file");
+                }
+                var del = Rl("delete", "--force", id);
+                Assert.True(del.ExitCode == 0, $"{step}: {del}");
+                AssertGone(id);
+            }
+        }
+        finally { File.Delete(Path.Join(f.Sandbox.StateRoot, ".fault-injection")); }
+    }
+
     [SubIdFact]
     public void Create_then_start_runs_the_image_and_delete_removes_it()
     {

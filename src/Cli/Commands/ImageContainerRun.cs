@@ -1,8 +1,10 @@
 using Rlrun.Images.Registry;
 using Rlrun.Images.Run;
+using Rlrun.Runtime.Cgroups;
 using Rlrun.Runtime.Container;
 using Rlrun.Runtime.Interop;
 using Rlrun.Runtime.Network;
+using Rlrun.Runtime.Process;
 
 namespace Rlrun.Cli.Commands;
 
@@ -29,15 +31,24 @@ static class ImageContainerRun
         var network = NetworkFlags.Parse(args)
             ?? new NetworkRequest(NetworkDefaults.ForImageContainer(ctx.WarnOnce), [], [], []);
 
+        // Created in this process (not by rlrun-supervisor or the daemon): the sealed copy of the init
+        // and the cgroup manager's choice are made on other threads while the bundle is written.
+        if (create || ((restart ?? ctx.Settings.RestartPolicy) == "no" && !detach))
+        {
+            SealedExecutable.Prefetch();
+            CgroupManagerPrefetch.Start(ctx.CgroupManager, CgroupManagers.WantsLimits(ImageSpecBuilder.Resources(image)), cgroupsPath: null);
+        }
         var store = ImageStoreArgs.Open(ctx, args);
         Action<string>? debug = ctx.Log.DebugEnabled ? ctx.Log.Debug : null;
         // A missing image is pulled first, as `podman run` does.
         // The small rlrun has the full one pull it (FullBinaryFetcher); an image in the store needs neither.
         ImageFetcher.Current ??= Images.ImageFeatures.Fetching
             ? new RegistryImageFetcher(RegistryCommandArgs.Progress(quiet: false), debug) : new FullBinaryFetcher(debug);
-        string bundle = new ImageBundle(store, debug, ctx.WarnOnce).Write(id, image, rootless: ProcessCalls.geteuid() != 0);
+        var (bundle, prepared) = new ImageBundle(store, debug, ctx.WarnOnce).Write(id, image, rootless: ProcessCalls.geteuid() != 0);
+        // Created here, the container takes its config from memory; the supervisor and the daemon
+        // read the bundle's files (waited for first).
         var options = new CreateOptions(id, bundle, args.Value("pid-file"), args.Value("console-socket"), args.Bool("no-pivot"),
-            args.Int("preserve-fds", 0), ctx.Log.DebugEnabled, ctx.CgroupManager, Network: network);
+            args.Int("preserve-fds", 0), ctx.Log.DebugEnabled, ctx.CgroupManager, Network: network, Prepared: prepared);
         try
         {
             if (create)
@@ -55,7 +66,8 @@ static class ImageContainerRun
             if (policy != "no" || detach)
             {
                 // Detached: the daemon runs it and this returns; in the foreground rlrun-supervisor takes our place.
-                int rc = Supervisor.Exec(ctx, options, policy, detach);
+                prepared.WaitWritten();
+                int rc = Supervisor.Exec(ctx, options with { Prepared = null }, policy, detach);
                 Console.WriteLine(id);
                 return rc;
             }
@@ -64,12 +76,18 @@ static class ImageContainerRun
         // A container that never came to exist (create failed, the daemon refused) leaves nothing.
         catch when (!Directory.Exists(ctx.Store.DirOf(id)))
         {
+            prepared.WaitQuietly();
             ImageContainerRemoval.Remove(bundle, () => store.Unpacker);
             throw;
         }
         finally
         {
-            if (rm && !Directory.Exists(ctx.Store.DirOf(id))) ImageContainerRemoval.Remove(bundle, () => store.Unpacker);
+            if (rm && !Directory.Exists(ctx.Store.DirOf(id)))
+            {
+                prepared.WaitQuietly();
+                ImageContainerRemoval.Remove(bundle, () => store.Unpacker);
+                ctx.Log.Debug("image container's directory removed");
+            }
         }
     }
 }

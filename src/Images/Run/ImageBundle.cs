@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Rlrun.Images.Oci;
 using Rlrun.Images.Store;
+using Rlrun.Runtime.Container;
 using Rlrun.Runtime.Overlay;
 using Rlrun.Runtime.Spec;
 
@@ -11,11 +12,17 @@ namespace Rlrun.Images.Run;
 /// the layered root. Nothing is left when writing fails.</summary>
 public sealed class ImageBundle(ImageStore store, Action<string>? debug = null, Action<string>? warnOnce = null)
 {
-    public string Write(string id, ImageRunOptions o, bool rootless)
+    /// <summary>The bundle's directory and its config in memory. What the runtime's create checks
+    /// before any namespace exists (the image, the user, the volumes, the driver, the directories,
+    /// the reference and layers.json) is done when this returns; config.json and the /etc files are
+    /// written on a thread of their own meanwhile (serialising the spec is the slow part of the
+    /// bundle, the first use of its JSON metadata): <see cref="PreparedBundle.WaitWritten"/>.
+    /// The caller waits for them (WaitQuietly) before removing the bundle after a failure.</summary>
+    public (string Dir, PreparedBundle Prepared) Write(string id, ImageRunOptions o, bool rootless)
     {
-        // Shared, from finding the image to writing the reference (image.json) and the short links:
-        // an rmi or prune (exclusive) either comes first, and the image is not known, or after,
-        // and sees the container. Never a layer removed between the two.
+        // Shared, from finding the image to writing the reference (image.json), the short links and
+        // layers.json, which names them: an rmi or prune (exclusive) either comes first, and the image
+        // is not known, or after, and sees the container. Never a layer removed between the two.
         using var gc = FileLock.Shared(store.Paths.GcLock);
         var image = ImageFetcher.Get(store, o.Image, debug);
         var config = ReadConfig(image);
@@ -29,6 +36,10 @@ public sealed class ImageBundle(ImageStore store, Action<string>? debug = null, 
             if (!Path.Exists(v.Source)) throw new ArgumentException($"--volume {v.Source}:{v.Destination}: the source {v.Source} does not exist");
         string driver = DriverSelection.Resolve(o.StorageDriver, store.Paths.Root, DriverSelection.RealProbe, warnOnce);
         debug?.Invoke($"storage driver: {driver}");
+        string hostname = o.Hostname ?? id[..Math.Min(12, id.Length)];
+        // Two copies of one pure build: the writer serialises one, create changes the other.
+        var spec = ImageSpecBuilder.Build(o, image, config, user, hostname, ImageContainerPaths.Dir(store.Paths, id), rootless);
+        var fileSpec = ImageSpecBuilder.Build(o, image, config, user, hostname, ImageContainerPaths.Dir(store.Paths, id), rootless);
 
         string dir = ImageContainerPaths.Dir(store.Paths, id);
         Directory.CreateDirectory(Path.GetDirectoryName(dir)!);
@@ -42,9 +53,6 @@ public sealed class ImageBundle(ImageStore store, Action<string>? debug = null, 
         {
             File.WriteAllBytes(Path.Join(dir, ImageContainerRecord.FileName), JsonSerializer.SerializeToUtf8Bytes(record, ImageRunJsonContext.Default.ImageContainerRecord));
             foreach (var sub in new[] { "rootfs", "upper", "work" }) Directory.CreateDirectory(Path.Join(dir, sub));
-            string hostname = o.Hostname ?? id[..Math.Min(12, id.Length)];
-            ContainerFiles.Write(dir, hostname, ImageFile);
-            var spec = ImageSpecBuilder.Build(o, image, config, user, hostname, dir, rootless);
             var root = new LayeredRoot
             {
                 Driver = driver, Store = store.Paths.Root,
@@ -53,10 +61,15 @@ public sealed class ImageBundle(ImageStore store, Action<string>? debug = null, 
                 FuseOverlayfs = driver == StorageDriver.Fuse ? Runtime.Host.ToolLookup.Find("fuse-overlayfs") : null,
             };
             MountOptionLimit.Options(root, userxattr: true); // too many layers: said now, not by the init
-            File.WriteAllBytes(Path.Join(dir, "config.json"), JsonSerializer.SerializeToUtf8Bytes(spec, SpecJsonContext.Default.OciSpec));
             File.WriteAllBytes(Path.Join(dir, LayeredRoot.FileName), JsonSerializer.SerializeToUtf8Bytes(root, LayeredRootJsonContext.Default.LayeredRoot));
-            debug?.Invoke($"image bundle {dir}: {image.Layers.Count} layer(s), {driver}");
-            return dir;
+            // A dedicated thread (the pool would have to start first); its failure is create's, at the wait.
+            var written = Task.Factory.StartNew(() =>
+            {
+                ContainerFiles.Write(dir, hostname, ImageFile);
+                File.WriteAllBytes(Path.Join(dir, "config.json"), JsonSerializer.SerializeToUtf8Bytes(fileSpec, SpecJsonContext.Default.OciSpec));
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            debug?.Invoke($"image bundle {dir}: {image.Layers.Count} layer(s), {driver}; config.json being written");
+            return (dir, new PreparedBundle(spec, root, written));
         }
         catch
         {

@@ -49,14 +49,20 @@ public static class ImageSpecBuilder
         annotations[ImageIdAnnotation] = image.Id;
         spec.Annotations = annotations;
 
-        if (o.MemoryBytes is not null || o.PidsLimit is not null || o.CpuQuota is not null)
-        {
-            var r = spec.Linux!.Resources ??= new SpecResources();
-            if (o.MemoryBytes is long m) r.Memory = new SpecMemory { Limit = m };
-            if (o.PidsLimit is long pids) r.Pids = new SpecPids { Limit = pids };
-            if (o.CpuQuota is long q) r.Cpu = new SpecCpu { Quota = q, Period = 100_000 };
-        }
+        if (Resources(o) is { } resources) spec.Linux!.Resources = resources;
         return spec;
+    }
+
+    /// <summary>linux.resources from --memory, --pids-limit and --cpus (null: none asked), on
+    /// DefaultSpec's, which has none.</summary>
+    public static SpecResources? Resources(ImageRunOptions o)
+    {
+        if (o.MemoryBytes is null && o.PidsLimit is null && o.CpuQuota is null) return null;
+        var r = new SpecResources();
+        if (o.MemoryBytes is long m) r.Memory = new SpecMemory { Limit = m };
+        if (o.PidsLimit is long pids) r.Pids = new SpecPids { Limit = pids };
+        if (o.CpuQuota is long q) r.Cpu = new SpecCpu { Quota = q, Period = 100_000 };
+        return r;
     }
 
     /// <summary>Later lists win per name; a flag's NAME without '=' was resolved by the CLI.</summary>

@@ -27,7 +27,10 @@ public static class CgroupManagers
     /// <summary>The manager for a new container, or an error that says why the choice cannot be had.</summary>
     /// <param name="wantsLimits">config.json asks for resource limits</param>
     /// <param name="cgroupsPath">config.json's linux.cgroupsPath</param>
-    public static ICgroupManager Select(string choice, bool wantsLimits, Action<string> warn, string? cgroupsPath = null)
+    public static ICgroupManager Select(string choice, bool wantsLimits, Action<string> warn, string? cgroupsPath = null) =>
+        CgroupManagerPrefetch.Take(choice, wantsLimits, cgroupsPath, warn) ?? SelectNow(choice, wantsLimits, warn, cgroupsPath);
+
+    internal static ICgroupManager SelectNow(string choice, bool wantsLimits, Action<string> warn, string? cgroupsPath)
     {
         switch (choice)
         {

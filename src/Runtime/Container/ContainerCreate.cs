@@ -21,16 +21,27 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
         if (o.PreserveFds < 0) throw new ArgumentException("--preserve-fds must not be negative");
         string bundle = Path.GetFullPath(o.Bundle);
         string configPath = Path.Join(bundle, "config.json");
-        debug?.Invoke($"loading {configPath}");
-        var spec = SpecLoader.Load(configPath);
-        debug?.Invoke("loaded");
+        OciSpec spec;
+        if (o.Prepared is { } prepared)
+        {
+            // The writer's copy, given the checks a config.json read back gets.
+            spec = prepared.Spec;
+            SpecValidator.Validate(spec, configPath);
+            debug?.Invoke("config in memory, checked");
+        }
+        else
+        {
+            debug?.Invoke($"loading {configPath}");
+            spec = SpecLoader.Load(configPath);
+            debug?.Invoke("loaded");
+        }
         if (spec.Process is null) throw new SpecError($"{configPath}: field process: missing (create needs a process)");
         string rootfs = Path.GetFullPath(Path.Combine(bundle, spec.Root!.Path));
         if (!Directory.Exists(rootfs)) throw new SpecError($"{configPath}: field root.path: rootfs {rootfs} does not exist");
         if (!(spec.Linux?.Namespaces?.Any(n => n.Type == "mount") ?? false))
             throw new SpecError($"{configPath}: field linux.namespaces: a mount namespace is required");
 
-        var layers = Overlay.LayeredRootFile.Load(bundle, spec);
+        var layers = o.Prepared is { } withLayers ? Overlay.LayeredRootFile.Check(withLayers.Layers, bundle, spec) : Overlay.LayeredRootFile.Load(bundle, spec);
         if (layers is not null) debug?.Invoke($"layered root: {layers.Driver}, {layers.Lowers.Count} layer(s)");
         o.Network?.Validate();
         ConsoleSocket.Check(spec.Process.Terminal, detached, o.ConsoleSocket);
@@ -94,13 +105,17 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
             bool early = !(spec.Linux?.Sysctl?.Keys.Any(k => k.StartsWith("net.")) ?? false);
             Action<int>? startNetwork = o.Network is { } request && early
                 ? pid => pendingNetwork = Network.NetworkSetup.Begin(request, pid, dir, hostRoot, debug, warnings.Add) : null;
+            // A prepared bundle's files were written meanwhile: the init's config names them.
+            Action<int>? afterNamespaces = o.Prepared is { } writing
+                ? pid => { startNetwork?.Invoke(pid); writing.WaitWritten(); debug?.Invoke("bundle files written"); }
+                : startNetwork;
             var init = InitLauncher.Launch(config, namespaces, userNs, fifoFd, debug, pid => RuntimeHooks(spec, o.Id, bundle, pid),
                 stage1 =>
                 {
                     cgroup = cgroups.Create(o.Id, stage1, resources, spec.Linux?.CgroupsPath, spec);
                     DeadCreate.NoteCgroup(store, o.Id, cgroup);
                     FaultPoint.Reach("create.cgroup", store.Root);
-                }, o.Stdio, startNetwork);
+                }, o.Stdio, afterNamespaces);
             FaultPoint.Reach("create.launched", store.Root);
             if (cgroup is not null) debug?.Invoke($"cgroup: {cgroup.Path}");
             Network.NetworkState? network = null;
@@ -128,6 +143,7 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
                 if (o.ConsoleSocket is { } socket) init.SendConsole(socket);
                 if (init.SeccompListener >= 0)
                     SeccompListener.Send(spec.Linux!.Seccomp!.ListenerPath!, init.SeccompListener, init.Pid, spec.Linux.Seccomp.ListenerMetadata, state, ContainerStatus.Creating);
+                o.Prepared?.WaitWritten(); // the state names the bundle: its files are all there
                 store.Save(state);
                 FaultPoint.Reach("create.saved", store.Root);
                 // The init waits for this before it blocks on the exec fifo: a create killed before

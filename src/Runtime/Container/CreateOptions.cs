@@ -2,6 +2,7 @@ namespace Rlrun.Runtime.Container;
 
 /// <param name="Stdio">fds for the container's 0, 1 and 2 (the daemon's log pipes); null: ours</param>
 /// <param name="Network">--network, -p, --dns, --add-host; null: config.json decides</param>
+/// <param name="Prepared">the bundle's config in memory (an image run in this process): not read back</param>
 public sealed record CreateOptions(
     string Id,
     string Bundle,
@@ -12,4 +13,5 @@ public sealed record CreateOptions(
     bool Debug = false,
     string CgroupManager = "auto",
     IReadOnlyList<int>? Stdio = null,
-    Rlrun.Runtime.Network.NetworkRequest? Network = null);
+    Rlrun.Runtime.Network.NetworkRequest? Network = null,
+    PreparedBundle? Prepared = null);

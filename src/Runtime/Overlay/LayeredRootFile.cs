@@ -14,6 +14,15 @@ public static class LayeredRootFile
         LayeredRoot root;
         try { root = JsonSerializer.Deserialize(File.ReadAllText(path), LayeredRootJsonContext.Default.LayeredRoot) ?? throw new SpecError($"{path}: empty"); }
         catch (JsonException e) { throw new SpecError($"{path}: {e.Message}"); }
+        return Check(root, bundle, spec);
+    }
+
+    /// <summary>The checks of <see cref="Load"/>, of a layered root already in memory (the image run's
+    /// own, written as layers.json in the bundle); null: a plain bundle.</summary>
+    public static LayeredRoot? Check(LayeredRoot? root, string bundle, Spec.OciSpec spec)
+    {
+        if (root is null) return null;
+        string path = Path.Join(bundle, LayeredRoot.FileName);
         if (root.Driver is not (StorageDriver.Overlay or StorageDriver.Fuse or StorageDriver.Vfs))
             throw new SpecError($"{path}: field driver: \"{root.Driver}\" is not overlay, fuse-overlayfs or vfs");
         if (root.Lowers.Count == 0) throw new SpecError($"{path}: field lowers: no layer");

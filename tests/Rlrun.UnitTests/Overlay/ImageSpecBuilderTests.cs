@@ -61,4 +61,22 @@ public sealed class ImageSpecBuilderTests
         Assert.Equal(["ls"], spec.Process!.Args);
         Assert.Contains("no Entrypoint or Cmd", Assert.Throws<ArgumentException>(() => Build(new ImageRunOptions { Image = "web:1", Entrypoint = "" })).Message);
     }
+
+    // The image run hands create the spec it built instead of reading config.json back: both must
+    // be the same config, for the init (its encoding) and for anyone who reads the file.
+    [Fact]
+    public void The_spec_in_memory_is_the_config_json_read_back()
+    {
+        var o = new ImageRunOptions
+        {
+            Image = "web:1", Env = ["X=1"], Tty = true, Volumes = [new VolumeBind("/h", "/data", ReadOnly: false)], PidsLimit = 10,
+        };
+        var inMemory = Build(o);
+        byte[] file = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(Build(o), SpecJsonContext.Default.OciSpec);
+        var readBack = SpecLoader.Parse(file, "config.json");
+        Assert.Equal(System.Text.Encoding.UTF8.GetString(file),
+            System.Text.Encoding.UTF8.GetString(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(inMemory, SpecJsonContext.Default.OciSpec)));
+        Assert.Equal(Rlrun.Runtime.Process.InitConfigCodec.Encode(new Rlrun.Runtime.Process.InitConfig { Spec = readBack }),
+            Rlrun.Runtime.Process.InitConfigCodec.Encode(new Rlrun.Runtime.Process.InitConfig { Spec = inMemory }));
+    }
 }
