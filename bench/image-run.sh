@@ -26,6 +26,8 @@
 #
 # Usage: bench/image-run.sh [N]       (default N=10)
 #   RLRUN=/path/to/rlrun              (default: <repo>/artifacts/rlrun)
+#   RLRUN_BASE=/path/to/rlrun         another rlrun (rlrun-init beside it), interleaved as "base" in the
+#                                     image rows (default network, slirp, none): a change's before and after
 set -euo pipefail
 
 BENCH_USER=rlbench
@@ -103,6 +105,15 @@ bench() {
         id=rlbl$$-$i; LIVE[$id]=rlrun
         timed image-overlay-slirp "$RLRUN" --root "$base/rlrun" run --rm --network slirp4netns --storage-driver overlay --image "$IMG" "$id" -- true
         unset 'LIVE[$id]'
+        if [ -n "${RLRUN_BASE:-}" ]; then
+            local net
+            for net in default slirp4netns none; do
+                id=rlbx$$-$net-$i; LIVE[$id]=base
+                timed "base-$net" "$RLRUN_BASE" --root "$base/rlrun" run --rm $([ $net = default ] || echo "--network $net") \
+                    --storage-driver overlay --image "$IMG" "$id" -- true
+                unset 'LIVE[$id]'
+            done
+        fi
         id=rlbb$$-$i; LIVE[$id]=rlrun
         timed bundle-rlrun "$RLRUN" --root "$base/rlrun" run --bundle "$bundle" "$id"
         unset 'LIVE[$id]'
@@ -144,12 +155,23 @@ bench() {
     printf '%-34s %9s %12s %12s %12s %14s\n' "podman run --rm --network none" "$podman_none_ms" 1.00 "$(ratio "$podman_none_ms" "$bundle_ms")" "$(ratio "$podman_none_ms" "$runc_ms")" -
     echo "(the none rows' vs_podman is against podman --network none; the podman row runs podman's rootless default network, slirp4netns before podman 4.4: the slirp row is like for like with it)"
     echo "goals: image run (overlay) <= 0.25x podman, <= 1.2x rlrun's bundle run"
+    if [ -n "${RLRUN_BASE:-}" ]; then
+        echo "rlrun vs base ($RLRUN_BASE), overlay, median ms:"
+        local net this that
+        for net in default slirp4netns none; do
+            case $net in default) this=$(median_ms "$work/t.image-overlay");; slirp4netns) this=$(median_ms "$work/t.image-overlay-slirp");;
+                *) this=$(median_ms "$work/t.image-overlay-none");; esac
+            that=$(median_ms "$work/t.base-$net")
+            printf '  %-12s rlrun %9s   base %9s   rlrun/base %s\n' "$net" "$this" "$that" "$(ratio "$this" "$that")"
+        done
+    fi
 }
 
 cleanup_inner() {
     local id
     for id in "${!LIVE[@]}"; do
         if [ "${LIVE[$id]}" = runc ]; then "$(find_runc)" --root "$BENCH_BASE/runc" delete --force "$id" >/dev/null 2>&1 || true
+        elif [ "${LIVE[$id]}" = base ]; then "$RLRUN_BASE" --root "$BENCH_BASE/rlrun" delete --force "$id" >/dev/null 2>&1 || true
         else "$RLRUN" --root "$BENCH_BASE/rlrun" delete --force "$id" >/dev/null 2>&1 || true; fi
     done
     podman rmi -f "$IMG" >/dev/null 2>&1 || true
@@ -187,4 +209,4 @@ stop_pause() {
 }
 trap stop_pause EXIT
 log "running as $BENCH_USER (uid $uid)"
-run_forwarding "${as_user[@]}" RLBENCH_INNER="$work" RLRUN="$RLRUN" bash "$work/image-run.sh" "$N"
+run_forwarding "${as_user[@]}" RLBENCH_INNER="$work" RLRUN="$RLRUN" RLRUN_BASE="${RLRUN_BASE:-}" bash "$work/image-run.sh" "$N"
