@@ -10,6 +10,8 @@
  *   - it says "READY <helper pid>" on fd 3 once the helper is ready: when the helper wrote its pid
  *     file (pasta -f -P FILE; _RLRUN_NETWATCH_PIDFILE) or its ready fd (slirp4netns --ready-fd=4,
  *     which this process reads); EOF on fd 3 means the helper failed (its log says why);
+ *   - with _RLRUN_NETWATCH_NETCONF (pasta --config-net), sooner: once the container's namespace
+ *     has the default routes pasta configures (see netconf_done);
  *   - when the init dies (kill -9 of the container included) it stops the helper (SIGTERM, then
  *     SIGKILL after 2 s) and exits; when the helper dies it exits with the helper's status.
  *
@@ -54,6 +56,56 @@ static int pidfile_written(const char *path)
 	return n > 0 && buf[n - 1] == '\n';
 }
 
+/* Default routes of the network namespace of /proc/PROC: IPv4 (route, the main table) and IPv6
+ * (ipv6_route, every table; not lo's unreachable ones). */
+static void default_routes(const char *proc, int *v4, int *v6)
+{
+	char path[64], line[512];
+	*v4 = *v6 = 0;
+	snprintf(path, sizeof(path), "/proc/%s/net/route", proc);
+	FILE *f = fopen(path, "re");
+	if (f) {
+		char dest[16], mask[16];
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "%*s %15s %*s %*s %*s %*s %*s %15s", dest, mask) == 2
+			    && !strcmp(dest, "00000000") && !strcmp(mask, "00000000"))
+				*v4 = 1;
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "/proc/%s/net/ipv6_route", proc);
+	f = fopen(path, "re");
+	if (f) {
+		char dest[40], dev[32];
+		unsigned int len, flags;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "%39s %x %*s %*s %*s %*s %*s %*s %x %31s", dest, &len, &flags, dev) == 4
+			    && len == 0 && !strcmp(dest, "00000000000000000000000000000000")
+			    && strcmp(dev, "lo") && !(flags & 0x200 /* RTF_REJECT */))
+				*v6 = 1;
+		fclose(f);
+	}
+}
+
+/*
+ * pasta (2023-03) writes its pid file 100-300 ms after it configured the container's namespace:
+ * in between it zeroes some 20 MB of static frame buffers (tcp_init, udp_init), which a container
+ * cannot see. What it can see is ready by then: published ports are bound before (conf(), or
+ * pasta exits), and the tap's fd is held, so frames the container sends wait in the tap's queue
+ * until pasta reads them. pasta_ns_conf() sets lo and the interface up, then the IPv4 address and
+ * default route, then the IPv6 ones: the namespace is configured once it has a default route of
+ * each family pasta configures. pasta configures a family only where this namespace (its own) has
+ * a default route of it, so those are awaited; one expected that pasta does not configure leaves
+ * the pid file to say ready, as before.
+ */
+static int netconf_done(pid_t init, int want4, int want6)
+{
+	char proc[16];
+	int v4, v6;
+	snprintf(proc, sizeof(proc), "%d", init);
+	default_routes(proc, &v4, &v6);
+	return (want4 || want6) && (!want4 || v4) && (!want6 || v6);
+}
+
 static void say_ready(int *ready, pid_t helper)
 {
 	char text[48];
@@ -87,6 +139,7 @@ static void rlrun_netwatch(int argc, char **argv)
 		return;
 	pid_t init = (pid_t)atoi(env);
 	const char *pidfile = getenv("_RLRUN_NETWATCH_PIDFILE");
+	int netconf = getenv("_RLRUN_NETWATCH_NETCONF") != NULL, want4 = 0, want6 = 0;
 	if (argc < 2 || init <= 0)
 		_exit(125);
 	int initfd = pidfd_open_(init);
@@ -111,6 +164,7 @@ static void rlrun_netwatch(int argc, char **argv)
 			_exit(125);
 		unsetenv("_RLRUN_NETWATCH");
 		unsetenv("_RLRUN_NETWATCH_PIDFILE");
+		unsetenv("_RLRUN_NETWATCH_NETCONF");
 		execvp(argv[1], argv + 1);
 		fprintf(stderr, "netwatch: exec %s: %s\n", argv[1], strerror(errno));
 		_exit(127);
@@ -122,6 +176,8 @@ static void rlrun_netwatch(int argc, char **argv)
 		kill(helper, SIGKILL);
 		_exit(125);
 	}
+	if (netconf)
+		default_routes("self", &want4, &want6);
 	int ready = 0;
 	for (;;) {
 		struct pollfd fds[3] = {
@@ -129,8 +185,8 @@ static void rlrun_netwatch(int argc, char **argv)
 			{ .fd = helperfd, .events = POLLIN },
 			{ .fd = ready ? -1 : helper_ready[0], .events = POLLIN },
 		};
-		/* A pid file cannot be polled: look at it every 5 ms until it is there. */
-		int timeout = (!ready && pidfile) ? 5 : -1;
+		/* A pid file or a route cannot be polled: look every 2 ms until ready. */
+		int timeout = (!ready && pidfile) ? 2 : -1;
 		int n = poll(fds, 3, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -144,7 +200,7 @@ static void rlrun_netwatch(int argc, char **argv)
 		}
 		if (fds[0].revents)
 			break;
-		if (!ready && pidfile && pidfile_written(pidfile))
+		if (!ready && pidfile && (pidfile_written(pidfile) || (netconf && netconf_done(init, want4, want6))))
 			say_ready(&ready, helper);
 		if (!ready && helper_ready[0] >= 0 && fds[2].revents) {
 			char c;

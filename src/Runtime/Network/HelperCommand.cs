@@ -2,8 +2,12 @@ namespace Rlrun.Runtime.Network;
 
 /// <summary>A helper's command line for a container's init PID. pasta runs in the foreground and
 /// says it is ready by writing its pid file; slirp4netns by writing to its ready fd (4, given by
-/// the watcher); slirp4netns's ports are added afterwards through its API socket.</summary>
-public sealed record HelperCommand(string Path, IReadOnlyList<string> Args, string? PidFile, string? ApiSocket)
+/// the watcher); slirp4netns's ports are added afterwards through its API socket.
+/// <paramref name="ReadyWhenConfigured"/>: the watcher may say ready sooner, once the container's
+/// namespace has the routes pasta --config-net gives it (src/Native/netwatch.c, netconf_done): only
+/// with rlrun's own options, whose order of work in pasta 2023-03 is known (ports bound, then the
+/// namespace configured, then 100-300 ms of buffer set-up, then the pid file).</summary>
+public sealed record HelperCommand(string Path, IReadOnlyList<string> Args, string? PidFile, string? ApiSocket, bool ReadyWhenConfigured = false)
 {
     public const string PidFileName = "network-helper.pid", ApiSocketName = "slirp4netns.sock";
     /// <summary>Not a pasta option: asks for pasta's default, the gateway address reaching the host.</summary>
@@ -24,7 +28,8 @@ public sealed record HelperCommand(string Path, IReadOnlyList<string> Args, stri
         if (!user.Remove(PastaMapGw)) args.Add("--no-map-gw");
         args.AddRange(user);
         args.Add(initPid.ToString());
-        return new HelperCommand(path, args, pidFile, null);
+        // A user's own pasta options may change what it configures (-4, -6, -g, --no-config-net...): the pid file then.
+        return new HelperCommand(path, args, pidFile, null, ReadyWhenConfigured: user.Count == 0);
     }
 
     static void AddPorts(List<string> args, string flag, List<PortMapping> ports)

@@ -17,7 +17,7 @@ public static unsafe class HelperProcess
         Spawn(cmd, initPid, stateDir, mode).WaitReady();
 
     /// <summary>Starts the watcher and its helper and returns at once: the helper gets ready (pasta
-    /// takes 100 ms and more) while the container's root is made; <see cref="PendingHelper.WaitReady"/>
+    /// configures the namespace in some 30-80 ms) while the container's root is made; <see cref="PendingHelper.WaitReady"/>
     /// before the process runs.</summary>
     public static PendingHelper Spawn(HelperCommand cmd, int initPid, string stateDir, string mode)
     {
@@ -39,6 +39,7 @@ public static unsafe class HelperProcess
             var env = new List<string> { $"_RLRUN_NETWATCH={initPid}", $"PATH={Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin"}" };
             if (Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR") is { } xdg) env.Add($"XDG_RUNTIME_DIR={xdg}");
             if (cmd.PidFile is { } pf) env.Add($"_RLRUN_NETWATCH_PIDFILE={pf}");
+            if (cmd.ReadyWhenConfigured) env.Add("_RLRUN_NETWATCH_NETCONF=1");
             // argv[0] of the watcher is the helper's path: it is exec'd as argv[1..].
             var argv = new List<string> { "rlrun-netwatch", cmd.Path };
             argv.AddRange(cmd.Args.Skip(1));

@@ -68,6 +68,20 @@ public sealed class NetworkParsingTests
             "-t", "127.0.0.1/8000-8001:80-81", "-u", "none", "-T", "none", "-U", "none", "--no-map-gw", "42"], cmd.Args);
     }
 
+    /// <summary>The watcher's early readiness (the namespace's routes) holds for rlrun's own pasta
+    /// options only; options of the user's may change what pasta configures: its pid file then.</summary>
+    [Theory]
+    [InlineData("pasta", true)]
+    [InlineData("pasta:--map-gw", true)]
+    [InlineData("pasta:-4", false)]
+    [InlineData("pasta:--mtu,1500", false)]
+    public void Pasta_is_ready_once_configured_only_with_rlruns_own_options(string mode, bool early)
+    {
+        var r = new NetworkRequest(NetworkMode.Parse(mode), [], [], []);
+        Assert.Equal(early, HelperCommand.Pasta("/usr/bin/pasta", r, 42, "/state").ReadyWhenConfigured);
+        Assert.False(HelperCommand.Slirp4netns("/usr/bin/slirp4netns", new NetworkRequest(NetworkMode.Parse("slirp4netns"), [], [], []), 42, "/state").ReadyWhenConfigured);
+    }
+
     [Fact]
     public void Slirp4netns_is_told_its_ready_fd_and_api_socket()
     {
