@@ -78,7 +78,7 @@ public static partial class Program
             log.Debug("command line and settings read");
             return command.Run(new CommandContext(Path.GetFullPath(root), log, cgroupManager, settings), parsed);
         }
-        catch (UsageException e) { log.Error($"{command.Name}: {e.Message}"); return 1; }
+        catch (UsageException e) { log.Error(Prefixed(command.Name, e.Message)); return 1; }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             log.Error(Describe(command.Name, e));
@@ -86,12 +86,13 @@ public static partial class Program
         }
     }
 
-    // runc names the step: "create: rootfs ... does not exist". One line, whatever the exception.
-    static string Describe(string command, Exception e)
-    {
-        string message = e.Message.Replace('\n', ' ').Trim();
-        return e is SpecError or ArgumentException or InvalidOperationException or NotSupportedException ? message : $"{command}: {message}";
-    }
+    // runc names the step: "create: rootfs ... does not exist". One line, whatever the exception,
+    // and always after the command's name (once: "run --restart: ..." has it already).
+    static string Describe(string command, Exception e) => Prefixed(command, e.Message.Replace('\n', ' ').Trim());
+
+    static string Prefixed(string command, string message) =>
+        message.StartsWith(command + ":", StringComparison.Ordinal) || message.StartsWith(command + " ", StringComparison.Ordinal)
+            ? message : $"{command}: {message}";
 
     public static string VersionText()
     {
