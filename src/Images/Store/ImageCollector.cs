@@ -42,13 +42,14 @@ public sealed class ImageCollector(ImageStore store, Action<string>? debug)
         return result;
     }
 
-    /// <summary>Deletes images without a name and unused, then whatever no image references.</summary>
-    public IReadOnlyList<string> Prune()
+    /// <summary>Deletes images without a name (all: any image) that no container uses, then whatever
+    /// no image references. Returns the deleted images' IDs.</summary>
+    public IReadOnlyList<string> Prune(bool all = false)
     {
         using var gc = FileLock.Exclusive(store.Paths.GcLock);
         var deleted = store.Index.Update(index =>
         {
-            var dangling = index.Images.Where(i => i.Names.Count == 0 && ContainerReferences.Of(store.Paths, i).Count == 0).ToList();
+            var dangling = index.Images.Where(i => (all || i.Names.Count == 0) && ContainerReferences.Of(store.Paths, i).Count == 0).ToList();
             foreach (var image in dangling) Forget(index, image);
             return (dangling.Count > 0, dangling.Select(i => i.Id).ToList());
         });
