@@ -53,10 +53,10 @@ public static partial class Program
         {
             if (rest.Count < 2) { log.Error($"image: a subcommand is needed: {string.Join(", ", ImageCommands.Select(c => c.Name[6..]))}"); return 1; }
             command = ImageCommands.FirstOrDefault(c => c.Name == $"image {rest[1]}");
-            if (command is null) { log.Error($"image: unknown subcommand \"{rest[1]}\" ({string.Join(", ", ImageCommands.Select(c => c.Name[6..]))})"); return 1; }
+            if (command is null) { log.Error($"image: unknown subcommand \"{rest[1]}\" ({string.Join(", ", ImageCommands.Select(c => c.Name[6..]))}{PodmanWords.Hint($"image {rest[1]}")})"); return 1; }
             skip = 2;
         }
-        if (command is null) { log.Error($"unknown command \"{rest[0]}\" (see rlrun --help)"); return 1; }
+        if (command is null) { log.Error($"unknown command \"{rest[0]}\" (see rlrun --help{PodmanWords.Hint(rest[0])})"); return 1; }
 
         try
         {
