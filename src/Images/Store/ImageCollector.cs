@@ -20,15 +20,16 @@ public sealed class ImageCollector(ImageStore store, Action<string>? debug)
         var result = store.Index.Update(index =>
         {
             var image = ImageStore.Find(index, reference) ?? throw new ImageNotFoundException(reference);
-            var users = ContainerReferences.Of(store.Paths, image);
-            if (users.Count > 0 && !force)
-                throw new InvalidOperationException($"image \"{reference}\" is in use by container{(users.Count > 1 ? "s" : "")} {string.Join(", ", users)} (rmi --force removes it anyway)");
+            // One name of several only goes, whoever uses the image (podman untags it too).
             bool byName = ImageReference.TryParse(reference, out var name) && image.Names.Contains(name!.ToString());
             if (byName && image.Names.Count > 1)
             {
                 image.Names.Remove(name!.ToString());
                 return (true, new Removal([name!.ToString()], []));
             }
+            var users = ContainerReferences.Of(store.Paths, image);
+            if (users.Count > 0 && !force)
+                throw new InvalidOperationException($"image \"{reference}\" is in use by container{(users.Count > 1 ? "s" : "")} {string.Join(", ", users)} (rmi --force removes it anyway)");
             if (users.Count > 0)
             {
                 var names = image.Names.ToList();
