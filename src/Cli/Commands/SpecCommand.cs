@@ -33,7 +33,7 @@ public sealed class SpecCommand : ICommand
     /// (.NET's words were "Access to the path ... is denied"); O_EXCL: a file made meanwhile stays.</summary>
     static void Write(string path, byte[] json)
     {
-        int fd = Libc.open(path, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_EXCL | Libc.O_CLOEXEC, 0x1a4);
+        int fd = Libc.open(path, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_EXCL | Libc.O_CLOEXEC, 0x1b6); // 0666 less the umask, as runc and File.WriteAllBytes
         if (fd < 0) throw new SyscallException("open", Libc.LastErrno, path);
         using var file = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true), FileAccess.Write);
         try { file.Write(json); }
