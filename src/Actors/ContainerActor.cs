@@ -527,6 +527,7 @@ public sealed class ContainerActor : ReceiveActor, IWithTimers
         else RemoveRecord();
         if (from != to) Publish(new ContainerStateChanged(_id, from, to));
         Context.Parent.Tell(Snapshot());
+        if (to == LifecycleState.Stopped && _spec is { Remove: true }) Publish(new ContainerRemovalDue(_id));
     }
 
     void SaveRecord()

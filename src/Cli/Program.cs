@@ -54,10 +54,10 @@ public static partial class Program
         {
             if (rest.Count < 2) { log.Error($"image: a subcommand is needed: {string.Join(", ", ImageCommands.Select(c => c.Name[6..]))}"); return 1; }
             command = ImageCommands.FirstOrDefault(c => c.Name == $"image {rest[1]}");
-            if (command is null) { log.Error($"image: unknown subcommand \"{rest[1]}\" ({string.Join(", ", ImageCommands.Select(c => c.Name[6..]))})"); return 1; }
+            if (command is null) { log.Error($"image: unknown subcommand \"{rest[1]}\" ({string.Join(", ", ImageCommands.Select(c => c.Name[6..]))}{PodmanWords.Hint($"image {rest[1]}")})"); return 1; }
             skip = 2;
         }
-        if (command is null) { log.Error($"unknown command \"{rest[0]}\" (see rlrun --help)"); return 1; }
+        if (command is null) { log.Error($"unknown command \"{rest[0]}\" (see rlrun --help{PodmanWords.Hint(rest[0])})"); return 1; }
 
         try
         {
@@ -79,7 +79,7 @@ public static partial class Program
             log.Debug("command line and settings read");
             return command.Run(new CommandContext(Path.GetFullPath(root), log, cgroupManager, settings), parsed);
         }
-        catch (UsageException e) { log.Error($"{command.Name}: {e.Message}"); return 1; }
+        catch (UsageException e) { log.Error(Prefixed(command.Name, e.Message)); return 1; }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             log.Error(Describe(command.Name, e));
@@ -87,12 +87,13 @@ public static partial class Program
         }
     }
 
-    // runc names the step: "create: rootfs ... does not exist". One line, whatever the exception.
-    static string Describe(string command, Exception e)
-    {
-        string message = e.Message.Replace('\n', ' ').Trim();
-        return e is SpecError or ArgumentException or InvalidOperationException or NotSupportedException ? message : $"{command}: {message}";
-    }
+    // runc names the step: "create: rootfs ... does not exist". One line, whatever the exception,
+    // and always after the command's name (once: "run --restart: ..." has it already).
+    static string Describe(string command, Exception e) => Prefixed(command, e.Message.Replace('\n', ' ').Trim());
+
+    static string Prefixed(string command, string message) =>
+        message.StartsWith(command + ":", StringComparison.Ordinal) || message.StartsWith(command + " ", StringComparison.Ordinal)
+            ? message : $"{command}: {message}";
 
     public static string VersionText()
     {

@@ -23,9 +23,10 @@ static class Supervisor
     /// <summary>`rlrun daemon`: becomes rlrun-supervisor daemon (same PID: LISTEN_PID stays true).</summary>
     public static int ExecDaemon(CommandContext ctx) => ExecSupervisor([.. DaemonClient.DaemonArgv(ctx)]);
 
-    public static int Exec(CommandContext ctx, CreateOptions o, string policy, bool detach)
+    /// <param name="remove">run -d --rm: the daemon deletes the container once it has stopped</param>
+    public static int Exec(CommandContext ctx, CreateOptions o, string policy, bool detach, bool remove = false)
     {
-        if (detach) return RunDetached(ctx, o, policy);
+        if (detach) return RunDetached(ctx, o, policy, remove);
         if (o.ConsoleSocket is not null || o.PreserveFds > 0)
             throw new NotSupportedException("run --restart: --console-socket and --preserve-fds cannot be handed to a restarted container");
         var s = ctx.Settings;
@@ -46,7 +47,7 @@ static class Supervisor
     }
 
     /// <summary>run -d --restart: the daemon supervises it (started on demand).</summary>
-    static int RunDetached(CommandContext ctx, CreateOptions o, string policy)
+    static int RunDetached(CommandContext ctx, CreateOptions o, string policy, bool remove)
     {
         if (o.ConsoleSocket is not null || o.PreserveFds > 0)
             throw new NotSupportedException("run -d --restart: --console-socket and --preserve-fds cannot be handed to a restarted container");
@@ -57,7 +58,7 @@ static class Supervisor
             PidFile = o.PidFile is { } p ? Path.GetFullPath(p) : null, NoPivot = o.NoPivot, Debug = o.Debug,
             RestartDelayMs = s.RestartInitialDelay.TotalMilliseconds, RestartMaxDelayMs = s.RestartMaxDelay.TotalMilliseconds,
             RestartResetAfterMs = s.RestartResetAfter.TotalMilliseconds,
-            Network = o.Network is { } net ? Runtime.Network.NetworkArgs.From(net) : null,
+            Network = o.Network is { } net ? Runtime.Network.NetworkArgs.From(net) : null, Remove = remove,
         });
         return 0;
     }

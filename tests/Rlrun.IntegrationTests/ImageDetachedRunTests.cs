@@ -43,4 +43,38 @@ public sealed class ImageDetachedRunTests(ImageRunFixture f) : IClassFixture<Ima
             Assert.False(Directory.Exists(Path.Join(f.Storage, "containers", id)), $"the store's directory of {id} left behind");
         }
     }
+
+    /// <summary>podman's `run -d --rm`: the container is removed once it exits. The daemon runs it, so
+    /// the daemon deletes it: its state, its supervision record and log, and its writable layer, here
+    /// with a directory copied up that belongs to a subordinate ID (which only rlrun's unpack helper,
+    /// in a user namespace, may empty). Before, the stopped container stayed.</summary>
+    [SubIdFact]
+    public void Run_d_rm_of_an_image_is_removed_with_its_writable_layer_once_it_exits()
+    {
+        Assert.True(f.Error is null, $"the test image could not be made: {f.Error}");
+        string id = $"polish-rm-{Guid.NewGuid().ToString("N")[..8]}";
+        string dir = Path.Join(f.Storage, "containers", id);
+        try
+        {
+            var r = f.Rl(["run", "-d", "--rm", "--network", "none", "--image", ImageRunFixture.Image, id, "--",
+                "sh", "-c", "echo into-the-layer > /home/app/new; echo bye; sleep 1; exit 3"]);
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.Equal(id, r.Stdout.Trim());
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while ((Directory.Exists(dir) || Directory.Exists(f.Sandbox.StateDir(id))) && DateTime.UtcNow < deadline) Thread.Sleep(100);
+            Assert.False(Directory.Exists(f.Sandbox.StateDir(id)), $"state of {id} left after it exited");
+            Assert.False(Directory.Exists(dir), $"the writable layer {dir} left after it exited");
+            Assert.False(File.Exists(Path.Join(f.Sandbox.StateRoot, ".supervised", id + ".json")), "its supervision record left");
+            Assert.False(File.Exists(Path.Join(f.Sandbox.Dir, "state-home", "rlrun", "logs", id + ".log")), "its log left");
+            var list = f.Rl(["list", "-q"]);
+            Assert.True(list.ExitCode == 0 && !list.Stdout.Split('\n').Contains(id), list.ToString());
+            // As podman's: the container is unknown once removed, its logs too.
+            var logs = f.Rl(["logs", id]);
+            Assert.True(logs.ExitCode != 0 && logs.Stderr.StartsWith("rlrun: logs: "), logs.ToString());
+        }
+        finally
+        {
+            f.Rl(["delete", "--force", id]);
+        }
+    }
 }

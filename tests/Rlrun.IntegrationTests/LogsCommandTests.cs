@@ -48,7 +48,7 @@ public sealed class LogsCommandTests : IDisposable
         Host.ChownToUser(_s.Dir);
         var r = RunLogs("nosuch");
         Assert.True(r.ExitCode == 1, r.ToString());
-        Assert.Equal($"rlrun: logs: container \"nosuch\" has no log file ({_logDir}/nosuch.log): only containers run by the rlrun daemon (run -d --restart) have logs\n", r.Stderr);
+        Assert.Equal($"rlrun: logs: container \"nosuch\" has no log file ({_logDir}/nosuch.log): only containers the rlrun daemon runs (run -d --restart, run -d --image) have logs, until they are deleted\n", r.Stderr);
         Assert.Equal("", r.Stdout);
     }
 

@@ -16,3 +16,7 @@ public sealed record ContainerExited(string Id, int? ExitCode) : IContainerEvent
 
 /// <summary>Creating or starting the container failed (on a restart, the policy then decides again).</summary>
 public sealed record ContainerStartFailed(string Id, string Reason) : IContainerEvent;
+
+/// <summary>A container run with Remove (`run -d --rm`) has stopped for good: whoever hosts the
+/// supervisor deletes it, as `rlrun delete` would (the daemon: with its writable layer).</summary>
+public sealed record ContainerRemovalDue(string Id) : IContainerEvent;

@@ -10,8 +10,9 @@ namespace Rlrun.Cli.Commands;
 
 /// <summary>run --image and create --image: write the bundle under the store, then the same
 /// create, run, supervised run or daemon hand-over as a bundle gets. The container keeps its
-/// state after it exits (podman's way) unless --rm; `rlrun delete` removes it, with its writable
-/// layer. Whatever fails before the container exists removes the bundle again.</summary>
+/// state after it exits (podman's way) unless --rm (detached: the daemon deletes it once it has
+/// stopped); `rlrun delete` removes it, with its writable layer. Whatever fails before the
+/// container exists removes the bundle again.</summary>
 static class ImageContainerRun
 {
     public static int Run(CommandContext ctx, ParsedArgs args, string command)
@@ -67,7 +68,7 @@ static class ImageContainerRun
             {
                 // Detached: the daemon runs it and this returns; in the foreground rlrun-supervisor takes our place.
                 prepared.WaitWritten();
-                int rc = Supervisor.Exec(ctx, options with { Prepared = null }, policy, detach);
+                int rc = Supervisor.Exec(ctx, options with { Prepared = null }, policy, detach, remove: rm);
                 Console.WriteLine(id);
                 return rc;
             }
@@ -82,7 +83,8 @@ static class ImageContainerRun
         }
         finally
         {
-            if (rm && !Directory.Exists(ctx.Store.DirOf(id)))
+            // Detached, the daemon's delete removes it (perhaps already, and at this very moment).
+            if (rm && !detach && !Directory.Exists(ctx.Store.DirOf(id)))
             {
                 prepared.WaitQuietly();
                 ImageContainerRemoval.Remove(bundle, () => store.Unpacker);

@@ -33,7 +33,9 @@ public sealed class ImageInspectCommand : IImageCommand
             layers.Add((JsonNode)entry);
         }
         node["layer_records"] = layers;
-        Console.WriteLine(new JsonArray(node).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        // '+' in media types and time zones as is, not \u002B (as `images --format json` writes them).
+        Console.WriteLine(new JsonArray(node).ToJsonString(new JsonSerializerOptions
+            { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
         return 0;
     }
 }

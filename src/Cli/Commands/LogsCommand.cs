@@ -30,7 +30,7 @@ public sealed class LogsCommand : ICommand
         DaemonClient.Revive(ctx, id); // the output waits in its FIFOs for a daemon to drain it
         string path = LogPaths.For(id);
         if (!LogPaths.Exists(path))
-            throw new FileNotFoundException($"container \"{id}\" has no log file ({path}): only containers run by the rlrun daemon (run -d --restart) have logs");
+            throw new FileNotFoundException($"container \"{id}\" has no log file ({path}): only containers the rlrun daemon runs (run -d --restart, run -d --image) have logs, until they are deleted");
 
         using var output = new Output(args.Bool("timestamps"));
         var reader = new ContainerLogReader(path);

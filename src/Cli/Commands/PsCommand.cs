@@ -13,7 +13,7 @@ public sealed class PsCommand : ICommand
 
     public int Run(CommandContext ctx, ParsedArgs args)
     {
-        if (args.Positional.Count == 0) throw new UsageException("\"ps\" requires a container id");
+        if (args.Positional.Count == 0) throw new UsageException("\"ps\" requires a container id (runc's ps: the processes of one container; the containers are rlrun list, podman's ps)");
         string format = args.Value("format") ?? "table";
         if (format is not ("table" or "json")) throw new UsageException($"invalid --format \"{format}\": table or json");
         var pids = new ContainerQuery(ctx.Store).Processes(args.Positional[0]);

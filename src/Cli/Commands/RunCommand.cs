@@ -21,7 +21,7 @@ public sealed class RunCommand : ICommand
 
     public int Run(CommandContext ctx, ParsedArgs args)
     {
-        if (ImageRunFlags.IsImageForm(args)) return ImageContainerRun.Run(ctx, args, Name);
+        if (ImageRunFlags.IsImageForm(args)) return ImageRunExitCodes.Run(ctx, Name, () => ImageContainerRun.Run(ctx, args, Name));
         var options = CreateFlags.Options(ctx, args, Name);
         string policy = args.Value("restart") ?? ctx.Settings.RestartPolicy;
         // Checked here too, so a bad value starts no supervisor or daemon (they check it again).

@@ -20,15 +20,16 @@ public sealed class ImageCollector(ImageStore store, Action<string>? debug)
         var result = store.Index.Update(index =>
         {
             var image = ImageStore.Find(index, reference) ?? throw new ImageNotFoundException(reference);
-            var users = ContainerReferences.Of(store.Paths, image);
-            if (users.Count > 0 && !force)
-                throw new InvalidOperationException($"image \"{reference}\" is in use by container{(users.Count > 1 ? "s" : "")} {string.Join(", ", users)} (rmi --force removes it anyway)");
+            // One name of several only goes, whoever uses the image (podman untags it too).
             bool byName = ImageReference.TryParse(reference, out var name) && image.Names.Contains(name!.ToString());
             if (byName && image.Names.Count > 1)
             {
                 image.Names.Remove(name!.ToString());
                 return (true, new Removal([name!.ToString()], []));
             }
+            var users = ContainerReferences.Of(store.Paths, image);
+            if (users.Count > 0 && !force)
+                throw new InvalidOperationException($"image \"{reference}\" is in use by container{(users.Count > 1 ? "s" : "")} {string.Join(", ", users)} (rmi --force removes it anyway)");
             if (users.Count > 0)
             {
                 var names = image.Names.ToList();
@@ -42,13 +43,14 @@ public sealed class ImageCollector(ImageStore store, Action<string>? debug)
         return result;
     }
 
-    /// <summary>Deletes images without a name and unused, then whatever no image references.</summary>
-    public IReadOnlyList<string> Prune()
+    /// <summary>Deletes images without a name (all: any image) that no container uses, then whatever
+    /// no image references. Returns the deleted images' IDs.</summary>
+    public IReadOnlyList<string> Prune(bool all = false)
     {
         using var gc = FileLock.Exclusive(store.Paths.GcLock);
         var deleted = store.Index.Update(index =>
         {
-            var dangling = index.Images.Where(i => i.Names.Count == 0 && ContainerReferences.Of(store.Paths, i).Count == 0).ToList();
+            var dangling = index.Images.Where(i => (all || i.Names.Count == 0) && ContainerReferences.Of(store.Paths, i).Count == 0).ToList();
             foreach (var image in dangling) Forget(index, image);
             return (dangling.Count > 0, dangling.Select(i => i.Id).ToList());
         });

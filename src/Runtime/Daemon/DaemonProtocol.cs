@@ -21,6 +21,8 @@ public sealed record DaemonRequest
     public double? RestartResetAfterMs { get; init; }
     /// <summary>run: the container's network (--network, -p, --dns, --add-host); null: its config.json's</summary>
     public Network.NetworkArgs? Network { get; init; }
+    /// <summary>run: delete the container once it exits, for good (`run -d --rm --image`, as podman's)</summary>
+    public bool Remove { get; init; }
     /// <summary>kill, stop: the signal number</summary>
     public int? Signal { get; init; }
     public bool All { get; init; }

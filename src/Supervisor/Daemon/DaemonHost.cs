@@ -48,6 +48,7 @@ public static class DaemonHost
         using var system = ActorSystemFactory.Create(settings: new ActorSystemSettings { Log = l => Say($"{l.Level}: {l.Source}: {l.Message}") });
         var supervisor = system.ActorOf(ContainerSupervisor.Props(driver, supervision, SupervisionOptions.Default with { Backoff = o.Backoff }), "supervisor");
 
+        var remover = new AutoRemover(o.Root, warn);
         var states = new Dictionary<string, LifecycleState>(StringComparer.Ordinal);
         // Written here, on the event listener; read by the connection threads that answer ping.
         void OnEvent(IContainerEvent e)
@@ -56,6 +57,7 @@ public static class DaemonHost
             switch (e)
             {
                 case ContainerExited x: pumps.Flush(x.Id); return;
+                case ContainerRemovalDue r: remover.Remove(r.Id); return;
                 case ContainerStateChanged { To: LifecycleState.Deleted } d:
                     pumps.Detach(d.Id, deleteLogs: true);
                     lock (states) { states.Remove(d.Id); status = StatusLine(states); }

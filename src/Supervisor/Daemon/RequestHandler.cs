@@ -55,7 +55,7 @@ public sealed class RequestHandler(IActorRef supervisor, DaemonArgs options, Fun
         var backoff = new RestartBackoff(Ms(r.RestartDelayMs) ?? d.Initial, Ms(r.RestartMaxDelayMs) ?? d.Max, Ms(r.RestartResetAfterMs) ?? d.ResetAfter);
         // Checked here, so a bad value is the request's error and not a failed start.
         r.Network?.ToRequest();
-        var spec = new ContainerSpec(id, Path.GetFullPath(r.Bundle), r.NoPivot, r.CgroupManager ?? options.CgroupManager, r.PidFile, r.Debug, r.Network);
+        var spec = new ContainerSpec(id, Path.GetFullPath(r.Bundle), r.NoPivot, r.CgroupManager ?? options.CgroupManager, r.PidFile, r.Debug, r.Network, r.Remove);
         supervisor.Ask<ContainerSnapshot>(new Create(spec, policy, backoff), AskTimeout).GetAwaiter().GetResult();
         try { return One(new Start(id)); }
         catch (Exception e) when (e is ContainerCommandException or AskTimeoutException)

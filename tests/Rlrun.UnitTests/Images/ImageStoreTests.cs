@@ -166,6 +166,26 @@ public class ImageStoreTests
         Assert.Empty(Directory.EnumerateDirectories(store.Paths.Layers));
     }
 
+    /// <summary>podman 4.3: `rmi NAME` of one name of several is an untag, whoever uses the image.</summary>
+    [Fact]
+    public void Rmi_of_one_name_of_several_untags_it_even_while_a_container_uses_the_image()
+    {
+        var (t, layout, _) = Layout();
+        using var _d = t;
+        var store = ImageStore.Open(t.Join("s"), new CountingUnpacker());
+        var image = Import(store, layout, "busy");
+        Import(store, layout, "other");
+        store.AddUser("busy", "ctr1");
+        var collector = new ImageCollector(store, null);
+        var r = collector.Remove("other", force: false);
+        Assert.Equal(["other:latest"], r.Untagged.Select(n => n.Split('/')[^1]));
+        Assert.Empty(r.Deleted);
+        Assert.Single(Assert.Single(store.List()).Names);
+        // Its last name still needs --force.
+        Assert.Throws<InvalidOperationException>(() => collector.Remove("busy", force: false));
+        store.RemoveUser(image.Id, "ctr1");
+    }
+
     [Fact]
     public void Prune_removes_short_links_to_no_layer_and_layers_no_image_lists()
     {

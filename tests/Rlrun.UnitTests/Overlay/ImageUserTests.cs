@@ -15,12 +15,14 @@ public sealed class ImageUserTests
     [Theory]
     [InlineData(null, 0u, 0u, "10")]
     [InlineData("", 0u, 0u, "10")]
-    [InlineData("app", 1000u, 1000u, "2000")]
-    [InlineData("1000", 1000u, 1000u, "2000")]
-    [InlineData("app:extra", 1000u, 2000u, "")]
-    [InlineData("app:10", 1000u, 10u, "")]
-    [InlineData("4242", 4242u, 0u, "")]
-    [InlineData("4242:4343", 4242u, 4343u, "")]
+    // A given user's own group comes first among its supplementary groups, as podman's `id` shows.
+    [InlineData("app", 1000u, 1000u, "1000,2000")]
+    [InlineData("1000", 1000u, 1000u, "1000,2000")]
+    [InlineData("app:extra", 1000u, 2000u, "2000")]
+    [InlineData("app:10", 1000u, 10u, "10")]
+    [InlineData("4242", 4242u, 0u, "0")]
+    [InlineData("4242:4343", 4242u, 4343u, "4343")]
+    [InlineData("root", 0u, 0u, "0,10")]
     public void Resolves_names_and_numbers_through_the_images_files(string? spec, uint uid, uint gid, string extra)
     {
         var u = ImageUser.Resolve(spec, Files, "--user");
