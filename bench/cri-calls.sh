@@ -12,7 +12,13 @@
 # fork/exec per call) is in both columns; the shell client's (protoc and curl per CRI call) is in
 # the pod totals: for the pod start ratio itself, use bench/cri.sh. Root only.
 #
-# Usage: bench/cri-calls.sh [N]     (default N=5)
+# With RLRUN_DEBUG=FILE, rlrun runs with --debug and each call's debug lines (the time since its
+# Main began, per phase) are copied to FILE, under the call's argv.
+#
+# With RLRUN_BASE=PATH (another build of rlrun, its rlrun-init beside it), a third handler "base"
+# runs it, interleaved with the other two: before and after a change in one run, columns side by side.
+#
+# Usage: [RLRUN_DEBUG=FILE] [RLRUN_BASE=PATH] bench/cri-calls.sh [N]     (default N=5)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname "$here")
@@ -23,9 +29,16 @@ for tool in containerd containerd-shim-runc-v2 ctr runc curl protoc jq python3; 
 done
 rlrun=$repo/artifacts/rlrun
 [ -x "$rlrun" ] || { echo "cri-calls.sh: $rlrun is missing: make build" >&2; exit 1; }
+handlers="rlrun runc"
+if [ -n "${RLRUN_BASE:-}" ]; then
+  [ -x "$RLRUN_BASE" ] || { echo "cri-calls.sh: RLRUN_BASE=$RLRUN_BASE is not an executable" >&2; exit 1; }
+  handlers="rlrun base runc"
+fi
 
 D=$(mktemp -d /tmp/rlrun-cri-calls.XXXXXX)
 cleanup() {
+  if [ -n "${RLRUN_DEBUG:-}" ] && [ -f "$D/debug.log" ]; then cp "$D/debug.log" "$RLRUN_DEBUG"; fi
+  set +e # every step runs: a failed one must not leave the rest (grep finding no mount, say)
   [ -f "$D/d.pid" ] && kill "$(cat "$D/d.pid")" 2>/dev/null
   # the shims outlive containerd by design: ours are those given our socket
   for p in $(pgrep -f "containerd-shim-runc-v2 .*-address $D/c.sock" || true); do kill -9 "$p" 2>/dev/null || true; done
@@ -35,15 +48,21 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -p "$D/cni" "$D/pod-logs"
-for rt in rlrun runc; do
-  real=$rlrun; [ $rt = runc ] && real=$(command -v runc)
+for rt in $handlers; do
+  real=$rlrun; [ $rt = runc ] && real=$(command -v runc); [ $rt = base ] && real=$RLRUN_BASE
+  debug=; [ $rt = rlrun ] && [ -n "${RLRUN_DEBUG:-}" ] && debug=--debug
   cat > "$D/wrap-$rt" <<EOF
 #!/bin/bash
 t0=\$EPOCHREALTIME
-"$real" "\$@"
+"$real" $debug "\$@"
 rc=\$?
 t1=\$EPOCHREALTIME
 echo "call $rt \$(( (\${t1/./} - \${t0/./}) / 1000 )) rc=\$rc \$*" >> "$D/calls.log"
+if [ -n "$debug" ]; then # the shim's --log FILE holds rlrun's debug lines: keep them, with the call
+  log=; prev=; for a in "\$@"; do [ "\$prev" = --log ] && log=\$a; prev=\$a; done
+  { echo "== \$*"; [ -n "\$log" ] && grep '"level":"debug"' "\$log" 2>/dev/null | sed 's/.*"msg":"\([^"]*\)".*/  \1/'; } >> "$D/debug.log"
+  [ -n "\$log" ] && sed -i '/"level":"debug"/d' "\$log" 2>/dev/null
+fi
 exit \$rc
 EOF
   chmod +x "$D/wrap-$rt"
@@ -76,8 +95,7 @@ state = "$D/state"
     conf_dir = "$D/cni"
   [plugins."io.containerd.grpc.v1.cri".containerd]
     default_runtime_name = "runc"
-$(runtime rlrun)
-$(runtime runc)
+$(for h in $handlers; do runtime "$h"; done)
 EOF
 containerd --config "$D/config.toml" --log-level warn > "$D/containerd.log" 2>&1 &
 echo $! > "$D/d.pid"
@@ -112,9 +130,9 @@ pod() { # HANDLER I
   echo "total $h stop $(ms "$t0" "$t1")" >> "$D/calls.log"
 }
 echo "cri-calls.sh: $N pods per handler, interleaved; containerd $(containerd --version | awk '{print $3}'), $(runc --version | head -1), $("$rlrun" --version | head -1)" >&2
-for i in $(seq "$N"); do pod rlrun "$i"; pod runc "$i"; done
+for i in $(seq "$N"); do for h in $handlers; do pod "$h" "$i"; done; done
 
-python3 - "$D/calls.log" <<'EOF'
+python3 - "$D/calls.log" $handlers <<'EOF'
 import re, statistics as st, sys
 calls, totals, order, phase, seen = {}, {}, [], None, {}
 for line in open(sys.argv[1]):
@@ -131,14 +149,17 @@ for line in open(sys.argv[1]):
         if k not in order: order.append(k)
         calls.setdefault((f[1], k), []).append(int(f[2]))
 med = lambda v: st.median(v) if v else float("nan")
-print(f"{'shim call':34s} {'rlrun ms':>9s} {'runc ms':>9s} {'ratio':>6s}")
+hs = sys.argv[2:]  # rlrun [base] runc: the ratios are each rlrun build's over runc's
+print(f"{'shim call':34s}" + "".join(f" {h + ' ms':>9s}" for h in hs) + "".join(f" {h + '/runc':>10s}" for h in hs[:-1]))
 for k in order:
-    a, b = med(calls.get(("rlrun", k), [])), med(calls.get(("runc", k), []))
-    print(f"{k:34s} {a:9.0f} {b:9.0f} {a / b if b else float('nan'):6.2f}")
+    m = [med(calls.get((h, k), [])) for h in hs]
+    print(f"{k:34s}" + "".join(f" {x:9.0f}" for x in m) + "".join(f" {x / m[-1] if m[-1] else float('nan'):10.2f}" for x in m[:-1]))
 for p in ("start", "stop"):
-    a, b = med(totals.get(("rlrun", p), [])), med(totals.get(("runc", p), []))
-    ra = sum(med(calls.get(("rlrun", k), [])) for k in order if k.startswith(p + ":"))
-    rb = sum(med(calls.get(("runc", k), [])) for k in order if k.startswith(p + ":"))
-    print(f"pod {p}: rlrun {a:.0f} ms (runtime calls {ra:.0f}), runc {b:.0f} ms (runtime calls {rb:.0f}); "
-          f"rlrun/runc {a / b:.2f}")
+    parts = []
+    for h in hs:
+        t = med(totals.get((h, p), []))
+        r = sum(med(calls.get((h, k), [])) for k in order if k.startswith(p + ":"))
+        parts.append(f"{h} {t:.0f} ms (runtime calls {r:.0f})")
+    ratios = "; ".join(f"{h}/runc {med(totals.get((h, p), [])) / med(totals.get(('runc', p), [])):.2f}" for h in hs[:-1])
+    print(f"pod {p}: " + ", ".join(parts) + f"; {ratios}")
 EOF

@@ -77,7 +77,9 @@ public static partial class Program
             if (!Runtime.Cgroups.CgroupManagers.IsKnown(cgroupManager))
                 throw new UsageException($"invalid cgroup manager \"{cgroupManager}\" (from --cgroup-manager, RLRUN_CGROUP_MANAGER or {RlrunSettings.ConfigFile()}): systemd, cgroupfs, disabled or auto");
             log.Debug("command line and settings read");
-            return command.Run(new CommandContext(Path.GetFullPath(root), log, cgroupManager, settings), parsed);
+            int rc = command.Run(new CommandContext(Path.GetFullPath(root), log, cgroupManager, settings), parsed);
+            log.Debug($"{command.Name} done"); // with the first line: what the command itself cost (bench/cri-calls.sh)
+            return rc;
         }
         catch (UsageException e) { log.Error(Prefixed(command.Name, e.Message)); return 1; }
         catch (Exception e) when (e is not OutOfMemoryException)

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Rlrun.Runtime.Container;
 using Rlrun.Runtime.State;
 
@@ -17,7 +16,7 @@ public sealed class StateCommand : ICommand
         string id = CommandArgs.SingleId(args, Name);
         DaemonClient.Revive(ctx, id);
         var state = new ContainerQuery(ctx.Store).State(id);
-        Console.WriteLine(JsonSerializer.Serialize(state, StateJsonContext.Default.ContainerState));
+        Console.WriteLine(System.Text.Encoding.UTF8.GetString(StateJson.Serialize(state)));
         return 0;
     }
 }

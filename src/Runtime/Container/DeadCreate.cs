@@ -18,7 +18,7 @@ public static class DeadCreate
         if (cgroup is null) return;
         var note = new ContainerState { Id = id, Status = ContainerStatus.Creating, Cgroup = cgroup };
         string path = Path.Join(store.DirOf(id), NoteFile), tmp = path + ".tmp";
-        File.WriteAllBytes(tmp, JsonSerializer.SerializeToUtf8Bytes(note, StateJsonContext.Default.ContainerState));
+        File.WriteAllBytes(tmp, StateJson.Serialize(note));
         File.Move(tmp, path, overwrite: true);
     }
 
@@ -29,7 +29,7 @@ public static class DeadCreate
         if (!Directory.Exists(dir) || store.Exists(id)) return;
         try
         {
-            var note = JsonSerializer.Deserialize(File.ReadAllBytes(Path.Join(dir, NoteFile)), StateJsonContext.Default.ContainerState);
+            var note = StateJson.Deserialize(File.ReadAllBytes(Path.Join(dir, NoteFile)));
             if (note?.Cgroup is { } cgroup) CgroupManagers.For(cgroup).Destroy(cgroup);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or JsonException) { }

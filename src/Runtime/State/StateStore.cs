@@ -128,8 +128,7 @@ public sealed class StateStore(string root)
         }
         try
         {
-            return JsonSerializer.Deserialize(data, StateJsonContext.Default.ContainerState)
-                   ?? throw new IOException($"{path}: empty state");
+            return StateJson.Deserialize(data);
         }
         catch (JsonException e) { throw new IOException($"{path}: corrupt state: {e.Message}"); }
     }
@@ -138,7 +137,7 @@ public sealed class StateStore(string root)
     {
         string dir = DirOf(state.Id);
         string tmp = Path.Join(dir, $".{StateFile}.{Environment.ProcessId}.tmp");
-        byte[] data = JsonSerializer.SerializeToUtf8Bytes(state, StateJsonContext.Default.ContainerState);
+        byte[] data = StateJson.Serialize(state);
         int fd = SyscallException.Check(Libc.open(tmp, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_TRUNC | Libc.O_CLOEXEC, 0x180), "open", tmp);
         try
         {

@@ -1,0 +1,116 @@
+using System.Text;
+using System.Text.Json;
+using Rlrun.Runtime.Cgroups;
+using Rlrun.Runtime.Network;
+using Rlrun.Runtime.Spec;
+using Rlrun.Runtime.State;
+using Xunit;
+
+namespace Rlrun.UnitTests.State;
+
+/// <summary>The hand-written state.json codec writes exactly what StateJsonContext (System.Text.Json)
+/// writes, and reads what it reads: state.json written by an older rlrun stays readable, and
+/// `rlrun state` prints the same document.</summary>
+public class StateJsonTests
+{
+    static ContainerState Full() => new()
+    {
+        Id = "web",
+        Status = ContainerStatus.Running,
+        Pid = 4242,
+        Bundle = "/home/alice/bundles/web \"quoted\" <&>",
+        Annotations = new() { ["org.example.key"] = "välue\n", ["empty"] = "", ["io.kubernetes.cri.sandbox-id"] = "abc" },
+        Rootfs = "/home/alice/bundles/web/rootfs",
+        Created = new DateTime(2025, 3, 4, 5, 6, 7, 123, DateTimeKind.Utc).AddTicks(4567),
+        Owner = "alice",
+        InitStartTime = ulong.MaxValue,
+        Poststop = [new SpecHook { Path = "/bin/echo", Args = ["echo", "stop"], Env = ["A=1"], Timeout = 5 }, new SpecHook { Path = "/bin/true" }],
+        Poststart = [new SpecHook { Path = "/bin/start", Args = [] }],
+        Cgroup = new ContainerCgroup("systemd", "/sys/fs/cgroup/user.slice/rlrun-web.scope", "rlrun-web.scope"),
+        Network = new NetworkState
+        {
+            Mode = "pasta", Ports = ["8080:80/tcp", "53:53/udp"], WatcherPid = 11, WatcherStartTime = 12,
+            HelperPid = 13, HelperStartTime = 14, ApiSocket = "/run/user/1000/rlrun/web/api.sock",
+        },
+    };
+
+    static readonly ContainerState Minimal = new() { Id = "x" };
+
+    static readonly ContainerState CgroupWithoutUnit = new()
+    {
+        Id = "c", Status = ContainerStatus.Created, Pid = 1, Created = DateTime.UnixEpoch,
+        Cgroup = new ContainerCgroup("cgroupfs", "/sys/fs/cgroup/unified/rlrun-c"),
+        Network = new NetworkState { Mode = "host" },
+    };
+
+    public static TheoryData<string> Cases => ["full", "minimal", "cgroupfs"];
+
+    static ContainerState Case(string name) => name switch
+    {
+        "full" => Full(),
+        "minimal" => Minimal,
+        _ => CgroupWithoutUnit,
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Writes_the_bytes_System_Text_Json_writes(string name)
+    {
+        var s = Case(name);
+        Assert.Equal(Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(s, StateJsonContext.Default.ContainerState)),
+            Encoding.UTF8.GetString(StateJson.Serialize(s)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Reads_what_System_Text_Json_wrote(string name)
+    {
+        var s = Case(name);
+        var back = StateJson.Deserialize(JsonSerializer.SerializeToUtf8Bytes(s, StateJsonContext.Default.ContainerState));
+        // Equal when written again, field for field (the nested lists and records included).
+        Assert.Equal(JsonSerializer.Serialize(s, StateJsonContext.Default.ContainerState), JsonSerializer.Serialize(back, StateJsonContext.Default.ContainerState));
+        Assert.Equal(s.Created, back.Created);
+        Assert.Equal(s.Created.Kind, back.Created.Kind);
+    }
+
+    [Fact]
+    public void Skips_unknown_fields_and_takes_nulls_as_absent()
+    {
+        var s = StateJson.Deserialize("""
+            {"future": {"a": [1, {"b": null}]}, "id": "web", "pid": 7, "annotations": null, "cgroup": null,
+             "network": null, "poststop": null, "owner": null, "initStartTime": 9, "extra": "x"}
+            """u8);
+        Assert.Equal("web", s.Id);
+        Assert.Equal(7, s.Pid);
+        Assert.Equal(9UL, s.InitStartTime);
+        Assert.Null(s.Annotations);
+        Assert.Null(s.Cgroup);
+        Assert.Null(s.Network);
+        Assert.Null(s.Poststop);
+        Assert.Null(s.Owner);
+        Assert.Equal("1.2.0", s.OciVersion);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("{")]
+    [InlineData("null")]
+    [InlineData("[]")]
+    [InlineData("""{"id": "web",""")]
+    [InlineData("""{"pid": "7"}""")]
+    [InlineData("""{"pid": null}""")]
+    [InlineData("""{"pid": 99999999999}""")]
+    [InlineData("""{"initStartTime": -1}""")]
+    [InlineData("""{"id": 5}""")]
+    [InlineData("""{"created": "yesterday"}""")]
+    [InlineData("""{"cgroup": "x"}""")]
+    [InlineData("""{"poststop": [{"args": "x"}]}""")]
+    [InlineData("""{"id": "a"} {"id": "b"}""")]
+    [InlineData("""{"id": "a"} x""")]
+    public void A_corrupt_file_is_a_JsonException(string json)
+    {
+        Assert.ThrowsAny<JsonException>(() => StateJson.Deserialize(Encoding.UTF8.GetBytes(json)));
+        // As System.Text.Json says of it (the store turns both into "corrupt state").
+        if (json != "null") Assert.ThrowsAny<JsonException>(() => JsonSerializer.Deserialize(json, StateJsonContext.Default.ContainerState));
+    }
+}
