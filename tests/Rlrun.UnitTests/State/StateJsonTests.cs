@@ -25,7 +25,7 @@ public class StateJsonTests
         Owner = "alice",
         InitStartTime = ulong.MaxValue,
         Poststop = [new SpecHook { Path = "/bin/echo", Args = ["echo", "stop"], Env = ["A=1"], Timeout = 5 }, new SpecHook { Path = "/bin/true" }],
-        Poststart = [new SpecHook { Path = "/bin/start", Args = [] }],
+        Poststart = [new SpecHook { Path = "/bin/start", Args = [] }, new SpecHook { Path = "/bin/s2", Args = ["s2"], Env = ["B=2"], Timeout = 3 }],
         Cgroup = new ContainerCgroup("systemd", "/sys/fs/cgroup/user.slice/rlrun-web.scope", "rlrun-web.scope"),
         Network = new NetworkState
         {
@@ -112,5 +112,59 @@ public class StateJsonTests
         Assert.ThrowsAny<JsonException>(() => StateJson.Deserialize(Encoding.UTF8.GetBytes(json)));
         // As System.Text.Json says of it (the store turns both into "corrupt state").
         if (json != "null") Assert.ThrowsAny<JsonException>(() => JsonSerializer.Deserialize(json, StateJsonContext.Default.ContainerState));
+    }
+
+    /// <summary>A field added to ContainerState (or what it holds) later must reach StateJson: the
+    /// fixture the byte-for-byte test uses sets every one, none at its default.</summary>
+    [Fact]
+    public void Every_field_is_set_in_the_full_fixture()
+    {
+        // A list's elements count together: the fixture's second hook leaves fields out on purpose.
+        var unset = new List<string>();
+        Walk(Full(), "state", unset);
+        var set = new HashSet<string>();
+        WalkSet(Full(), "state", set);
+        Assert.Empty(unset.Where(p => !set.Contains(p)).Distinct());
+    }
+
+    static void Walk(object? value, string path, List<string> unset)
+    {
+        switch (value)
+        {
+            case null: unset.Add(path); return;
+            case string str: if (str.Length == 0) unset.Add(path); return;
+            case DateTime t: if (t == default) unset.Add(path); return;
+            case System.Collections.IDictionary d: if (d.Count == 0) unset.Add(path); return;
+            case System.Collections.IList l:
+                if (l.Count == 0) unset.Add(path);
+                foreach (var e in l) Walk(e, $"{path}[]", unset);
+                return;
+        }
+        var type = value.GetType();
+        if (type.IsPrimitive || type.IsEnum) { if (value.Equals(Activator.CreateInstance(type))) unset.Add(path); return; }
+        foreach (var p in type.GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
+                     .Where(p => p.GetIndexParameters().Length == 0 && p.Name != "EqualityContract"))
+            Walk(p.GetValue(value), $"{path}.{p.Name}", unset);
+    }
+
+    // Every path Walk would not call unset, found in any element.
+    static void WalkSet(object? value, string path, HashSet<string> set)
+    {
+        var unset = new List<string>();
+        Walk(value, path, unset);
+        if (unset.Count == 0) { set.Add(path); }
+        switch (value)
+        {
+            case null or string or DateTime or System.Collections.IDictionary: return;
+            case System.Collections.IList l:
+                if (l.Count > 0) set.Add(path);
+                foreach (var e in l) WalkSet(e, $"{path}[]", set);
+                return;
+        }
+        var type = value.GetType();
+        if (type.IsPrimitive || type.IsEnum) return;
+        foreach (var p in type.GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
+                     .Where(p => p.GetIndexParameters().Length == 0 && p.Name != "EqualityContract"))
+            WalkSet(p.GetValue(value), $"{path}.{p.Name}", set);
     }
 }
