@@ -100,6 +100,16 @@ public sealed class PodmanProcessTests(PodmanWorld podman) : IClassFixture<Podma
             {
                 var d = podman.Run(runtime, "run", "-d", "--name", name, "--network", "none", Image, "sleep", "1000");
                 Assert.True(d.ExitCode == 0, d.ToString());
+                // runc 1.1.5 under rootless podman has been seen to fail an exec right after `run -d`
+                // ("cannot join mount namespace for PID: Operation not permitted", at load): the
+                // exec under test comes once an exec of `true` works, for either runtime.
+                var ready = podman.Run(runtime, "exec", name, "true");
+                for (int i = 0; i < 20 && ready.ExitCode != 0; i++)
+                {
+                    Thread.Sleep(250);
+                    ready = podman.Run(runtime, "exec", name, "true");
+                }
+                Assert.True(ready.ExitCode == 0, $"{runtime}: exec true: {ready}");
                 var r = podman.Run(runtime, "exec", name, command);
                 Assert.True(r.ExitCode == exitCode, $"{runtime}: {r}");
             }
