@@ -72,7 +72,9 @@ bench() {
     jq --arg root "$bundle/rootfs" 'del(.linux.uidMappings, .linux.gidMappings) | .root.path = $root' "$bundle/config.json" >"$bundle_sub/config.json"
 
     local podman=1
-    tar -C "$bundle/rootfs" -c . | podman import -q - "$IMG" >/dev/null 2>>"$errlog" || podman=
+    # Owned by root in the layer, as a registry's images are (the bench user's own uid there would
+    # make every copied-up directory a subordinate ID's, which only the unpacker's namespace removes).
+    tar -C "$bundle/rootfs" --numeric-owner --owner=0 --group=0 -c . | podman import -q - "$IMG" >/dev/null 2>>"$errlog" || podman=
     if [ -n "$podman" ] && podman save -q --format oci-archive -o "$work/image.tar" "$IMG" 2>>"$errlog"; then
         "$RLRUN" image import "oci-archive:$work/image.tar" "$IMG" >/dev/null
     else
