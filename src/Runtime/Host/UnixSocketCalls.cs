@@ -41,6 +41,31 @@ public static unsafe class UnixSocketCalls
         finally { Libc.close(fd); }
     }
 
+    /// <summary>Whether connect(2) to the socket file at path is refused at once: a socket left
+    /// behind by a listener that is gone (ECONNREFUSED) or no file (ENOENT). Anything else,
+    /// including a listener slow to accept, is not a refusal. No exception on any path: a failed
+    /// async connect in .NET formats a stack trace (~5 ms of a create in auto mode).</summary>
+    public static bool Refused(string path)
+    {
+        var bytes = Encoding.UTF8.GetBytes(path);
+        if (bytes.Length >= sockaddr_un.sun_path_length) return false;
+        sockaddr_un sa = default;
+        sa.sun_family = LibC.AF_UNIX;
+        bytes.CopyTo(new Span<byte>(sa.sun_path, bytes.Length));
+        uint length = (uint)(sockaddr_un.sun_path_offset + bytes.Length + 1);
+        int fd = SocketCalls.socket(SocketCalls.AF_UNIX, SocketCalls.SOCK_STREAM | SocketCalls.SOCK_CLOEXEC | LibC.SOCK_NONBLOCK, 0);
+        if (fd < 0) return false;
+        try
+        {
+            int rc;
+            do rc = LibC.connect(fd, (sockaddr*)&sa, length); while (rc != 0 && Libc.LastErrno == Libc.EINTR);
+            if (rc == 0) return false;
+            int err = Libc.LastErrno;
+            return err == LibC.ECONNREFUSED || err == LibC.ENOENT;
+        }
+        finally { Libc.close(fd); }
+    }
+
     static string? WaitConnected(int fd, long deadline, TimeSpan timeout)
     {
         var pfd = new pollfd { fd = fd, events = LibC.POLLOUT };

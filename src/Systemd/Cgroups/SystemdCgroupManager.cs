@@ -40,11 +40,15 @@ public sealed class SystemdCgroupManager(BusKind kind, Action<string>? warn = nu
             int i = address.IndexOf(prefix, StringComparison.Ordinal);
             if (i < 0) return true; // abstract or other transports: let sd-bus try
             string path = address[(i + prefix.Length)..].Split(',', ';')[0];
-            if (File.Exists(path)) return true;
+            if (Listening(path)) return true;
         }
         string? runtime = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
-        return !string.IsNullOrEmpty(runtime) && (File.Exists(Path.Join(runtime, "bus")) || File.Exists(Path.Join(runtime, "systemd", "private")));
+        return !string.IsNullOrEmpty(runtime) && (Listening(Path.Join(runtime, "bus")) || Listening(Path.Join(runtime, "systemd", "private")));
     }
+
+    // A socket file whose listener is gone (a user manager stopped, the runtime dir kept) refuses
+    // at once: no manager, found without the library's failing connect.
+    static bool Listening(string path) => File.Exists(path) && !Rlrun.Runtime.Host.UnixSocketCalls.Refused(path);
 
     /// <summary>runc's systemd form of linux.cgroupsPath, "slice:prefix:name"; none gives
     /// rlrun-ID.scope in the manager's default slice.</summary>
