@@ -296,29 +296,7 @@ profile() {
         t0=${t0//[.,]/}; t1=${t1//[.,]/}; ((i == 0)) || echo $((t1 - t0)) >>"$work/p.true"
     done
     printf '%9s  %s   (load %s, N=%d)\n' ms "phase (median time since rlrun's Main; init: lines stamped by the init)" "$(load_average)" "$N"
-    # "rlrun: debug: [  12.3ms] message", or "... message (at 10.2ms in the init)": phases keyed
-    # by the message with its numbers as N, in the order first seen.
-    for ((i = 1; i <= N; i++)); do cat "$work/debug.$i"; done | awk '
-        /rlrun: debug: \[/ {
-            line = $0; sub(/^.*rlrun: debug: \[ */, "", line)
-            t = line; sub(/ms\].*$/, "", t)
-            msg = line; sub(/^[^]]*\] /, "", msg)
-            if (match(msg, / \(at [0-9.]+ms in the init\)$/)) {
-                t = substr(msg, RSTART + 5); sub(/ms in the init\)$/, "", t); msg = substr(msg, 1, RSTART - 1)
-            }
-            gsub(/[0-9]+/, "N", msg); gsub(/rlbN-prof-N/, "ID", msg)
-            if (!(msg in n)) order[++keys] = msg
-            v[msg, ++n[msg]] = t
-        }
-        END {
-            for (k = 1; k <= keys; k++) {
-                m = order[k]; c = n[m]
-                for (i = 1; i <= c; i++) a[i] = v[m, i]
-                for (i = 2; i <= c; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > x + 0; j--) a[j + 1] = a[j]; a[j + 1] = x }
-                med = (c % 2) ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2
-                printf "%9.1f  %s%s\n", med, m, (c < '"$N"') ? sprintf(" (in %d of the runs)", c) : ""
-            }
-        }'
+    for ((i = 1; i <= N; i++)); do cat "$work/debug.$i"; done | debug_phase_medians "$N"
     printf '%9s  %s\n' "$(median_ms "$work/p.wall")" "wall of the whole run, as the caller sees it" \
         "$(median_ms "$work/p.version")" "wall of rlrun --version (a start and exit of this binary)" \
         "$(median_ms "$work/p.true")" "wall of /bin/true (a process start, as this shell measures it)"
