@@ -1,5 +1,3 @@
-using Rlrun.Runtime.Interop;
-
 namespace Rlrun.Cli;
 
 /// <summary>rlrun-full, installed beside rlrun: the same CLI published with what the small rlrun
@@ -13,27 +11,17 @@ static class FullBinary
     /// <summary>Our command line as Main got it, for the hand-over.</summary>
     public static string[] Argv { get; set; } = [];
 
-    public static string PathOf() =>
-        Environment.GetEnvironmentVariable("RLRUN_FULL")
-        ?? Path.Join(Path.GetDirectoryName(Environment.ProcessPath ?? "/proc/self/exe") ?? ".", FileName);
+    public static string PathOf() => BesideRlrun.PathOf(FileName, "RLRUN_FULL");
 
     /// <summary>The path, or an error naming the missing binary and what needed it.</summary>
     public static string Require(string what)
     {
         string path = PathOf();
-        if (FileCalls.access(path, FileCalls.X_OK) != 0)
+        if (!BesideRlrun.IsExecutable(path))
             throw new FileNotFoundException($"{path} is not installed: {what} is done by {FileName} (make install puts it beside rlrun)");
         return path;
     }
 
     /// <summary>Becomes rlrun-full with our argv; returns only by throwing.</summary>
-    public static int Exec(string command)
-    {
-        string path = Require(command);
-        var env = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>().Select(e => $"{e.Key}={e.Value}").ToList();
-        using var a = new NativeStringArray([path, .. Argv]);
-        using var e = new NativeStringArray(env);
-        unsafe { ProcessCalls.execve(path, a.Pointer, e.Pointer); }
-        throw new SyscallException("exec", Libc.LastErrno, path);
-    }
+    public static int Exec(string command) => BesideRlrun.Exec(Require(command), Argv, Runtime.Process.EnvironmentEntries.Current());
 }

@@ -1,5 +1,4 @@
 using Rlrun.Runtime.Container;
-using Rlrun.Runtime.Interop;
 
 namespace Rlrun.Cli;
 
@@ -7,15 +6,13 @@ namespace Rlrun.Cli;
 /// actor system: rlrun itself stays small, since every OCI call and container init pays for its size.</summary>
 static class Supervisor
 {
-    public static string PathOf() =>
-        Environment.GetEnvironmentVariable("RLRUN_SUPERVISOR")
-        ?? Path.Join(Path.GetDirectoryName(Environment.ProcessPath ?? "/proc/self/exe") ?? ".", "rlrun-supervisor");
+    public static string PathOf() => BesideRlrun.PathOf("rlrun-supervisor", "RLRUN_SUPERVISOR");
 
     /// <summary>Our environment for rlrun-supervisor, with RLRUN_EXE: the rlrun its containers run a copy of.</summary>
     public static List<string> ChildEnvironment()
     {
-        var env = System.Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
-            .Where(e => (string)e.Key != "RLRUN_EXE").Select(e => $"{e.Key}={e.Value}").ToList();
+        var env = Runtime.Process.EnvironmentEntries.Current();
+        env.RemoveAll(e => e.StartsWith("RLRUN_EXE=", StringComparison.Ordinal));
         env.Add($"RLRUN_EXE={System.Environment.ProcessPath}");
         return env;
     }
@@ -66,11 +63,8 @@ static class Supervisor
     static int ExecSupervisor(List<string> args)
     {
         string path = PathOf();
-        if (FileCalls.access(path, FileCalls.X_OK) != 0)
+        if (!BesideRlrun.IsExecutable(path))
             throw new FileNotFoundException($"{args[0]} needs {path} (installed beside rlrun by make install)");
-        using var a = new NativeStringArray([path, .. args]);
-        using var e = new NativeStringArray(ChildEnvironment());
-        unsafe { ProcessCalls.execve(path, a.Pointer, e.Pointer); }
-        throw new SyscallException("exec", Libc.LastErrno, path);
+        return BesideRlrun.Exec(path, args, ChildEnvironment());
     }
 }

@@ -18,9 +18,7 @@ public sealed class AutoRemover(string root, Action<string> warn)
         string rlrun = SealedExecutable.SourcePath;
         try
         {
-            var env = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
-                .Select(e => $"{e.Key}={e.Value}").ToList();
-            var r = BoundedCommand.Run(rlrun, ["rlrun", "--root", root, "delete", "--force", id], env, Timeout);
+            var r = BoundedCommand.Run(rlrun, ["rlrun", "--root", root, "delete", "--force", id], EnvironmentEntries.Current(), Timeout);
             // delete --force of a container someone deleted first succeeds: a failure is worth saying.
             if (r.ExitCode != 0)
                 warn($"container {id}: --rm: {rlrun} delete exited with {r.ExitCode}{(r.TimedOut ? " (timed out)" : "")}: {r.Stderr.Trim()}");
