@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using Rlrun.Runtime.Container;
 using Rlrun.Runtime.State;
 
@@ -27,7 +26,7 @@ public sealed class ListCommand : ICommand
         if (format == "json")
         {
             // runc prints null for no containers; an empty array is what every JSON reader expects.
-            Console.WriteLine(JsonSerializer.Serialize(states, Compact.ListContainerState));
+            Console.WriteLine(Encoding.UTF8.GetString(StateJson.SerializeList(states)));
             return 0;
         }
         Console.Write(Table(states));
@@ -36,8 +35,6 @@ public sealed class ListCommand : ICommand
 
     static string? ImageOf(ContainerState s) =>
         s.Annotations?.GetValueOrDefault(Images.Run.ImageSpecBuilder.ImageAnnotation);
-
-    static readonly StateJsonContext Compact = new(new System.Text.Json.JsonSerializerOptions(StateJsonContext.Default.Options) { WriteIndented = false });
 
     // runc's tabwriter: minimum width 12, padding 3. An IMAGE column comes last, and only when a
     // container was made from an image: runc's table stays as it is for bundles.

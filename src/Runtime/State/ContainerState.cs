@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace Rlrun.Runtime.State;
 
 /// <summary>state.json: the OCI state fields, then what rlrun needs to find the init again.</summary>
@@ -26,9 +24,3 @@ public sealed class ContainerState
     /// <summary>The network rlrun set up (--network, -p): its helper, to stop or find again.</summary>
     public Rlrun.Runtime.Network.NetworkState? Network { get; set; }
 }
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, WriteIndented = true)]
-[JsonSerializable(typeof(ContainerState))]
-[JsonSerializable(typeof(List<ContainerState>))]
-public sealed partial class StateJsonContext : JsonSerializerContext;

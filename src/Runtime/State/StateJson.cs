@@ -7,16 +7,48 @@ namespace Rlrun.Runtime.State;
 
 /// <summary>state.json, read and written by hand with Utf8JsonReader/Utf8JsonWriter. Every call the
 /// runc shim makes (start, kill, delete, state) reads it, and in a NativeAOT process System.Text.Json's
-/// first use of a JsonTypeInfo (StateJsonContext) builds its metadata through reflection: a third of
-/// what `kill` or `delete` did after Main. The bytes are those StateJsonContext writes (camelCase,
-/// nulls left out, indented; StateJsonTests keeps the two equal), and it reads what StateJsonContext
-/// reads: unknown fields skipped, a null where an object or string may be.</summary>
+/// first use of a JsonTypeInfo builds its metadata through reflection: a third of what `kill` or
+/// `delete` did after Main. The bytes are those System.Text.Json wrote with the options rlrun used
+/// (camelCase, nulls left out, indented; StateJsonTests keeps the two equal through a context of
+/// its own), and it reads what that context reads: unknown fields skipped, a null where an object or string may be.</summary>
 public static class StateJson
 {
     public static byte[] Serialize(ContainerState s, bool indented = true)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = indented })) Write(w, s);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>`list --format json`: runc's containerState for each container (its fields in its
+    /// order, annotations left out when there are none), compact, as runc's encoder writes it.</summary>
+    public static byte[] SerializeList(IEnumerable<ContainerState> states)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartArray();
+            foreach (var s in states)
+            {
+                w.WriteStartObject();
+                w.WriteString("ociVersion", s.OciVersion);
+                w.WriteString("id", s.Id);
+                w.WriteNumber("pid", s.Pid);
+                w.WriteString("status", s.Status);
+                w.WriteString("bundle", s.Bundle);
+                w.WriteString("rootfs", s.Rootfs);
+                w.WriteString("created", s.Created);
+                if (s.Annotations is { Count: > 0 } annotations)
+                {
+                    w.WriteStartObject("annotations");
+                    foreach (var (k, v) in annotations) WriteStringValue(w, k, v);
+                    w.WriteEndObject();
+                }
+                w.WriteString("owner", s.Owner);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
         return buffer.WrittenSpan.ToArray();
     }
 

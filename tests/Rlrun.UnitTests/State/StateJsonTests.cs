@@ -52,6 +52,23 @@ public class StateJsonTests
         _ => CgroupWithoutUnit,
     };
 
+    // runc's `list --format json` (list.go's containerState, encoding/json): its nine fields in its
+    // order, annotations only when there are some, compact; rlrun's own fields (hooks, cgroup,
+    // network, init start time) stay in state.json.
+    [Fact]
+    public void List_json_is_runcs_container_state()
+    {
+        var annotated = Full();
+        var bare = new ContainerState { Id = "b", Status = ContainerStatus.Created, Pid = 7, Bundle = "/b", Rootfs = "/b/rootfs", Created = DateTime.UnixEpoch, Owner = "bob", Annotations = [] };
+        Assert.Equal(
+            "[{\"ociVersion\":\"1.2.0\",\"id\":\"web\",\"pid\":4242,\"status\":\"running\",\"bundle\":\"/home/alice/bundles/web \\u0022quoted\\u0022 \\u003C\\u0026\\u003E\"," +
+            "\"rootfs\":\"/home/alice/bundles/web/rootfs\",\"created\":\"2025-03-04T05:06:07.1234567Z\"," +
+            "\"annotations\":{\"org.example.key\":\"v\\u00E4lue\\n\",\"empty\":\"\",\"io.kubernetes.cri.sandbox-id\":\"abc\"},\"owner\":\"alice\"}," +
+            "{\"ociVersion\":\"1.2.0\",\"id\":\"b\",\"pid\":7,\"status\":\"created\",\"bundle\":\"/b\",\"rootfs\":\"/b/rootfs\",\"created\":\"1970-01-01T00:00:00Z\",\"owner\":\"bob\"}]",
+            Encoding.UTF8.GetString(StateJson.SerializeList([annotated, bare])));
+        Assert.Equal("[]", Encoding.UTF8.GetString(StateJson.SerializeList([])));
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void Writes_the_bytes_System_Text_Json_writes(string name)
