@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Rlrun.Runtime.Interop;
 using Rlrun.Runtime.Spec;
 
@@ -25,7 +24,7 @@ public sealed class SpecCommand : ICommand
         string path = args.Value("bundle") is null ? "config.json" : Path.Join(bundle, "config.json");
         if (File.Exists(path)) throw new InvalidOperationException($"File {path} exists. Remove it first");
         var spec = DefaultSpec.Create(args.Bool("rootless"));
-        Write(path, JsonSerializer.SerializeToUtf8Bytes(spec, SpecJsonContext.Default.OciSpec));
+        Write(path, SpecJsonWriter.Serialize(spec));
         return 0;
     }
 

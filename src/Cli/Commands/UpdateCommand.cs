@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Rlrun.Runtime.Container;
 using Rlrun.Runtime.Spec;
 
@@ -34,8 +33,7 @@ public sealed class UpdateCommand : ICommand
         if (args.Value("resources") is { } file)
         {
             byte[] json = file == "-" ? ReadStdin() : File.ReadAllBytes(file);
-            var wrapped = JsonSerializer.Deserialize(json, SpecJsonContext.Default.SpecResources);
-            r = wrapped ?? r;
+            r = SpecLoader.ParseResources(json, file == "-" ? "stdin" : file) ?? r;
         }
         if (args.Value("memory") is { } mem) (r.Memory ??= new()).Limit = Bytes(mem, "memory");
         if (args.Value("memory-reservation") is { } res) (r.Memory ??= new()).Reservation = Bytes(res, "memory-reservation");

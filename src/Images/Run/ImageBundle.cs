@@ -66,7 +66,7 @@ public sealed class ImageBundle(ImageStore store, Action<string>? debug = null, 
             var written = Task.Factory.StartNew(() =>
             {
                 ContainerFiles.Write(dir, hostname, ImageFile);
-                File.WriteAllBytes(Path.Join(dir, "config.json"), JsonSerializer.SerializeToUtf8Bytes(fileSpec, SpecJsonContext.Default.OciSpec));
+                File.WriteAllBytes(Path.Join(dir, "config.json"), SpecJsonWriter.Serialize(fileSpec));
             }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             debug?.Invoke($"image bundle {dir}: {image.Layers.Count} layer(s), {driver}; config.json being written");
             return (dir, new PreparedBundle(spec, root, written));

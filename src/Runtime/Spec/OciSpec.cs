@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace Rlrun.Runtime.Spec;
 
@@ -170,12 +169,3 @@ public sealed class SpecDevice
     public uint? Uid { get; set; }
     public uint? Gid { get; set; }
 }
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, WriteIndented = true,
-    ReadCommentHandling = JsonCommentHandling.Disallow,
-    // A null where the spec wants a string is a config error, not a crash later.
-    RespectNullableAnnotations = true)]
-[JsonSerializable(typeof(OciSpec))]
-[JsonSerializable(typeof(SpecResources))]
-public sealed partial class SpecJsonContext : JsonSerializerContext;

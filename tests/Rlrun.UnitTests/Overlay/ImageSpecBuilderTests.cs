@@ -2,6 +2,7 @@ using Rlrun.Images.Oci;
 using Rlrun.Images.Run;
 using Rlrun.Images.Store;
 using Rlrun.Runtime.Spec;
+using Rlrun.UnitTests.Support;
 using Xunit;
 
 namespace Rlrun.UnitTests.Overlay;
