@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # cri-calls.sh - what the runc shim calls per pod, and how long each call takes, handler rlrun
 # against handler runc: a private containerd 1.6 (its own config, root, state and socket under a
-# temp dir; disable_cgroup and restrict_oom_score_adj as the CRI lane on this host) whose two
+# temp dir, its state and the runtimes' roots on a tmpfs as /run is on a node; disable_cgroup and
+# restrict_oom_score_adj as the CRI lane on this host) whose two
 # handlers run their runtime through a wrapper that logs each call's argv and wall time. N pods
 # per handler, interleaved, each: RunPodSandbox + CreateContainer + StartContainer until the
-# container's line is in its CRI log, then StopContainer, StopPodSandbox, RemovePodSandbox.
+# container's line is in its CRI log, then StopContainer (the container's shell exits at once on
+# TERM: a trap, and `sleep & wait`), StopPodSandbox, RemovePodSandbox.
 # The CRI client is the VM lane's shell one (tests/vm/cri-lib.sh: protoc + curl); the images are
 # tests/vm/cri-images.sh's (busybox-static, imported with ctr). Prints, per shim call (in the
 # order of a pod's life), the median wall time for each handler and the ratio, then the pod start
@@ -47,7 +49,9 @@ cleanup() {
   rm -rf "$D"
 }
 trap cleanup EXIT
-mkdir -p "$D/cni" "$D/pod-logs"
+mkdir -p "$D/cni" "$D/pod-logs" "$D/run"
+# containerd's state and the runtimes' roots on a tmpfs, as /run is on a node (the CRI lane's too)
+mount -t tmpfs -o mode=0700,size=256m tmpfs "$D/run"
 for rt in $handlers; do
   real=$rlrun; [ $rt = runc ] && real=$(command -v runc); [ $rt = base ] && real=$RLRUN_BASE
   debug=; [ $rt = rlrun ] && [ -n "${RLRUN_DEBUG:-}" ] && debug=--debug
@@ -72,13 +76,13 @@ runtime() { cat <<EOF
       runtime_type = "io.containerd.runc.v2"
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.$1.options]
         BinaryName = "$D/wrap-$1"
-        Root = "$D/$1-root"
+        Root = "$D/run/$1-root"
 EOF
 }
 cat > "$D/config.toml" <<EOF
 version = 2
 root = "$D/root"
-state = "$D/state"
+state = "$D/run/state"
 [grpc]
   address = "$D/c.sock"
 [ttrpc]
@@ -115,7 +119,7 @@ pod() { # HANDLER I
   t0=$EPOCHREALTIME
   pod=$(echo "config { $pc } runtime_handler: \"$h\"" | cri RunPodSandbox | field pod_sandbox_id)
   cid=$(echo "pod_sandbox_id: \"$pod\" config { metadata { name: \"c\" } image { image: \"lane.invalid/cri/busybox:v1\" }
-        command: \"/bin/sh\" args: \"-c\" args: \"echo up; exec sleep 1000\" log_path: \"c.log\" } sandbox_config { $pc }" |
+        command: \"/bin/sh\" args: \"-c\" args: \"trap 'exit 0' TERM; echo up; while :; do sleep 1 & wait \$!; done\" log_path: \"c.log\" } sandbox_config { $pc }" |
         cri CreateContainer | field container_id)
   echo "container_id: \"$cid\"" | cri StartContainer >/dev/null
   until grep -q ' up$' "$D/pod-logs/$h-$i/c.log" 2>/dev/null; do sleep 0.005; done

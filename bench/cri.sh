@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # cri.sh - pod start and stop latency through containerd's CRI: runtime handler rlrun against
 # handler runc on one private containerd 1.6 (its own config, root, state and socket under a temp
-# dir; the system containerd is never touched), N pods each, interleaved, every run checked.
+# dir, the state and the runtimes' roots on a tmpfs as /run is on a node; the system containerd is
+# never touched), N pods each, interleaved, every run checked.
 #   start: RunPodSandbox + CreateContainer + StartContainer until the container's first line is
 #          in its CRI log (its process is running)
-#   stop:  StopContainer (the process exits on TERM) + StopPodSandbox + RemovePodSandbox
+#   stop:  StopContainer (the process exits at once on TERM) + StopPodSandbox + RemovePodSandbox
 # The driver is bench/cri (a CRI client sharing tests/Rlrun.CriTests' containerd, images and
 # client); the images are busybox-static on a loopback registry. Prints medians and the ratios
 # rlrun/runc. Goal (issue 15): <= 0.8. Root only.

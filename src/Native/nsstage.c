@@ -66,6 +66,8 @@ struct plan {
 
 static int initfd = -1;
 
+void rlrun_prefault_data(void); /* prefault.c */
+
 static int write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
@@ -328,13 +330,15 @@ static void rlrun_nsstage(void)
 	if (getenv("_RLRUN_PROBE_USERNS"))
 		_exit(unshare(CLONE_NEWUSER) < 0 ? errno : 0);
 	const char *env = getenv("_RLRUN_INITFD");
-	if (!env || !*env)
-		return;
-	initfd = atoi(env);
-	/* The socket must not reach the container process. */
-	if (fcntl(initfd, F_SETFD, FD_CLOEXEC) < 0)
-		_exit(1);
-	run_stage1();
+	if (env && *env) {
+		initfd = atoi(env);
+		/* The socket must not reach the container process. */
+		if (fcntl(initfd, F_SETFD, FD_CLOEXEC) < 0)
+			_exit(1);
+		run_stage1();
+	}
+	/* Only now: stage 1's clone would have made the populated pages copy-on-write. */
+	rlrun_prefault_data();
 }
 
 /* Called from C# so the linker keeps this object (and its constructor). */
