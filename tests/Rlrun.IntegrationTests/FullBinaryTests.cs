@@ -76,6 +76,29 @@ public sealed class FullBinaryTests : IDisposable
         Assert.False(Directory.Exists(_storage), $"{command} made the store {_storage}");
     }
 
+    /// <summary>An rlrun-full that is there but cannot be run is named for what it is, not as missing.</summary>
+    [SubIdFact]
+    public void A_full_binary_that_is_not_executable_is_named_so()
+    {
+        string notExecutable = Path.Join(_s.Dir, "rlrun-full");
+        File.WriteAllText(notExecutable, "#!/bin/sh\n");
+        File.SetUnixFileMode(notExecutable, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        var r = Rl([new("RLRUN_FULL", notExecutable)], "pull", "127.0.0.1:1/small:1");
+        Assert.True(r.ExitCode != 0, r.ToString());
+        Assert.Equal($"rlrun: pull: {notExecutable} is not executable: pull is done by rlrun-full (make install puts it beside rlrun)", r.Stderr.Trim());
+    }
+
+    /// <summary>`RLRUN_FULL= rlrun pull` (empty) is unset, as for any shell variable: the rlrun-full
+    /// beside rlrun pulls (here: and finds no registry), rather than an error naming an empty path.</summary>
+    [SubIdFact]
+    public void An_empty_RLRUN_FULL_means_the_one_beside_rlrun()
+    {
+        var r = Rl([new("RLRUN_FULL", "")], "pull", "127.0.0.1:1/small:1");
+        Assert.True(r.ExitCode != 0, r.ToString());
+        Assert.DoesNotContain("is not installed", r.Stderr);
+        Assert.Contains("127.0.0.1:1", r.Stderr);
+    }
+
     /// <summary>The image in the store: no rlrun-full needed (the image run is the small binary's own).</summary>
     [SubIdFact]
     public void Run_of_an_image_in_the_store_needs_no_rlrun_full()
