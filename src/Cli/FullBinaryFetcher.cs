@@ -13,10 +13,14 @@ sealed class FullBinaryFetcher(Action<string>? debug) : IImageFetcher
     public async Task<ImageRecord> FetchAsync(ImageStore store, string reference, CancellationToken ct)
     {
         string path = FullBinary.Require("the pull of an image not in the store");
+        // All three redirected: with a terminal on any of them, Process.Start initializes .NET's
+        // console for it, which writes the keypad-transmit sequence (ESC[?1h ESC=) to our terminal
+        // and leaves the user's terminal in application cursor mode. The pull reads no stdin.
         var start = new ProcessStartInfo(path, ["pull", "--storage", store.Paths.Root, reference])
-        { RedirectStandardOutput = true, RedirectStandardError = true };
+        { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
         debug?.Invoke($"{path} pull --storage {store.Paths.Root} {reference}");
         using var pull = Process.Start(start) ?? throw new InvalidOperationException($"{path}: could not start");
+        pull.StandardInput.Close();
         // Its stdout is the image ID, which is not ours to print.
         var id = pull.StandardOutput.ReadToEndAsync(ct);
         string? error = null;

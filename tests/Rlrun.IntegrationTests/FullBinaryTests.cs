@@ -121,6 +121,26 @@ public sealed class FullBinaryTests : IDisposable
         Assert.False(Directory.Exists(_s.StateDir(id)), "the failed run left its state");
     }
 
+    /// <summary>run --image of an image not in the store, on a terminal (script(1)): the rlrun-full
+    /// pull child and the progress lines passed on leave the user's terminal alone. Started sharing
+    /// the terminal, .NET's Process.Start initialized the console for it and wrote ESC[?1h ESC=
+    /// (application cursor keys and keypad) to it, twice, which nothing wrote back.</summary>
+    [RegistryFact]
+    public void The_pull_of_run_image_on_a_terminal_writes_no_terminal_modes()
+    {
+        using var registry = new LoopbackRegistry();
+        registry.Push(Layout(), "small/tty:1", layoutRef: "1");
+        string image = $"{registry.Host}/small/tty:1";
+        var spec = Host.AsUser(Host.Binary, ["--root", _s.StateRoot, "run", "--rm", "--network", "none", "--image", image, _s.NewId("small-tty"), "--", "cat", "/etc/motd"], Env([TerminalOutputTests.Term]));
+        var r = TerminalOutputTests.OnTerminal(spec, TimeSpan.FromSeconds(120));
+        Rl([], "rmi", "--force", image);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        // The pty merges the pull's progress (stderr) with the container's output.
+        Assert.Contains($"Trying to pull {image}", r.Stdout);
+        Assert.Contains("top", r.Stdout);
+        TerminalOutputTests.AssertNoTerminalModes(r.Stdout);
+    }
+
     /// <summary>`make install PREFIX=DIR` of the binaries under test: PREFIX/bin/rlrun with its companions.</summary>
     string Install()
     {
