@@ -141,6 +141,56 @@ public sealed class FullBinaryTests : IDisposable
         TerminalOutputTests.AssertNoTerminalModes(r.Stdout);
     }
 
+    /// <summary>run --image killed (SIGTERM: kill, timeout(1), a unit's stop) while rlrun-full pulls
+    /// for it: the pull ends with it. It went on, orphaned, until it had the image (here, at 1 KB/s,
+    /// for many minutes).</summary>
+    [RegistryFact]
+    public void A_signal_that_ends_run_image_during_its_pull_ends_the_pull()
+    {
+        using var registry = new LoopbackRegistry();
+        registry.Push(Layout(), "small/slow:1", layoutRef: "1");
+        using var proxy = new RegistryProxy(registry.Host) { BlobRate = 1024 };
+        string image = $"{proxy.Host}/small/slow:1";
+        using var run = Proc.Start(Host.AsUser(Host.Binary,
+            ["--root", _s.StateRoot, "run", "--rm", "--network", "none", "--image", image, _s.NewId("small-slow"), "--", "true"], Env([])));
+        int? pull = null;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline && !run.HasExited && (pull = PullOf(image)) is null) Thread.Sleep(10);
+        Assert.True(pull is not null, $"no rlrun-full pull of {image} seen: {run.Stderr}");
+        Host.Signal(run.Pid, Host.SIGTERM);
+        var r = run.Wait(TimeSpan.FromSeconds(30));
+        Assert.True(r.ExitCode != 0 && !r.TimedOut, r.ToString());
+        // A bounded wait for the pull to go (its own cleanup), not a measure of how fast.
+        deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline && Alive(pull!.Value)) Thread.Sleep(20);
+        bool alive = Alive(pull!.Value);
+        if (alive) Host.Signal(pull.Value, Host.SIGKILL);
+        Assert.False(alive, $"rlrun-full pull (PID {pull}) still ran after run --image ended");
+    }
+
+    /// <summary>The PID of a `rlrun-full pull ... IMAGE` into this test's store, if one runs.</summary>
+    int? PullOf(string image)
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out int pid)) continue;
+            string[] argv;
+            try { argv = File.ReadAllText(Path.Join(dir, "cmdline")).Split('\0'); }
+            catch (IOException) { continue; }
+            catch (UnauthorizedAccessException) { continue; }
+            if (argv.Length > 3 && argv[0].EndsWith("rlrun-full", StringComparison.Ordinal) && argv[1] == "pull"
+                && argv.Contains(_storage) && argv.Contains(image)) return pid;
+        }
+        return null;
+    }
+
+    /// <summary>Running (a zombie is dead: this machine's PID 1 reaps orphans late).</summary>
+    static bool Alive(int pid)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/stat").Split(") ")[^1].Split(' ')[0] != "Z"; }
+        catch (IOException) { return false; }
+    }
+
     /// <summary>`make install PREFIX=DIR` of the binaries under test: PREFIX/bin/rlrun with its companions.</summary>
     string Install()
     {
