@@ -18,7 +18,7 @@ static class FullBinary
     {
         string path = PathOf();
         if (!BesideRlrun.IsExecutable(path))
-            throw new FileNotFoundException($"{path} is not installed: {what} is done by {FileName} (make install puts it beside rlrun)");
+            throw new FileNotFoundException($"{path} {BesideRlrun.WhyNot(path)}: {what} is done by {FileName} (make install puts it beside rlrun)");
         return path;
     }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Rlrun.Images.Run;
 using Rlrun.Images.Store;
 
@@ -13,10 +14,18 @@ sealed class FullBinaryFetcher(Action<string>? debug) : IImageFetcher
     public async Task<ImageRecord> FetchAsync(ImageStore store, string reference, CancellationToken ct)
     {
         string path = FullBinary.Require("the pull of an image not in the store");
+        // All three redirected: with a terminal on any of them, Process.Start initializes .NET's
+        // console for it, which writes the keypad-transmit sequence (ESC[?1h ESC=) to our terminal
+        // and leaves the user's terminal in application cursor mode. The pull reads no stdin.
         var start = new ProcessStartInfo(path, ["pull", "--storage", store.Paths.Root, reference])
-        { RedirectStandardOutput = true, RedirectStandardError = true };
+        { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
         debug?.Invoke($"{path} pull --storage {store.Paths.Root} {reference}");
         using var pull = Process.Start(start) ?? throw new InvalidOperationException($"{path}: could not start");
+        pull.StandardInput.Close();
+        // A signal that ends us (kill, timeout(1), a unit's stop) ends the pull too: a terminal's ^C
+        // reaches our whole process group, but one sent to our PID alone left the pull going on,
+        // orphaned, until it had the image. The same signal, so that it removes its temp files.
+        using var forward = new SignalsToChild(pull);
         // Its stdout is the image ID, which is not ours to print.
         var id = pull.StandardOutput.ReadToEndAsync(ct);
         string? error = null;
@@ -39,4 +48,22 @@ sealed class FullBinaryFetcher(Action<string>? debug) : IImageFetcher
     }
 
     static string StripPrefix(string message) => message.StartsWith("pull: ") ? message["pull: ".Length..] : message;
+}
+
+/// <summary>While alive: SIGTERM, SIGINT, SIGHUP and SIGQUIT sent to us go to child as well, and
+/// then do what they would have done (not cancelled: we end as before).</summary>
+sealed class SignalsToChild : IDisposable
+{
+    static readonly (PosixSignal Signal, int Number)[] Forwarded =
+        [(PosixSignal.SIGTERM, 15), (PosixSignal.SIGINT, 2), (PosixSignal.SIGHUP, 1), (PosixSignal.SIGQUIT, 3)];
+    readonly List<PosixSignalRegistration> _registrations;
+
+    public SignalsToChild(Process child) =>
+        _registrations = [.. Forwarded.Select(f => PosixSignalRegistration.Create(f.Signal, _ =>
+        {
+            try { if (!child.HasExited) Runtime.Interop.ProcessCalls.kill(child.Id, f.Number); }
+            catch (InvalidOperationException) { } // exited and disposed meanwhile
+        }))];
+
+    public void Dispose() { foreach (var r in _registrations) r.Dispose(); }
 }

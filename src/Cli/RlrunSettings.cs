@@ -36,8 +36,25 @@ public sealed class RlrunSettings(Func<string, string?> config)
         }
         catch (Exception e) when (e is FormatException or InvalidDataException or IOException)
         {
-            throw new UsageException($"{file}: {e.InnerException?.Message ?? e.Message}");
+            throw new UsageException(Describe(file, e));
         }
+    }
+
+    // The JSON provider wraps the parser's error twice ("Failed to load configuration from file",
+    // then "Could not parse the JSON file."): the innermost one says what and where.
+    static string Describe(string file, Exception e)
+    {
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is not System.Text.Json.JsonException json) continue;
+            string what = json.Message;
+            foreach (var tail in new[] { " Path: ", " LineNumber: " })
+                if (what.IndexOf(tail, StringComparison.Ordinal) is int cut and > 0) what = what[..cut];
+            return json.LineNumber is long line
+                ? $"{file}:{line + 1}: not valid JSON: {what} (byte {json.BytePositionInLine + 1} of the line)"
+                : $"{file}: not valid JSON: {what}";
+        }
+        return $"{file}: {e.InnerException?.Message ?? e.Message}";
     }
 
     // As AddEnvironmentVariables("RLRUN_") matches them: whatever the case.

@@ -76,6 +76,29 @@ public sealed class FullBinaryTests : IDisposable
         Assert.False(Directory.Exists(_storage), $"{command} made the store {_storage}");
     }
 
+    /// <summary>An rlrun-full that is there but cannot be run is named for what it is, not as missing.</summary>
+    [SubIdFact]
+    public void A_full_binary_that_is_not_executable_is_named_so()
+    {
+        string notExecutable = Path.Join(_s.Dir, "rlrun-full");
+        File.WriteAllText(notExecutable, "#!/bin/sh\n");
+        File.SetUnixFileMode(notExecutable, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        var r = Rl([new("RLRUN_FULL", notExecutable)], "pull", "127.0.0.1:1/small:1");
+        Assert.True(r.ExitCode != 0, r.ToString());
+        Assert.Equal($"rlrun: pull: {notExecutable} is not executable: pull is done by rlrun-full (make install puts it beside rlrun)", r.Stderr.Trim());
+    }
+
+    /// <summary>`RLRUN_FULL= rlrun pull` (empty) is unset, as for any shell variable: the rlrun-full
+    /// beside rlrun pulls (here: and finds no registry), rather than an error naming an empty path.</summary>
+    [SubIdFact]
+    public void An_empty_RLRUN_FULL_means_the_one_beside_rlrun()
+    {
+        var r = Rl([new("RLRUN_FULL", "")], "pull", "127.0.0.1:1/small:1");
+        Assert.True(r.ExitCode != 0, r.ToString());
+        Assert.DoesNotContain("is not installed", r.Stderr);
+        Assert.Contains("127.0.0.1:1", r.Stderr);
+    }
+
     /// <summary>The image in the store: no rlrun-full needed (the image run is the small binary's own).</summary>
     [SubIdFact]
     public void Run_of_an_image_in_the_store_needs_no_rlrun_full()
@@ -96,6 +119,76 @@ public sealed class FullBinaryTests : IDisposable
         Assert.Contains(Missing, r.Stderr);
         Assert.Single(r.Stderr.Trim().Split('\n'));
         Assert.False(Directory.Exists(_s.StateDir(id)), "the failed run left its state");
+    }
+
+    /// <summary>run --image of an image not in the store, on a terminal (script(1)): the rlrun-full
+    /// pull child and the progress lines passed on leave the user's terminal alone. Started sharing
+    /// the terminal, .NET's Process.Start initialized the console for it and wrote ESC[?1h ESC=
+    /// (application cursor keys and keypad) to it, twice, which nothing wrote back.</summary>
+    [RegistryFact]
+    public void The_pull_of_run_image_on_a_terminal_writes_no_terminal_modes()
+    {
+        using var registry = new LoopbackRegistry();
+        registry.Push(Layout(), "small/tty:1", layoutRef: "1");
+        string image = $"{registry.Host}/small/tty:1";
+        var spec = Host.AsUser(Host.Binary, ["--root", _s.StateRoot, "run", "--rm", "--network", "none", "--image", image, _s.NewId("small-tty"), "--", "cat", "/etc/motd"], Env([TerminalOutputTests.Term]));
+        var r = TerminalOutputTests.OnTerminal(spec, TimeSpan.FromSeconds(120));
+        Rl([], "rmi", "--force", image);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        // The pty merges the pull's progress (stderr) with the container's output.
+        Assert.Contains($"Trying to pull {image}", r.Stdout);
+        Assert.Contains("top", r.Stdout);
+        TerminalOutputTests.AssertNoTerminalModes(r.Stdout);
+    }
+
+    /// <summary>run --image killed (SIGTERM: kill, timeout(1), a unit's stop) while rlrun-full pulls
+    /// for it: the pull ends with it. It went on, orphaned, until it had the image (here, at 1 KB/s,
+    /// for many minutes).</summary>
+    [RegistryFact]
+    public void A_signal_that_ends_run_image_during_its_pull_ends_the_pull()
+    {
+        using var registry = new LoopbackRegistry();
+        registry.Push(Layout(), "small/slow:1", layoutRef: "1");
+        using var proxy = new RegistryProxy(registry.Host) { BlobRate = 1024 };
+        string image = $"{proxy.Host}/small/slow:1";
+        using var run = Proc.Start(Host.AsUser(Host.Binary,
+            ["--root", _s.StateRoot, "run", "--rm", "--network", "none", "--image", image, _s.NewId("small-slow"), "--", "true"], Env([])));
+        int? pull = null;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline && !run.HasExited && (pull = PullOf(image)) is null) Thread.Sleep(10);
+        Assert.True(pull is not null, $"no rlrun-full pull of {image} seen: {run.Stderr}");
+        Host.Signal(run.Pid, Host.SIGTERM);
+        var r = run.Wait(TimeSpan.FromSeconds(30));
+        Assert.True(r.ExitCode != 0 && !r.TimedOut, r.ToString());
+        // A bounded wait for the pull to go (its own cleanup), not a measure of how fast.
+        deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline && Alive(pull!.Value)) Thread.Sleep(20);
+        bool alive = Alive(pull!.Value);
+        if (alive) Host.Signal(pull.Value, Host.SIGKILL);
+        Assert.False(alive, $"rlrun-full pull (PID {pull}) still ran after run --image ended");
+    }
+
+    /// <summary>The PID of a `rlrun-full pull ... IMAGE` into this test's store, if one runs.</summary>
+    int? PullOf(string image)
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out int pid)) continue;
+            string[] argv;
+            try { argv = File.ReadAllText(Path.Join(dir, "cmdline")).Split('\0'); }
+            catch (IOException) { continue; }
+            catch (UnauthorizedAccessException) { continue; }
+            if (argv.Length > 3 && argv[0].EndsWith("rlrun-full", StringComparison.Ordinal) && argv[1] == "pull"
+                && argv.Contains(_storage) && argv.Contains(image)) return pid;
+        }
+        return null;
+    }
+
+    /// <summary>Running (a zombie is dead: this machine's PID 1 reaps orphans late).</summary>
+    static bool Alive(int pid)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/stat").Split(") ")[^1].Split(' ')[0] != "Z"; }
+        catch (IOException) { return false; }
     }
 
     /// <summary>`make install PREFIX=DIR` of the binaries under test: PREFIX/bin/rlrun with its companions.</summary>

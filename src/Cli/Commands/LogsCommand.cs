@@ -106,7 +106,7 @@ public sealed class LogsCommand : ICommand
     /// (-f prints P records as they come). A closed reader (`| head`) ends the command quietly.</summary>
     sealed class Output(bool timestamps) : IDisposable
     {
-        readonly BufferedStream _out = new(Console.OpenStandardOutput(), 64 * 1024), _err = new(Console.OpenStandardError(), 64 * 1024);
+        readonly BufferedStream _out = new(TerminalStdio.OpenStandard(1), 64 * 1024), _err = new(TerminalStdio.OpenStandard(2), 64 * 1024);
         readonly CancellationTokenSource _closed = new();
         readonly bool[] _midLine = new bool[2];
         LogStream? _last;

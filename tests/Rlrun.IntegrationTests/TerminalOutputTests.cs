@@ -1,0 +1,51 @@
+using Rlrun.IntegrationTests.Harness;
+using Xunit;
+
+namespace Rlrun.IntegrationTests;
+
+/// <summary>rlrun's own output on a terminal (script(1) gives it one), as a user in a shell sees it:
+/// the text and nothing else. .NET's console wrote keypad_xmit (ESC[?1h ESC=) before the first
+/// line and never wrote it back, leaving the user's terminal in application cursor-key mode after
+/// any rlrun command; runc and podman write no such thing.</summary>
+public sealed class TerminalOutputTests : IDisposable
+{
+    readonly Sandbox _s = new();
+    public void Dispose() => _s.Dispose();
+
+    /// <summary>A terminal's TERM: .NET writes the mode only for a terminal its terminfo knows.</summary>
+    public static readonly KeyValuePair<string, string> Term = new("TERM", "xterm");
+
+    static IEnumerable<KeyValuePair<string, string>> Env => [.. Host.ShellEnv, Term];
+
+    /// <summary>spec run by script(1) on a new pty: its stdout and stderr together, as the terminal got them.</summary>
+    public static ProcResult OnTerminal(ProcSpec spec, TimeSpan? timeout = null)
+    {
+        string line = (spec.Env is { Count: > 0 } env ? new ProcSpec("env", [.. env.Select(kv => $"{kv.Key}={kv.Value}"), spec.File, .. spec.Args]) : spec).ToString();
+        return Proc.Run("/usr/bin/script", ["-qec", line, "/dev/null"], timeout: timeout ?? TimeSpan.FromSeconds(60));
+    }
+
+    public static void AssertNoTerminalModes(string output)
+    {
+        Assert.DoesNotContain("\u001b[?1h", output);
+        Assert.DoesNotContain("\u001b=", output);
+    }
+
+    [UserFact]
+    public void Output_and_an_error_on_a_terminal_are_the_text_alone()
+    {
+        var version = OnTerminal(Host.AsUser(Host.Binary, ["--version"], Env));
+        Assert.True(version.ExitCode == 0, version.ToString());
+        Assert.StartsWith("rlrun version ", version.Stdout);
+        AssertNoTerminalModes(version.Stdout);
+
+        var list = OnTerminal(Host.AsUser(Host.Binary, ["--root", _s.StateRoot, "list"], Env));
+        Assert.True(list.ExitCode == 0, list.ToString());
+        Assert.StartsWith("ID ", list.Stdout);
+        AssertNoTerminalModes(list.Stdout);
+
+        var error = OnTerminal(Host.AsUser(Host.Binary, ["--root", _s.StateRoot, "state", "absent-id"], Env));
+        Assert.Equal(1, error.ExitCode);
+        Assert.StartsWith("rlrun: state: container absent-id does not exist", error.Stdout);
+        AssertNoTerminalModes(error.Stdout);
+    }
+}
