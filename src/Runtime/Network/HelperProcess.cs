@@ -167,8 +167,9 @@ public static unsafe class HelperProcess
     static void Stop(int watcher, ulong watcherStart, int helper, ulong helperStart, List<(int Port, string Protocol)>? ports = null)
     {
         // Its sockets show in /proc/self/net only where they live in our network namespace; the
-        // helper's own ns link is not ours to read (pasta is not dumpable), its watcher's is.
-        if (ports is { Count: > 0 } && !HostPorts.SameNetworkNamespace(watcher)) ports = null;
+        // helper's own ns link is not ours to read (pasta is not dumpable), its watcher's is (the
+        // recorded one: start time checked, not a process that got its PID later).
+        if (ports is { Count: > 0 } && !(Alive(watcher, watcherStart) && HostPorts.SameNetworkNamespace(watcher))) ports = null;
         bool ownWatcher = KillIfSame(watcher, watcherStart);
         KillIfSame(helper, helperStart);
         // Ours when create fails (it spawned the watcher): reap it. Else someone else's child.
