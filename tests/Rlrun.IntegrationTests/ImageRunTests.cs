@@ -391,7 +391,9 @@ public sealed class ImageRunTests(ImageRunFixture f) : IClassFixture<ImageRunFix
         var d = Rl("delete", "--force", id);
         Assert.True(d.ExitCode == 0, d.ToString());
         AssertGone(id);
-        Assert.True(Host.ProcessGone(helper), $"helper {helper} outlived delete");
+        // Unable to act, not necessarily out of the process table: pasta's tap takes 20-40 ms more
+        // to unregister after delete returned (Host.CannotAct).
+        Assert.True(Host.CannotAct(helper), $"helper {helper} can still act after delete");
         Assert.Empty(Loopback.HelpersOf(f.Sandbox.StateDir(id)));
     }
 
@@ -419,7 +421,7 @@ public sealed class ImageRunTests(ImageRunFixture f) : IClassFixture<ImageRunFix
         Assert.True(d.ExitCode == 0, d.ToString());
         AssertGone(id);
         Assert.Empty(Loopback.HelpersOf(f.Sandbox.StateDir(id)));
-        WaitFor(() => Loopback.PortFree(port), $"port {port} free after delete", seconds: 3);
+        Assert.True(Loopback.PortFree(port), $"port {port} is still held right after delete");
     }
 
     // .ci/run installs it: a machine without it fails here, naming the package.

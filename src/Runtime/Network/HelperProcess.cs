@@ -152,30 +152,50 @@ public static unsafe class HelperProcess
         return System.Text.Encoding.ASCII.GetString(buf, 0, have).TrimEnd();
     }
 
-    /// <summary>Stops the watcher and the helper: SIGKILL to the watcher kills the helper through
-    /// its parent-death signal; the helper is signalled too, in case the watcher is already gone.</summary>
-    public static void Stop(NetworkState s) => Stop(s.WatcherPid, s.WatcherStartTime, s.HelperPid, s.HelperStartTime);
+    /// <summary>Stops the watcher and the helper: SIGKILL to both (the helper's parent-death signal
+    /// covers a watcher already gone). Returns once neither can act and the helper's published
+    /// ports are free, not once the helper left the process table: a killed pasta spends 20-40 ms
+    /// in the kernel closing its tap (the device's unregistration waits for RCU grace periods),
+    /// which nobody can observe but through the ports it still holds (docs/image-run-start.md).</summary>
+    public static void Stop(NetworkState s) =>
+        Stop(s.WatcherPid, s.WatcherStartTime, s.HelperPid, s.HelperStartTime, HostPorts.Of(s.Ports));
 
     /// <summary>Both the watcher and the helper recorded run (the same processes: start times checked).</summary>
     public static bool Running(NetworkState s) => Alive(s.WatcherPid, s.WatcherStartTime) && Alive(s.HelperPid, s.HelperStartTime);
 
-    static void Stop(int watcher, ulong watcherStart, int helper, ulong helperStart)
+    /// <param name="ports">the helper's published host ports; null: unknown, so wait until it is gone</param>
+    static void Stop(int watcher, ulong watcherStart, int helper, ulong helperStart, List<(int Port, string Protocol)>? ports = null)
     {
-        KillIfSame(watcher, watcherStart);
+        // Its sockets show in /proc/self/net only where they live in our network namespace; the
+        // helper's own ns link is not ours to read (pasta is not dumpable), its watcher's is (the
+        // recorded one: start time checked, not a process that got its PID later).
+        if (ports is { Count: > 0 } && !(Alive(watcher, watcherStart) && HostPorts.SameNetworkNamespace(watcher))) ports = null;
+        bool ownWatcher = KillIfSame(watcher, watcherStart);
         KillIfSame(helper, helperStart);
         // Ours when create fails (it spawned the watcher): reap it. Else someone else's child.
-        if (watcher > 0) ProcessCalls.waitpid(watcher, out _, ProcessCalls.WNOHANG);
-        for (int i = 0; i < 200 && (Alive(watcher, watcherStart) || Alive(helper, helperStart)); i++)
+        bool reaped = watcher <= 0 || ProcessCalls.waitpid(watcher, out _, ProcessCalls.WNOHANG) != 0;
+        for (int i = 0; i < 1000; i++)
         {
-            if (watcher > 0) ProcessCalls.waitpid(watcher, out _, ProcessCalls.WNOHANG);
-            Thread.Sleep(5);
+            if (!CanAct(watcher, watcherStart) && (!Alive(helper, helperStart)
+                || (!CanAct(helper, helperStart) && ports is not null && !HostPorts.AnyHeld(ports))))
+                break;
+            if (!reaped) reaped = ProcessCalls.waitpid(watcher, out _, ProcessCalls.WNOHANG) != 0;
+            Thread.Sleep(1);
         }
+        // A killed watcher of ours dies in a moment (it holds no device): reaped, not left a zombie.
+        if (ownWatcher && !reaped) ProcessCalls.waitpid(watcher, out _, 0);
     }
 
-    static void KillIfSame(int pid, ulong start)
+    static bool KillIfSame(int pid, ulong start)
     {
-        if (pid > 0 && (start == 0 ? ProcStat.Read(pid) is not null : Alive(pid, start))) ProcessCalls.kill(pid, 9);
+        if (pid > 0 && (start == 0 ? ProcStat.Read(pid) is not null : Alive(pid, start))) return ProcessCalls.kill(pid, 9) == 0;
+        return false;
     }
+
+    /// <summary>Alive and not yet exiting: a SIGKILLed process may not have reached do_exit (PF_EXITING)
+    /// the moment kill returns, though it never runs its own code again.</summary>
+    static bool CanAct(int pid, ulong start) =>
+        pid > 0 && ProcStat.Read(pid) is { } st && st.State is not ('Z' or 'X') && (start == 0 || st.StartTime == start) && !st.Exiting;
 
     static bool Alive(int pid, ulong start) =>
         pid > 0 && ProcStat.Read(pid) is { } st && st.State is not ('Z' or 'X') && (start == 0 || st.StartTime == start);

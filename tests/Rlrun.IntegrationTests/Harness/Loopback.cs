@@ -33,8 +33,9 @@ public static class Loopback
         catch (Exception e) when (e is IOException or System.Text.Json.JsonException) { return null; }
     }
 
-    /// <summary>Live processes (of anyone) whose command line names DIR: the helpers and their
-    /// watchers (pasta's pid file, slirp4netns's API socket live in the state dir).</summary>
+    /// <summary>Processes (of anyone) whose command line names DIR and that can still act (see
+    /// Host.CannotAct): the helpers and their watchers (pasta's pid file, slirp4netns's API socket
+    /// live in the state dir).</summary>
     public static List<int> HelpersOf(string dir)
     {
         var found = new List<int>();
@@ -43,7 +44,7 @@ public static class Loopback
             if (!int.TryParse(Path.GetFileName(d), out int pid)) continue;
             try
             {
-                if (File.ReadAllText(Path.Join(d, "cmdline")).Contains(dir) && !Host.ProcessGone(pid)) found.Add(pid);
+                if (File.ReadAllText(Path.Join(d, "cmdline")).Contains(dir) && !Host.CannotAct(pid)) found.Add(pid);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         }
