@@ -243,7 +243,7 @@ public class SpecJsonTests
         if (a.GetType() != b.GetType()) { diffs.Add($"{path}: {a.GetType()} / {b.GetType()}"); return; }
         switch (a)
         {
-            case string or bool or int or uint or long or ulong or ushort:
+            case string or bool or int or uint or long or ulong or ushort or DateTimeOffset:
                 if (!a.Equals(b)) diffs.Add($"{path}: {a} / {b}");
                 return;
             case JsonElement ea:
