@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using Rlrun.Runtime.Spec;
+using static Rlrun.Images.Store.LenientJsonReader;
 
 namespace Rlrun.Images.Store;
 
@@ -13,12 +13,10 @@ namespace Rlrun.Images.Store;
 /// Writing the index stays with StoreJsonContext: only import, rmi and prune write it.</summary>
 public static class StoreIndexReader
 {
-    delegate T Reader<T>(ref Utf8JsonReader r);
-
     /// <summary>The index, or null for a document that is just null.</summary>
     public static StoreIndex? Read(ReadOnlySpan<byte> json)
     {
-        var r = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+        var r = Start(json);
         Next(ref r);
         StoreIndex? index = IsNull(ref r) ? null : Index(ref r);
         if (r.Read()) throw Expected(ref r, "the end of the document");
@@ -101,79 +99,5 @@ public static class StoreIndexReader
             }
         }
         return l;
-    }
-
-    static bool IsNull(ref Utf8JsonReader r) => r.TokenType == JsonTokenType.Null;
-
-    static void Next(ref Utf8JsonReader r)
-    {
-        if (!r.Read()) throw new SpecJsonError(r.BytesConsumed, "unexpected end of the document");
-    }
-
-    // An object, or null where the model holds a reference (as StoreJsonContext let it be).
-    static void ObjectStart(ref Utf8JsonReader r)
-    {
-        if (r.TokenType != JsonTokenType.StartObject) throw Expected(ref r, "an object");
-    }
-
-    static bool Property(ref Utf8JsonReader r, out string name)
-    {
-        Next(ref r);
-        if (r.TokenType == JsonTokenType.EndObject) { name = ""; return false; }
-        name = r.GetString()!;
-        Next(ref r);
-        return true;
-    }
-
-    static string? Str(ref Utf8JsonReader r) => r.TokenType switch
-    {
-        JsonTokenType.Null => null,
-        JsonTokenType.String => r.GetString(),
-        _ => throw Expected(ref r, "a string"),
-    };
-
-    static DateTimeOffset Time(ref Utf8JsonReader r) =>
-        r.TokenType == JsonTokenType.String && r.TryGetDateTimeOffset(out var t) ? t : throw Expected(ref r, "a date and time (ISO 8601)");
-
-    static int I32(ref Utf8JsonReader r) =>
-        r.TokenType == JsonTokenType.Number && r.TryGetInt32(out int n) ? n : throw Expected(ref r, "an integer from -2147483648 to 2147483647");
-
-    static long I64(ref Utf8JsonReader r) =>
-        r.TokenType == JsonTokenType.Number && r.TryGetInt64(out long n) ? n : throw Expected(ref r, "an integer from -9223372036854775808 to 9223372036854775807");
-
-    /// <summary>An array, null for null; a null element stays null.</summary>
-    static List<T?>? List<T>(ref Utf8JsonReader r, Reader<T?> item) where T : class
-    {
-        if (IsNull(ref r)) return null;
-        if (r.TokenType != JsonTokenType.StartArray) throw Expected(ref r, "an array");
-        var list = new List<T?>();
-        for (Next(ref r); r.TokenType != JsonTokenType.EndArray; Next(ref r)) list.Add(IsNull(ref r) ? null : item(ref r));
-        return list;
-    }
-
-    static Dictionary<string, T?>? Map<T>(ref Utf8JsonReader r, Reader<T> item) where T : class
-    {
-        if (IsNull(ref r)) return null;
-        if (r.TokenType != JsonTokenType.StartObject) throw Expected(ref r, "an object");
-        var map = new Dictionary<string, T?>();
-        while (Property(ref r, out string name)) map[name] = IsNull(ref r) ? null : item(ref r);
-        return map;
-    }
-
-    static SpecJsonError Expected(ref Utf8JsonReader r, string what)
-    {
-        string found = r.TokenType switch
-        {
-            JsonTokenType.Null => "null",
-            JsonTokenType.True => "true",
-            JsonTokenType.False => "false",
-            JsonTokenType.Number => Encoding.UTF8.GetString(r.ValueSpan),
-            JsonTokenType.String when r.GetString() is { Length: <= 40 } s => $"the string \"{s}\"",
-            JsonTokenType.String => "a string",
-            JsonTokenType.StartObject => "an object",
-            JsonTokenType.StartArray => "an array",
-            var t => t.ToString(),
-        };
-        return new SpecJsonError(r.TokenStartIndex, $"expected {what}, found {found}");
     }
 }
