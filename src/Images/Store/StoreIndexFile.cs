@@ -11,8 +11,9 @@ public sealed class StoreIndexFile(StorePaths paths)
         byte[] data;
         try { data = File.ReadAllBytes(paths.IndexFile); }
         catch (FileNotFoundException) { return new StoreIndex(); }
-        try { return JsonSerializer.Deserialize(data, StoreJsonContext.Default.StoreIndex) ?? new StoreIndex(); }
-        catch (JsonException e) { throw new InvalidDataException($"{paths.IndexFile}: damaged image index: {e.Message}"); }
+        // By hand: StoreJsonContext's first use costs every image run ~3 ms of metadata building.
+        try { return StoreIndexReader.Read(data) ?? new StoreIndex(); }
+        catch (JsonException e) { throw new InvalidDataException(Runtime.Spec.SpecJsonError.Describe(data, paths.IndexFile, "image index (damaged)", e)); }
     }
 
     /// <summary>Applies change to the current index and saves it when it returns true.</summary>

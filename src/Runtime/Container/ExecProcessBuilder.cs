@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Rlrun.Runtime.Spec;
 
 namespace Rlrun.Runtime.Container;
@@ -15,8 +14,9 @@ public static class ExecProcessBuilder
             byte[] json;
             try { json = File.ReadAllBytes(file); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new SpecError($"--process {file}: {e.Message}"); }
-            try { p = JsonSerializer.Deserialize(json, ProcessJsonContext.Default.SpecProcess) ?? throw new SpecError($"{file}: null process"); }
-            catch (JsonException e) { throw new SpecError($"{file}:{(e.LineNumber ?? 0) + 1}: invalid process: {e.Message}"); }
+            // By hand, not through System.Text.Json: its first use builds the type's metadata by
+            // reflection in a NativeAOT process, paid by every CRI ExecSync and `podman exec`.
+            p = SpecLoader.ParseProcess(json, file);
         }
         else
         {
@@ -61,7 +61,3 @@ public static class ExecProcessBuilder
         return p;
     }
 }
-
-[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
-[System.Text.Json.Serialization.JsonSerializable(typeof(SpecProcess))]
-public sealed partial class ProcessJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

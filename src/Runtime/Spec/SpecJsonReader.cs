@@ -2,7 +2,8 @@ using System.Text.Json;
 
 namespace Rlrun.Runtime.Spec;
 
-/// <summary>config.json (and `update -r`'s linux.resources) read by hand with Utf8JsonReader. In a
+/// <summary>config.json (and `update -r`'s linux.resources, `exec --process`'s process.json) read by
+/// hand with Utf8JsonReader. In a
 /// NativeAOT process System.Text.Json's first use of a JsonTypeInfo builds the metadata of the whole
 /// OciSpec graph through reflection: 94% of what parsing config.json cost (docs/startup.md). It reads
 /// what SpecJsonContext read (camelCase, case-sensitive names; unknown ones skipped; the last of a
@@ -22,6 +23,11 @@ public static partial class SpecJsonReader
 
     /// <summary>A linux.resources object, or null for a document that is just null.</summary>
     public static SpecResources? ReadResources(ReadOnlySpan<byte> json) => Document(json, Resources);
+
+    /// <summary>`exec --process`'s process.json, or null for a document that is just null. Read as
+    /// config.json's process is: ProcessJsonContext, which read it before, let a null into cwd, user
+    /// or a list's element, and exec then failed on it with a NullReferenceException.</summary>
+    public static SpecProcess? ReadProcess(ReadOnlySpan<byte> json) => Document(json, Process);
 
     static T? Document<T>(ReadOnlySpan<byte> json, Reader<T> read) where T : class
     {

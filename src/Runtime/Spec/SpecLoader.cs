@@ -25,6 +25,15 @@ public static class SpecLoader
         return spec;
     }
 
+    /// <summary>`exec --process`'s process.json; checked by ExecProcessBuilder once the flags are applied.</summary>
+    public static SpecProcess ParseProcess(ReadOnlySpan<byte> json, string name)
+    {
+        SpecProcess? process;
+        try { process = SpecJsonReader.ReadProcess(json); }
+        catch (JsonException e) { throw new SpecError(SpecJsonError.Describe(json, name, "process", e)); }
+        return process ?? throw new SpecError($"{name}: the document is null, expected an object");
+    }
+
     /// <summary>`update -r`'s linux.resources; null for a document that is just null.</summary>
     public static SpecResources? ParseResources(ReadOnlySpan<byte> json, string name)
     {

@@ -230,7 +230,7 @@ public class SpecJsonTests
     }
 
     // Field-for-field comparison: JsonElements by their raw text and kind.
-    static List<string> Differences(object? a, object? b, string path)
+    internal static List<string> Differences(object? a, object? b, string path)
     {
         var diffs = new List<string>();
         Compare(a, b, path, diffs);
@@ -243,7 +243,7 @@ public class SpecJsonTests
         if (a.GetType() != b.GetType()) { diffs.Add($"{path}: {a.GetType()} / {b.GetType()}"); return; }
         switch (a)
         {
-            case string or bool or int or uint or long or ulong or ushort:
+            case string or bool or int or uint or long or ulong or ushort or DateTimeOffset:
                 if (!a.Equals(b)) diffs.Add($"{path}: {a} / {b}");
                 return;
             case JsonElement ea:
@@ -276,7 +276,7 @@ public class SpecJsonTests
     static IEnumerable<PropertyInfo> Properties(Type t) =>
         t.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.GetIndexParameters().Length == 0);
 
-    static void Walk(object? value, string path, List<string> unset, HashSet<Type> seen)
+    internal static void Walk(object? value, string path, List<string> unset, HashSet<Type> seen)
     {
         switch (value)
         {
@@ -297,7 +297,7 @@ public class SpecJsonTests
     }
 
     /// <summary>The classes reachable from a type through its properties, lists and maps.</summary>
-    static HashSet<Type> Reachable(Type root)
+    internal static HashSet<Type> Reachable(Type root)
     {
         var found = new HashSet<Type>();
         var todo = new Stack<Type>([root]);
