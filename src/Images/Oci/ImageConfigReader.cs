@@ -1,4 +1,5 @@
 using System.Text.Json;
+using static Rlrun.Runtime.Spec.JsonTokens;
 using static Rlrun.Images.Store.LenientJsonReader;
 
 namespace Rlrun.Images.Oci;

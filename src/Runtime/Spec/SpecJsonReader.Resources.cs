@@ -1,4 +1,5 @@
 using System.Text.Json;
+using static Rlrun.Runtime.Spec.JsonTokens;
 
 namespace Rlrun.Runtime.Spec;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using static Rlrun.Runtime.Spec.JsonTokens;
 
 namespace Rlrun.Runtime.Spec;
 
@@ -13,8 +14,6 @@ namespace Rlrun.Runtime.Spec;
 /// JsonException; SpecJsonError.Describe turns either into file:line:column and the field path.</summary>
 public static partial class SpecJsonReader
 {
-    delegate T Reader<T>(ref Utf8JsonReader r);
-
     static readonly JsonReaderOptions Options = new() { CommentHandling = JsonCommentHandling.Disallow };
 
     /// <summary>The config, or null for a document that is just null.</summary>
