@@ -96,6 +96,9 @@ public static class SpecJsonWriter
         List(w, "poststop", h.Poststop, Hook);
     }
 
+    /// <summary>A list of hooks as config.json has them: state.json keeps poststart and poststop so.</summary>
+    internal static void HookList(Utf8JsonWriter w, string name, List<SpecHook>? hooks) => List(w, name, hooks, Hook);
+
     static void Hook(Utf8JsonWriter w, SpecHook h)
     {
         Str(w, "path", h.Path);
@@ -252,7 +255,7 @@ public static class SpecJsonWriter
         e.WriteTo(w);
     }
 
-    static void Strings(Utf8JsonWriter w, string name, List<string>? values)
+    internal static void Strings(Utf8JsonWriter w, string name, List<string>? values)
     {
         if (values is null) return;
         w.WriteStartArray(name);

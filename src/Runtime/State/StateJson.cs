@@ -89,8 +89,8 @@ public static class StateJson
         w.WriteString("created", s.Created);
         WriteString(w, "owner", s.Owner);
         w.WriteNumber("initStartTime", s.InitStartTime);
-        WriteHooks(w, "poststop", s.Poststop);
-        WriteHooks(w, "poststart", s.Poststart);
+        SpecJsonWriter.HookList(w, "poststop", s.Poststop);
+        SpecJsonWriter.HookList(w, "poststart", s.Poststart);
         if (s.Cgroup is { } cg)
         {
             w.WriteStartObject("cgroup");
@@ -103,7 +103,7 @@ public static class StateJson
         {
             w.WriteStartObject("network");
             WriteString(w, "mode", n.Mode);
-            WriteStrings(w, "ports", n.Ports);
+            SpecJsonWriter.Strings(w, "ports", n.Ports);
             w.WriteNumber("watcherPid", n.WatcherPid);
             w.WriteNumber("watcherStartTime", n.WatcherStartTime);
             w.WriteNumber("helperPid", n.HelperPid);
@@ -125,35 +125,6 @@ public static class StateJson
     {
         if (value is null) w.WriteNull(name);
         else w.WriteString(name, value);
-    }
-
-    static void WriteStrings(Utf8JsonWriter w, string name, List<string>? values)
-    {
-        if (values is null) return;
-        w.WriteStartArray(name);
-        foreach (var v in values)
-        {
-            if (v is null) w.WriteNullValue();
-            else w.WriteStringValue(v);
-        }
-        w.WriteEndArray();
-    }
-
-    static void WriteHooks(Utf8JsonWriter w, string name, List<SpecHook>? hooks)
-    {
-        if (hooks is null) return;
-        w.WriteStartArray(name);
-        foreach (var h in hooks)
-        {
-            if (h is null) { w.WriteNullValue(); continue; }
-            w.WriteStartObject();
-            WriteString(w, "path", h.Path);
-            WriteStrings(w, "args", h.Args);
-            WriteStrings(w, "env", h.Env);
-            if (h.Timeout is int t) w.WriteNumber("timeout", t);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
     }
 
     static ContainerState? ReadState(ref Utf8JsonReader r)
