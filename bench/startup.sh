@@ -32,6 +32,8 @@
 #   RLRUN_BASE=/path/to/rlrun        another rlrun, interleaved as "base": a change's before and after
 #   RLBENCH_WORKLOADS="run ..."      the first section's workloads (run subids create exec rss)
 #   RLBENCH_NO_SYSTEMD=1             without the systemd workload (and the user manager)
+#   RLBENCH_PROFILE_SYSTEMD=1        with --profile: the phases of `--systemd-cgroup run` from inside
+#                                    the user manager's tree, instead of those of a plain run
 #   RLBENCH_LAUNCH=setpriv|manager   one section, rlrun against runc, run and create only, in the
 #                                    host's mount namespace: bench/contexts.sh's contexts
 #   RLBENCH_GLOBAL_FLAGS             words before the command, for every runtime (contexts.sh)
@@ -284,7 +286,8 @@ profile() {
         id=rlb$$-prof-$i
         LIVE["rlrun $id"]=1
         t0=$EPOCHREALTIME
-        "$RLRUN" --root "$base" --debug run --bundle "$bundle" "$id" </dev/null >/dev/null 2>"$work/debug.$i" ||
+        # shellcheck disable=SC2086 # RLBENCH_GLOBAL_FLAGS: --systemd-cgroup for the systemd profile
+        "$RLRUN" --root "$base" ${RLBENCH_GLOBAL_FLAGS:-} --debug run --bundle "$bundle" "$id" </dev/null >/dev/null 2>"$work/debug.$i" ||
             { cat "$work/debug.$i" >&2; die "rlrun --debug run failed"; }
         t1=$EPOCHREALTIME
         unset 'LIVE["rlrun $id"]'
@@ -373,13 +376,18 @@ in_namespace() {
 log "running as $BENCH_USER (uid $uid) in a private mount namespace (/sys/fs/cgroup/unified lazily unmounted)"
 mkdir -p "$work/a"; chown "$uid:$gid" "$work/a"
 cp "$work/mkrootfs.sh" "$work/a/"
-if [ -n "$PROFILE" ]; then
+if [ -n "$PROFILE" ] && [ -z "${RLBENCH_PROFILE_SYSTEMD:-}" ]; then
     run_forwarding in_namespace "$work/cg.a" "" "${as_user[@]}" RLBENCH_INNER="$work/a" "${inner[@]}"
 fi
 rc=0
-run_forwarded in_namespace "$work/cg.a" "" "${as_user[@]}" RLBENCH_INNER="$work/a" RLBENCH_CRUN=1 \
-    RLBENCH_WORKLOADS="${RLBENCH_WORKLOADS:-run subids create exec rss}" "${inner[@]}" || rc=$?
-[ "$rc" -eq 0 ] || exit "$rc"
+if [ -z "$PROFILE" ]; then
+    run_forwarded in_namespace "$work/cg.a" "" "${as_user[@]}" RLBENCH_INNER="$work/a" RLBENCH_CRUN=1 \
+        RLBENCH_WORKLOADS="${RLBENCH_WORKLOADS:-run subids create exec rss}" "${inner[@]}" || rc=$?
+    [ "$rc" -eq 0 ] || exit "$rc"
+else
+    # RLBENCH_PROFILE_SYSTEMD: the phases of `--systemd-cgroup run`, from inside the manager's tree.
+    inner=(RLRUN="$RLRUN" RLBENCH_GLOBAL_FLAGS=--systemd-cgroup bash "$work/startup.sh" --profile "$N")
+fi
 
 # The systemd cgroup manager, from inside the bench user's manager's tree.
 [ -z "${RLBENCH_NO_SYSTEMD:-}" ] || exit 0
