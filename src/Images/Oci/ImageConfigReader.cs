@@ -11,14 +11,7 @@ namespace Rlrun.Images.Oci;
 public static class ImageConfigReader
 {
     /// <summary>The config, or null for a document that is just null.</summary>
-    public static ImageConfig? Read(ReadOnlySpan<byte> json)
-    {
-        var r = Start(json);
-        Next(ref r);
-        ImageConfig? config = IsNull(ref r) ? null : Config(ref r);
-        if (r.Read()) throw Expected(ref r, "the end of the document");
-        return config;
-    }
+    public static ImageConfig? Read(ReadOnlySpan<byte> json) => Document(json, Config);
 
     static ImageConfig Config(ref Utf8JsonReader r)
     {

@@ -10,9 +10,6 @@ namespace Rlrun.Images.Store;
 /// value) and refused where it holds a number or a date. Errors are SpecJsonError at the token.</summary>
 internal static class LenientJsonReader
 {
-    internal static Utf8JsonReader Start(ReadOnlySpan<byte> json) =>
-        new(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
-
     internal static string? Str(ref Utf8JsonReader r) => r.TokenType switch
     {
         JsonTokenType.Null => null,

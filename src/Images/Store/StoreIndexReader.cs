@@ -14,14 +14,7 @@ namespace Rlrun.Images.Store;
 public static class StoreIndexReader
 {
     /// <summary>The index, or null for a document that is just null.</summary>
-    public static StoreIndex? Read(ReadOnlySpan<byte> json)
-    {
-        var r = Start(json);
-        Next(ref r);
-        StoreIndex? index = IsNull(ref r) ? null : Index(ref r);
-        if (r.Read()) throw Expected(ref r, "the end of the document");
-        return index;
-    }
+    public static StoreIndex? Read(ReadOnlySpan<byte> json) => Document(json, Index);
 
     static StoreIndex Index(ref Utf8JsonReader r)
     {

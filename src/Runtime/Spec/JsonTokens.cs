@@ -12,6 +12,20 @@ public static class JsonTokens
 {
     public delegate T Reader<T>(ref Utf8JsonReader r);
 
+    static readonly JsonReaderOptions Options = new() { CommentHandling = JsonCommentHandling.Disallow };
+
+    /// <summary>A whole document read by <paramref name="read"/>: null for a document that is just
+    /// null, an error for anything after the value. Comments are refused, as the contexts did.</summary>
+    public static T? Document<T>(ReadOnlySpan<byte> json, Reader<T> read) where T : class
+    {
+        var r = new Utf8JsonReader(json, Options);
+        Next(ref r);
+        T? value = IsNull(ref r) ? null : read(ref r);
+        // The reader itself throws on anything but whitespace after the value.
+        if (r.Read()) throw Expected(ref r, "the end of the document");
+        return value;
+    }
+
     public static bool IsNull(ref Utf8JsonReader r) => r.TokenType == JsonTokenType.Null;
 
     public static void Next(ref Utf8JsonReader r)

@@ -14,8 +14,6 @@ namespace Rlrun.Runtime.Spec;
 /// JsonException; SpecJsonError.Describe turns either into file:line:column and the field path.</summary>
 public static partial class SpecJsonReader
 {
-    static readonly JsonReaderOptions Options = new() { CommentHandling = JsonCommentHandling.Disallow };
-
     /// <summary>The config, or null for a document that is just null.</summary>
     /// <exception cref="JsonException">not JSON, or a field of the wrong type (SpecJsonError)</exception>
     public static OciSpec? ReadSpec(ReadOnlySpan<byte> json) => Document(json, Spec);
@@ -27,16 +25,6 @@ public static partial class SpecJsonReader
     /// config.json's process is: ProcessJsonContext, which read it before, let a null into cwd, user
     /// or a list's element, and exec then failed on it with a NullReferenceException.</summary>
     public static SpecProcess? ReadProcess(ReadOnlySpan<byte> json) => Document(json, Process);
-
-    static T? Document<T>(ReadOnlySpan<byte> json, Reader<T> read) where T : class
-    {
-        var r = new Utf8JsonReader(json, Options);
-        Next(ref r);
-        T? value = IsNull(ref r) ? null : read(ref r);
-        // The reader itself throws on anything but whitespace after the value.
-        if (r.Read()) throw Expected(ref r, "the end of the document");
-        return value;
-    }
 
     static OciSpec Spec(ref Utf8JsonReader r)
     {
