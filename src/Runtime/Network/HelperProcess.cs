@@ -194,9 +194,11 @@ public static unsafe class HelperProcess
 
     /// <summary>Alive and not yet exiting: a SIGKILLed process may not have reached do_exit (PF_EXITING)
     /// the moment kill returns, though it never runs its own code again.</summary>
-    static bool CanAct(int pid, ulong start) =>
-        pid > 0 && ProcStat.Read(pid) is { } st && st.State is not ('Z' or 'X') && (start == 0 || st.StartTime == start) && !st.Exiting;
+    static bool CanAct(int pid, ulong start) => Living(pid, start) is { Exiting: false };
 
-    static bool Alive(int pid, ulong start) =>
-        pid > 0 && ProcStat.Read(pid) is { } st && st.State is not ('Z' or 'X') && (start == 0 || st.StartTime == start);
+    static bool Alive(int pid, ulong start) => Living(pid, start) is not null;
+
+    /// <summary>The process recorded (start time checked, where one was), when it is not a zombie.</summary>
+    static ProcStat? Living(int pid, ulong start) =>
+        pid > 0 && ProcStat.Read(pid) is { } st && st.State is not ('Z' or 'X') && (start == 0 || st.StartTime == start) ? st : null;
 }
