@@ -32,7 +32,7 @@ public static partial class Program
         if (args is [Docs.ManPages.Verb, var descriptions, var outDir]) return Docs.ManPages.Write(descriptions, outDir);
         NativeStage.EnsureLinked();
         ReadOnlyStdio.Silence();
-        TerminalStdio.Plain();
+        Runtime.Host.TerminalStdio.Plain();
         Runtime.Host.RuntimeDirFallback.Apply();
 
         ParsedArgs global;

@@ -10,6 +10,9 @@ public static class Program
 
     public static int Main(string[] args)
     {
+        // Its errors and warnings reach the user's terminal as rlrun's do: plain fds, not .NET's
+        // console, which writes ESC[?1h ESC= to a terminal before its first line.
+        Rlrun.Runtime.Host.TerminalStdio.Plain();
         // The containers run a sealed copy of rlrun (which has the native stage), not of us.
         SealedExecutable.SourcePath = Environment.GetEnvironmentVariable("RLRUN_EXE") ?? Path.Join(AppContext.BaseDirectory, "rlrun");
         Rlrun.Runtime.Host.RuntimeDirFallback.Apply();

@@ -48,4 +48,45 @@ public sealed class TerminalOutputTests : IDisposable
         Assert.StartsWith("rlrun: state: container absent-id does not exist", error.Stdout);
         AssertNoTerminalModes(error.Stdout);
     }
+
+    /// <summary>features wrote its JSON through Console.OpenStandardOutput, whose first write on a
+    /// terminal initialized .NET's console.</summary>
+    [UserFact]
+    public void Features_on_a_terminal_is_the_json_alone()
+    {
+        var r = OnTerminal(Host.AsUser(Host.Binary, ["features"], Env));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.StartsWith("{", r.Stdout);
+        AssertNoTerminalModes(r.Stdout);
+    }
+
+    /// <summary>rlrun-supervisor (rlrun run --restart, the daemon) wrote its lines through .NET's console.</summary>
+    [UserFact]
+    public void Rlrun_supervisor_on_a_terminal_writes_its_line_alone()
+    {
+        string supervisor = Path.Join(Path.GetDirectoryName(Host.Binary)!, "rlrun-supervisor");
+        var r = OnTerminal(Host.AsUser(supervisor, ["no-such-verb"], Env));
+        Assert.Equal(1, r.ExitCode);
+        Assert.StartsWith("rlrun: usage: rlrun-supervisor run", r.Stdout);
+        AssertNoTerminalModes(r.Stdout);
+    }
+
+    /// <summary>ps ID ran ps(1) through Process.Start with our stdin, a terminal: Process.Start then
+    /// initialized .NET's console for it.</summary>
+    [UserFact]
+    public void Ps_on_a_terminal_is_the_table_alone()
+    {
+        var b = _s.NewBundle(["sleep", "100"]);
+        string id = _s.NewId("ttyps");
+        var run = _s.Rl("run", "-d", "--bundle", b.Path, id);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        try
+        {
+            var r = OnTerminal(Host.AsUser(Host.Binary, ["--root", _s.StateRoot, "ps", id], Env));
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.Contains("sleep", r.Stdout);
+            AssertNoTerminalModes(r.Stdout);
+        }
+        finally { _s.Rl("delete", "--force", id); }
+    }
 }

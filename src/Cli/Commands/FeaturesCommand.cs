@@ -32,7 +32,8 @@ public sealed class FeaturesCommand : ICommand
     public int Run(CommandContext ctx, ParsedArgs args)
     {
         if (args.Positional.Count > 0) throw new UsageException($"unexpected argument \"{args.Positional[0]}\"");
-        using var stdout = Console.OpenStandardOutput();
+        // Not Console.OpenStandardOutput: on a terminal its first write initializes .NET's console (TerminalStdio).
+        using var stdout = Runtime.Host.TerminalStdio.OpenStandard(1);
         using (var w = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true }))
         {
             w.WriteStartObject();

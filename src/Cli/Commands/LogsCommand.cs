@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Rlrun.Runtime.Container;
+using Rlrun.Runtime.Host;
 using Rlrun.Runtime.Logs;
 using Rlrun.Runtime.State;
 

@@ -2,13 +2,14 @@ using System.Text;
 using Microsoft.Win32.SafeHandles;
 using Rlrun.Runtime.Interop;
 
-namespace Rlrun.Cli;
+namespace Rlrun.Runtime.Host;
 
 /// <summary>stdout and stderr on a terminal, written as plain fds. .NET's console stream, before its
 /// first write to a terminal, initializes the console: it writes terminfo's keypad_xmit (ESC[?1h
 /// ESC=: application cursor keys and keypad) to it and never writes it back, so every `rlrun list`
 /// or error line in a shell left the user's terminal in that mode, as no runc or podman command does.
-/// rlrun reads no keys through Console but login's password prompt, which may initialize it then.</summary>
+/// rlrun reads no keys through Console but login's password prompt, which may initialize it then.
+/// rlrun and rlrun-supervisor both call <see cref="Plain"/> first thing.</summary>
 public static class TerminalStdio
 {
     public static void Plain()
