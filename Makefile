@@ -29,7 +29,7 @@ $(COMMIT_STAMP):
 	rm -f artifacts/.commit-*
 	touch $@
 
-NATIVE_SOURCES := src/Native/nsstage.c src/Native/prefault.c src/Native/signals.c src/Native/netwatch.c
+NATIVE_SOURCES := src/Native/nsstage.c src/Native/prefault.c src/Native/signals.c src/Native/netwatch.c src/Native/parentdeath.c
 
 $(NATIVE_LIB): $(NATIVE_SOURCES)
 	@mkdir -p artifacts/native

@@ -1,7 +1,9 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+using Rlrun.Images.Registry;
 using Rlrun.Images.Run;
 using Rlrun.Images.Store;
+using Rlrun.Runtime.Interop;
 
 namespace Rlrun.Cli;
 
@@ -11,59 +13,100 @@ namespace Rlrun.Cli;
 /// ours, in the words RegistryImageFetcher uses ("not in the store, and pulling it failed: ...").</summary>
 sealed class FullBinaryFetcher(Action<string>? debug) : IImageFetcher
 {
-    public async Task<ImageRecord> FetchAsync(ImageStore store, string reference, CancellationToken ct)
+    const string Failed = "not in the store, and pulling it failed";
+
+    /// <summary>Synchronous on the caller's thread, which is rlrun's main thread (ImageFetcher.Get):
+    /// the pull's parent-death signal is tied to the thread that spawned it.</summary>
+    public Task<ImageRecord> FetchAsync(ImageStore store, string reference, CancellationToken ct) =>
+        Task.FromResult(Fetch(store, reference));
+
+    ImageRecord Fetch(ImageStore store, string reference)
     {
+        // A malformed reference is said here, in the words of rlrun-full's pull, without starting it.
+        try { RegistryReference.Parse(reference); }
+        catch (ArgumentException e) { throw new ImageNotFoundException(reference, $"{Failed}: {e.Message}"); }
         string path = FullBinary.Require("the pull of an image not in the store");
-        // All three redirected: with a terminal on any of them, Process.Start initializes .NET's
-        // console for it, which writes the keypad-transmit sequence (ESC[?1h ESC=) to our terminal
-        // and leaves the user's terminal in application cursor mode. The pull reads no stdin.
-        var start = new ProcessStartInfo(path, ["pull", "--storage", store.Paths.Root, reference])
-        { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
         debug?.Invoke($"{path} pull --storage {store.Paths.Root} {reference}");
-        using var pull = Process.Start(start) ?? throw new InvalidOperationException($"{path}: could not start");
-        pull.StandardInput.Close();
+        var (pid, errors) = Spawn(path, ["pull", "--storage", store.Paths.Root, reference]);
+        string? error = null;
         // A signal that ends us (kill, timeout(1), a unit's stop) ends the pull too: a terminal's ^C
         // reaches our whole process group, but one sent to our PID alone left the pull going on,
-        // orphaned, until it had the image. The same signal, so that it removes its temp files.
-        using var forward = new SignalsToChild(pull);
-        // Its stdout is the image ID, which is not ours to print.
-        var id = pull.StandardOutput.ReadToEndAsync(ct);
-        string? error = null;
-        while (await pull.StandardError.ReadLineAsync(ct) is { } line)
+        // orphaned, until it had the image. The same signal, so that it ends as it would have.
+        // kill -9 of us, which no handler sees, is the parent-death signal's (src/Native/parentdeath.c).
+        using (new SignalsToChild(pid))
+        using (var reader = new StreamReader(new FileStream(new SafeFileHandle(errors, ownsHandle: true), FileAccess.Read, bufferSize: 0)))
         {
-            if (error is not null) Console.Error.WriteLine(error);
-            error = null;
-            if (line.StartsWith("rlrun: ") && !line.StartsWith("rlrun: warning: ") && !line.StartsWith("rlrun: debug: ")) error = line;
-            else Console.Error.WriteLine(line);
+            while (reader.ReadLine() is { } line)
+            {
+                if (error is not null) Console.Error.WriteLine(error);
+                error = null;
+                if (line.StartsWith("rlrun: ") && !line.StartsWith("rlrun: warning: ") && !line.StartsWith("rlrun: debug: ")) error = line;
+                else Console.Error.WriteLine(line);
+            }
         }
-        await id;
-        await pull.WaitForExitAsync(ct);
-        if (pull.ExitCode == 0)
+        int status;
+        while (ProcessCalls.waitpid(pid, out status, 0) < 0 && Libc.LastErrno == Libc.EINTR) { }
+        int exitCode = ProcessCalls.ExitCodeOf(status);
+        if (exitCode == 0)
         {
             if (error is not null) Console.Error.WriteLine(error);
             return store.Resolve(reference);
         }
-        string why = error is null ? $"{path} exited with {pull.ExitCode}" : StripPrefix(error["rlrun: ".Length..]);
-        throw new ImageNotFoundException(reference, $"not in the store, and pulling it failed: {why}");
+        string why = error is null ? $"{path} exited with {exitCode}" : StripPrefix(error["rlrun: ".Length..]);
+        throw new ImageNotFoundException(reference, $"{Failed}: {why}");
+    }
+
+    /// <summary>The pull with stdin and stdout on /dev/null (its stdout is the image ID, which is not
+    /// ours to print) and stderr on a pipe: its PID and the pipe's reading end. Not Process.Start:
+    /// with a terminal on any of our fds it initializes .NET's console, which writes ESC[?1h ESC= to
+    /// the user's terminal, and it cannot give the child a parent-death signal.</summary>
+    static unsafe (int Pid, int Errors) Spawn(string path, string[] args)
+    {
+        int* p = stackalloc int[2];
+        SyscallException.Check(Pipe.pipe2(p, Libc.O_CLOEXEC), "pipe2", "rlrun-full pull's stderr");
+        int devNull = Libc.open("/dev/null", Libc.O_RDWR | Libc.O_CLOEXEC, 0);
+        try
+        {
+            if (devNull < 0) throw new SyscallException("open", Libc.LastErrno, "/dev/null");
+            var env = Runtime.Process.EnvironmentEntries.Current();
+            env.Add(Runtime.Process.ParentDeathSignal.Entry());
+            int pid = SpawnCalls.Spawn(path, [path, .. args], env, [(devNull, 0), (devNull, 1), (p[1], 2)]);
+            return (pid, p[0]);
+        }
+        catch
+        {
+            Libc.close(p[0]);
+            throw;
+        }
+        finally
+        {
+            Libc.close(p[1]);
+            if (devNull >= 0) Libc.close(devNull);
+        }
     }
 
     static string StripPrefix(string message) => message.StartsWith("pull: ") ? message["pull: ".Length..] : message;
 }
 
-/// <summary>While alive: SIGTERM, SIGINT, SIGHUP and SIGQUIT sent to us go to child as well, and
+/// <summary>While alive: SIGTERM, SIGINT, SIGHUP and SIGQUIT sent to us go to the child as well, and
 /// then do what they would have done (not cancelled: we end as before).</summary>
 sealed class SignalsToChild : IDisposable
 {
     static readonly (PosixSignal Signal, int Number)[] Forwarded =
         [(PosixSignal.SIGTERM, 15), (PosixSignal.SIGINT, 2), (PosixSignal.SIGHUP, 1), (PosixSignal.SIGQUIT, 3)];
     readonly List<PosixSignalRegistration> _registrations;
+    volatile bool _reaped;
 
-    public SignalsToChild(Process child) =>
+    /// <summary>pid is not reaped before Dispose, so a signal never reaches another process of that PID.</summary>
+    public SignalsToChild(int pid) =>
         _registrations = [.. Forwarded.Select(f => PosixSignalRegistration.Create(f.Signal, _ =>
         {
-            try { if (!child.HasExited) Runtime.Interop.ProcessCalls.kill(child.Id, f.Number); }
-            catch (InvalidOperationException) { } // exited and disposed meanwhile
+            if (!_reaped) ProcessCalls.kill(pid, f.Number);
         }))];
 
-    public void Dispose() { foreach (var r in _registrations) r.Dispose(); }
+    public void Dispose()
+    {
+        _reaped = true;
+        foreach (var r in _registrations) r.Dispose();
+    }
 }

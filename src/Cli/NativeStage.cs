@@ -2,8 +2,9 @@ using System.Runtime.InteropServices;
 
 namespace Rlrun.Cli;
 
-/// <summary>The link to src/Native/nsstage.c and netwatch.c. Calling into them keeps their object
-/// files, and so their ELF constructors (stage 1, the network helper's watcher), in the binary.</summary>
+/// <summary>The link to src/Native/nsstage.c, netwatch.c and parentdeath.c. Calling into them keeps
+/// their object files, and so their ELF constructors (stage 1, the network helper's watcher, a
+/// child's parent-death signal), in the binary.</summary>
 static partial class NativeStage
 {
     [LibraryImport("nsstage", EntryPoint = "rlrun_nsstage_protocol")]
@@ -13,9 +14,13 @@ static partial class NativeStage
     [LibraryImport("nsstage", EntryPoint = "rlrun_netwatch_protocol")]
     private static partial int NetwatchProtocol();
 
+    // src/Native/parentdeath.c: rlrun-full pulling for run --image dies with the rlrun that started it.
+    [LibraryImport("nsstage", EntryPoint = "rlrun_parentdeath_protocol")]
+    private static partial int ParentDeathProtocol();
+
     public static void EnsureLinked()
     {
         // Only the published binary links the stage; `dotnet run` of the JIT build has none.
-        if (!System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported) { Protocol(); NetwatchProtocol(); }
+        if (!System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported) { Protocol(); NetwatchProtocol(); ParentDeathProtocol(); }
     }
 }

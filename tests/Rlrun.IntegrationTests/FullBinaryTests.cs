@@ -168,6 +168,46 @@ public sealed class FullBinaryTests : IDisposable
         Assert.False(alive, $"rlrun-full pull (PID {pull}) still ran after run --image ended");
     }
 
+    /// <summary>run --image killed with -9 while rlrun-full pulls for it: no handler of its sees that
+    /// signal, and the pull, started by Process.Start, went on orphaned until it had the image. It
+    /// is now spawned asking for a parent-death signal (src/Native/parentdeath.c).</summary>
+    [RegistryFact]
+    public void Kill_9_of_run_image_during_its_pull_ends_the_pull()
+    {
+        using var registry = new LoopbackRegistry();
+        registry.Push(Layout(), "small/slow9:1", layoutRef: "1");
+        using var proxy = new RegistryProxy(registry.Host) { BlobRate = 1024 };
+        string image = $"{proxy.Host}/small/slow9:1";
+        using var run = Proc.Start(Host.AsUser(Host.Binary,
+            ["--root", _s.StateRoot, "run", "--rm", "--network", "none", "--image", image, _s.NewId("small-slow9"), "--", "true"], Env([])));
+        int? pull = null;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline && !run.HasExited && (pull = PullOf(image)) is null) Thread.Sleep(10);
+        Assert.True(pull is not null, $"no rlrun-full pull of {image} seen: {run.Stderr}");
+        Host.Signal(run.Pid, Host.SIGKILL);
+        var r = run.Wait(TimeSpan.FromSeconds(30));
+        Assert.True(r.ExitCode == 137 && !r.TimedOut, r.ToString());
+        // A bounded wait for the pull to go, not a measure of how fast.
+        deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline && Alive(pull!.Value)) Thread.Sleep(20);
+        bool alive = Alive(pull!.Value);
+        if (alive) Host.Signal(pull.Value, Host.SIGKILL);
+        Assert.False(alive, $"rlrun-full pull (PID {pull}) still ran after run --image was killed with -9");
+    }
+
+    /// <summary>A malformed reference is said by rlrun itself, in the words rlrun-full's pull uses:
+    /// it started rlrun-full (here missing, so it named the missing binary instead) to learn it.</summary>
+    [SubIdFact]
+    public void Run_of_a_malformed_reference_is_refused_without_rlrun_full()
+    {
+        string id = _s.NewId("small-bad");
+        var r = Rl(NoFull, "run", "--rm", "--network", "none", "--image", "BAD::ref", id, "--", "true");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal("rlrun: run: image not known: \"BAD::ref\" (not in the store, and pulling it failed: invalid image reference \"BAD::ref\": [REGISTRY/]NAME[:TAG][@sha256:DIGEST] expected, with lowercase names)",
+            r.Stderr.Trim());
+        Assert.False(Directory.Exists(_s.StateDir(id)), "the failed run left its state");
+    }
+
     /// <summary>The PID of a `rlrun-full pull ... IMAGE` into this test's store, if one runs.</summary>
     int? PullOf(string image)
     {
