@@ -8,7 +8,7 @@ public static class OciState
     public static byte[] Json(string id, string status, int pid, string bundle, IReadOnlyDictionary<string, string>? annotations)
     {
         using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms))
+        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Encoder = GoJsonEncoder.Instance })) // as runc's hooks get it
         {
             w.WriteStartObject();
             w.WriteString("ociVersion", "1.2.0");

@@ -10,13 +10,14 @@ namespace Rlrun.Runtime.State;
 /// first use of a JsonTypeInfo builds its metadata through reflection: a third of what `kill` or
 /// `delete` did after Main. The bytes are those System.Text.Json wrote with the options rlrun used
 /// (camelCase, nulls left out, indented; StateJsonTests keeps the two equal through a context of
-/// its own), and it reads what that context reads: unknown fields skipped, a null where an object or string may be.</summary>
+/// its own), and it reads what that context reads: unknown fields skipped, a null where an object or string may be.
+/// Strings are escaped as runc's Go encoder escapes them (<see cref="GoJsonEncoder"/>): non-ASCII as UTF-8.</summary>
 public static class StateJson
 {
     public static byte[] Serialize(ContainerState s, bool indented = true)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = indented })) Write(w, s);
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = indented, Encoder = GoJsonEncoder.Instance })) Write(w, s);
         return buffer.WrittenSpan.ToArray();
     }
 
@@ -25,7 +26,7 @@ public static class StateJson
     public static byte[] SerializeList(IEnumerable<ContainerState> states)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = GoJsonEncoder.Instance }))
         {
             w.WriteStartArray();
             foreach (var s in states)

@@ -61,20 +61,47 @@ public class StateJsonTests
         var annotated = Full();
         var bare = new ContainerState { Id = "b", Status = ContainerStatus.Created, Pid = 7, Bundle = "/b", Rootfs = "/b/rootfs", Created = DateTime.UnixEpoch, Owner = "bob", Annotations = [] };
         Assert.Equal(
-            "[{\"ociVersion\":\"1.2.0\",\"id\":\"web\",\"pid\":4242,\"status\":\"running\",\"bundle\":\"/home/alice/bundles/web \\u0022quoted\\u0022 \\u003C\\u0026\\u003E\"," +
+            "[{\"ociVersion\":\"1.2.0\",\"id\":\"web\",\"pid\":4242,\"status\":\"running\",\"bundle\":\"/home/alice/bundles/web \\\"quoted\\\" \\u003c\\u0026\\u003e\"," +
             "\"rootfs\":\"/home/alice/bundles/web/rootfs\",\"created\":\"2025-03-04T05:06:07.1234567Z\"," +
-            "\"annotations\":{\"org.example.key\":\"v\\u00E4lue\\n\",\"empty\":\"\",\"io.kubernetes.cri.sandbox-id\":\"abc\"},\"owner\":\"alice\"}," +
+            "\"annotations\":{\"org.example.key\":\"välue\\n\",\"empty\":\"\",\"io.kubernetes.cri.sandbox-id\":\"abc\"},\"owner\":\"alice\"}," +
             "{\"ociVersion\":\"1.2.0\",\"id\":\"b\",\"pid\":7,\"status\":\"created\",\"bundle\":\"/b\",\"rootfs\":\"/b/rootfs\",\"created\":\"1970-01-01T00:00:00Z\",\"owner\":\"bob\"}]",
             Encoding.UTF8.GetString(StateJson.SerializeList([annotated, bare])));
         Assert.Equal("[]", Encoding.UTF8.GetString(StateJson.SerializeList([])));
     }
+
+    /// <summary>What runc 1.1.5 (Go 1.19's encoding/json) printed for this annotation, byte for byte,
+    /// in `runc list --format json` and `runc state`: non-ASCII as UTF-8, &lt; &gt; &amp; U+2028 U+2029 and
+    /// the control characters as \u escapes in lowercase hex, " \ \t \n in short form, ' + ` and DEL
+    /// as they are. rlrun wrote \u00E4 for ä and \u0022 for ".</summary>
+    [Fact]
+    public void Strings_are_escaped_as_runc_escapes_them()
+    {
+        const string value = "v\u00e4lue \u2603 <a&b> \"q\" 'ap' +plus `bt` \u2028\u2029 \u0001\u0008\u000c\u007f\t\n \\ \U0001F600 \u00a0";
+        const string runcValue = "\"v\u00e4lue \u2603 \\u003ca\\u0026b\\u003e \\\"q\\\" 'ap' +plus `bt` \\u2028\\u2029 \\u0001\\u0008\\u000c\u007f\\t\\n \\\\ \U0001F600 \u00a0\"";
+        var s = new ContainerState { Id = "x", Bundle = "/tmp/b\u00e4", Annotations = new() { ["k\u00e4y"] = value } };
+        string list = Encoding.UTF8.GetString(StateJson.SerializeList([s]));
+        Assert.Contains($"\"annotations\":{{\"k\u00e4y\":{runcValue}}}", list);
+        Assert.Contains("\"bundle\":\"/tmp/b\u00e4\"", list);
+        string state = Encoding.UTF8.GetString(StateJson.Serialize(s));
+        Assert.Contains($"\"k\u00e4y\": {runcValue}\n", state);
+        Assert.Contains("\"bundle\": \"/tmp/b\u00e4\"", state);
+        // And it reads back as it was.
+        Assert.Equal(value, StateJson.Deserialize(StateJson.Serialize(s)).Annotations!["k\u00e4y"]);
+    }
+
+    /// <summary>System.Text.Json with the options rlrun used, and runc's escaping (GoJsonEncoder).</summary>
+    static readonly StateJsonContext GoEscaped = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+        WriteIndented = true, Encoder = GoJsonEncoder.Instance,
+    });
 
     [Theory]
     [MemberData(nameof(Cases))]
     public void Writes_the_bytes_System_Text_Json_writes(string name)
     {
         var s = Case(name);
-        Assert.Equal(Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(s, StateJsonContext.Default.ContainerState)),
+        Assert.Equal(Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(s, GoEscaped.ContainerState)),
             Encoding.UTF8.GetString(StateJson.Serialize(s)));
     }
 
