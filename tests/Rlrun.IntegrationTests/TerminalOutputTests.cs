@@ -70,23 +70,4 @@ public sealed class TerminalOutputTests : IDisposable
         Assert.StartsWith("rlrun: usage: rlrun-supervisor run", r.Stdout);
         AssertNoTerminalModes(r.Stdout);
     }
-
-    /// <summary>ps ID ran ps(1) through Process.Start with our stdin, a terminal: Process.Start then
-    /// initialized .NET's console for it.</summary>
-    [UserFact]
-    public void Ps_on_a_terminal_is_the_table_alone()
-    {
-        var b = _s.NewBundle(["sleep", "100"]);
-        string id = _s.NewId("ttyps");
-        var run = _s.Rl("run", "-d", "--bundle", b.Path, id);
-        Assert.True(run.ExitCode == 0, run.ToString());
-        try
-        {
-            var r = OnTerminal(Host.AsUser(Host.Binary, ["--root", _s.StateRoot, "ps", id], Env));
-            Assert.True(r.ExitCode == 0, r.ToString());
-            Assert.Contains("sleep", r.Stdout);
-            AssertNoTerminalModes(r.Stdout);
-        }
-        finally { _s.Rl("delete", "--force", id); }
-    }
 }

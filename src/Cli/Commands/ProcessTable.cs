@@ -7,13 +7,10 @@ static class ProcessTable
 {
     public static string Filter(IReadOnlyList<string> psArgs, IReadOnlyCollection<int> pids)
     {
-        // stdin too: a terminal on any of the three makes Process.Start initialize .NET's console,
-        // which writes ESC[?1h ESC= to our terminal (see TerminalStdio). ps reads no stdin.
-        var start = new ProcessStartInfo("ps") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("ps") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in psArgs) start.ArgumentList.Add(a);
         start.Environment["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin";
         using var ps = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException("ps: could not start");
-        ps.StandardInput.Close();
         string output = ps.StandardOutput.ReadToEnd();
         string err = ps.StandardError.ReadToEnd();
         ps.WaitForExit();
