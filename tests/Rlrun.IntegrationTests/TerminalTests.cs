@@ -59,6 +59,44 @@ public sealed class TerminalTests : IDisposable
             Assert.False(Directory.Exists(_s.StateDir(id)), $"{_s.StateDir(id)} left behind: {r}");
         }
     }
+
+    /// <summary>The command in a session of its own (setsid): no controlling terminal, whatever the
+    /// test runner has, and stdio pipes: no terminal anywhere.</summary>
+    static ProcSpec WithoutTerminal(ProcSpec spec) => new("/usr/bin/setsid", ["-w", spec.File, .. spec.Args], spec.Env, spec.ClearEnv);
+
+    /// <summary>A foreground run or exec -t whose process asks for a terminal, with no terminal of the
+    /// caller's (stdin, stdout, stderr or /dev/tty) to connect it to: refused as runc refuses ("open
+    /// /dev/tty: no such device or address"), naming process.terminal, nothing left. rlrun ran it on
+    /// a pty nobody typed into.</summary>
+    [UserFact]
+    public void A_foreground_terminal_without_a_terminal_of_ours_is_refused_as_runc_refuses()
+    {
+        var b = _s.NewBundle(["sh", "-c", "echo ran; exit 3"], c => c["process"]!["terminal"] = true);
+        string id = _s.NewId("nottyrun");
+        var r = Proc.Run(WithoutTerminal(_s.RlSpec(["run", "--bundle", b.Path, id])), timeout: TimeSpan.FromSeconds(30));
+        Assert.True(r.ExitCode == 1 && !r.TimedOut, r.ToString());
+        Assert.Equal("rlrun: run: the process asks for a terminal (process.terminal) but rlrun has none to connect it to (stdin, stdout and stderr are not terminals, and open /dev/tty: No such device or address): run it from a terminal, give --console-socket, or set process.terminal to false",
+            r.Stderr.Trim());
+        Assert.DoesNotContain("ran", r.Stdout);
+        Assert.False(Directory.Exists(_s.StateDir(id)), $"{_s.StateDir(id)} left behind: {r}");
+
+        // From a terminal (script(1) gives one) the same bundle runs, its exit code returned.
+        var onTerminal = TerminalOutputTests.OnTerminal(Host.AsUser(Host.Binary, ["--root", _s.StateRoot, "run", "--bundle", b.Path, _s.NewId("ttyrun")], Host.ShellEnv));
+        Assert.True(onTerminal.ExitCode == 3, onTerminal.ToString());
+        Assert.Contains("ran", onTerminal.Stdout);
+
+        // exec -t of a running container: the same rule.
+        var sleeper = _s.NewBundle(["sleep", "100"]);
+        string running = _s.NewId("nottyexec");
+        Ok(_s.Rl("run", "-d", "--bundle", sleeper.Path, running));
+        try
+        {
+            var exec = Proc.Run(WithoutTerminal(_s.RlSpec(["exec", "-t", running, "true"])), timeout: TimeSpan.FromSeconds(30));
+            Assert.True(exec.ExitCode != 0 && !exec.TimedOut, exec.ToString());
+            Assert.Contains("the process asks for a terminal (process.terminal) but rlrun has none", exec.Stderr);
+        }
+        finally { _s.Rl("delete", "--force", running); }
+    }
 }
 
 /// <summary>A unix socket listener that takes one connection and receives one fd (SCM_RIGHTS).

@@ -49,7 +49,7 @@ static class ImageContainerRun
         // Created here, the container takes its config from memory; the supervisor and the daemon
         // read the bundle's files (waited for first).
         var options = new CreateOptions(id, bundle, args.Value("pid-file"), args.Value("console-socket"), args.Bool("no-pivot"),
-            args.Int("preserve-fds", 0), ctx.Log.DebugEnabled, ctx.CgroupManager, Network: network, Prepared: prepared);
+            args.Int("preserve-fds", 0), ctx.Log.DebugEnabled, ctx.CgroupManager, Network: network, Prepared: prepared, AnyPty: true);
         try
         {
             if (create)

@@ -15,11 +15,15 @@ public static class ConsoleSocket
         FdPassing.Send((int)socket.Handle, master, "/dev/ptmx"u8);
     }
 
-    /// <summary>runc's rule: a detached container with a terminal needs somewhere to send the pty.</summary>
-    public static void Check(bool terminal, bool detached, string? consoleSocket)
+    /// <summary>runc's rules: a detached container with a terminal needs somewhere to send the pty;
+    /// a foreground one needs a terminal of ours to connect it to (<see cref="HostTerminal"/>), unless
+    /// anyPty (the image form's -t, podman's: it gives a pty whatever the caller has).</summary>
+    public static void Check(bool terminal, bool detached, string? consoleSocket, bool anyPty = false)
     {
         if (terminal && detached && consoleSocket is null)
             throw new ArgumentException("cannot allocate tty if rlrun will detach without setting console socket (--console-socket)");
+        if (terminal && !detached && consoleSocket is null && !anyPty && HostTerminal.Missing() is { } why)
+            throw new ArgumentException($"the process asks for a terminal (process.terminal) but rlrun has none to connect it to ({why}): run it from a terminal, give --console-socket, or set process.terminal to false");
         if (!terminal && consoleSocket is not null)
             throw new ArgumentException("cannot use console socket if rlrun will not allocate a tty (process.terminal is false)");
     }

@@ -44,7 +44,7 @@ public sealed class ContainerCreate(StateStore store, Action<string>? debug = nu
         var layers = o.Prepared is { } withLayers ? Overlay.LayeredRootFile.Check(withLayers.Layers, bundle, spec) : Overlay.LayeredRootFile.Load(bundle, spec);
         if (layers is not null) debug?.Invoke($"layered root: {layers.Driver}, {layers.Lowers.Count} layer(s)");
         o.Network?.Validate();
-        ConsoleSocket.Check(spec.Process.Terminal, detached, o.ConsoleSocket);
+        ConsoleSocket.Check(spec.Process.Terminal, detached, o.ConsoleSocket, anyPty: o.AnyPty);
         if (spec.Linux?.Seccomp is { } seccomp) Seccomp.SeccompPlan.From(seccomp); // its errors, before anything starts
         int preserveFds = o.PreserveFds + PassSocketActivation(spec.Process);
         var caller = CallerInfo.Detect();
