@@ -152,6 +152,45 @@ public sealed class ImageRunTests(ImageRunFixture f) : IClassFixture<ImageRunFix
         Assert.Equal(7, r.ExitCode);
     }
 
+    /// <summary>podman's order, `run -it IMAGE sh`, written as `run -t --image IMAGE sh`, took sh as the
+    /// container's ID and ran the image's own Cmd. An ID given alone (no --, no --name) that is a
+    /// program on the image's PATH is refused, saying both ways to write what was meant; both work.</summary>
+    [SubIdFact]
+    public void An_ID_that_is_a_program_of_the_image_is_refused_saying_how_to_run_it()
+    {
+        Ready();
+        const string image = ImageRunFixture.Image;
+        _ids.Add("sh");
+        var r = Rl("run", "--rm", "-t", "--image", image, "sh");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal($"rlrun: run: \"sh\" would be the container's ID, and it is a program of image {image} (/bin/sh): " +
+            $"to run it, give it after -- (--image {image} -- sh); to name the container so, --name sh", r.Stderr.Trim());
+        AssertGone("sh");
+
+        r = Rl("run", "--rm", "--image", image, "--", "sh", "-c", "echo after-dashes");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("after-dashes", r.Stdout.Trim());
+        r = Rl("run", "--rm", "--image", image, "--name", "sh");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("hello from the image", r.Stdout.Trim());
+        // An ID that names no program of the image runs as the documented form says.
+        r = Rl("run", "--rm", "--image", image, NewId("bare"));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("hello from the image", r.Stdout.Trim());
+    }
+
+    /// <summary>The image form's -t is podman's: a pty for the process whatever the caller has (here
+    /// pipes and no terminal), where a bundle's process.terminal needs a terminal of ours, as runc's.</summary>
+    [SubIdFact]
+    public void Dash_t_gives_a_pty_without_a_terminal_of_ours()
+    {
+        Ready();
+        var spec = Host.AsUser(Host.Binary, ["--root", f.Sandbox.StateRoot, "run", "--rm", "-t", "--image", ImageRunFixture.Image, "--", "sh", "-c", "test -t 0 && test -t 1 && echo on-a-pty"], f.Env);
+        var r = Proc.Run(new ProcSpec("/usr/bin/setsid", ["-w", spec.File, .. spec.Args], spec.Env, spec.ClearEnv), timeout: TimeSpan.FromSeconds(60));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("on-a-pty", r.Stdout.Trim());
+    }
+
     public static TheoryData<string> Drivers() => ["overlay", "fuse-overlayfs", "vfs"];
 
     [SubIdTheory]

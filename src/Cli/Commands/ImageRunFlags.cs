@@ -71,6 +71,7 @@ public static class ImageRunFlags
             MemoryBytes = args.Value("memory") is { } m ? UpdateCommand.Bytes(m, "memory") : null,
             PidsLimit = args.Value("pids-limit") is { } p ? (long.TryParse(p, out long n) && n != 0 ? n : throw new UsageException($"invalid --pids-limit \"{p}\": a number (-1: no limit)")) : null,
             CpuQuota = args.Value("cpus") is { } c ? Cpus(c) : null,
+            BareId = ids.Count == 1 && cmd.Count == 0 && args.SeparatorAt is null && !args.Positional.Contains("--") && name is null ? ids[0] : null,
             StorageDriver = StorageDriver.Parse(args.Value("storage-driver") ?? ctx.Settings.StorageDriver,
                 args.Has("storage-driver") ? "--storage-driver" : $"storage_driver in {RlrunSettings.ConfigFile()} or RLRUN_STORAGE_DRIVER"),
         };

@@ -31,6 +31,9 @@ public sealed class ImageBundle(ImageStore store, Action<string>? debug = null, 
             if (!Directory.Exists(l)) throw new InvalidOperationException($"image {o.Image}: layer {l} is missing from the store (rlrun image import it again)");
         string? ImageFile(string path) => LayerFiles.Read(layersTopFirst, path);
         // Errors of the image's config or the flags, before anything is made.
+        if (o.BareId is { } bare && ImagePrograms.Find(layersTopFirst, bare, config?.Env) is { } program)
+            throw new ArgumentException($"\"{bare}\" would be the container's ID, and it is a program of image {o.Image} ({program}): " +
+                $"to run it, give it after -- (--image {o.Image} -- {bare}); to name the container so, --name {bare}");
         var user = ImageUser.Resolve(o.User ?? config?.User, ImageFile, o.User is null ? $"image {o.Image}: User" : "--user");
         foreach (var v in o.Volumes)
             if (!Path.Exists(v.Source)) throw new ArgumentException($"--volume {v.Source}:{v.Destination}: the source {v.Source} does not exist");

@@ -23,4 +23,7 @@ public sealed record ImageRunOptions
     /// <summary>CPUs as a quota per 100 ms period (1.5 -> 150000).</summary>
     public long? CpuQuota { get; init; }
     public string StorageDriver { get; init; } = Runtime.Overlay.StorageDriver.Auto;
+    /// <summary>The ID when it came as the only argument, with no -- after it: `run --image IMG sh`
+    /// (podman's order for a command) is refused when it names a program of the image.</summary>
+    public string? BareId { get; init; }
 }

@@ -27,7 +27,7 @@ public static class ImageSpecBuilder
         var entrypoint = o.Entrypoint is { } e ? (e.Length == 0 ? [] : [e]) : config?.Entrypoint ?? [];
         var cmd = o.Command.Count > 0 ? o.Command : (o.Entrypoint is not null ? [] : config?.Cmd ?? []);
         p.Args = [.. entrypoint, .. cmd];
-        if (p.Args.Count == 0) throw new ArgumentException($"image {o.Image} has no Entrypoint or Cmd: give the command after --");
+        if (p.Args.Count == 0) throw new ArgumentException($"image {o.Image} has no Entrypoint or Cmd: give the command after -- (--image REF [ID] -- CMD ARGS...)");
         p.Terminal = o.Tty;
         p.Env = MergeEnv([DefaultPath, .. o.Tty ? ["TERM=xterm"] : Array.Empty<string>()], config?.Env ?? [], o.Env);
         p.Cwd = o.Workdir ?? (config?.WorkingDir is { Length: > 0 } w ? w : "/");
