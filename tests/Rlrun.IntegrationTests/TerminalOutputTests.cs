@@ -70,4 +70,17 @@ public sealed class TerminalOutputTests : IDisposable
         Assert.StartsWith("rlrun: usage: rlrun-supervisor run", r.Stdout);
         AssertNoTerminalModes(r.Stdout);
     }
+
+    /// <summary>A supervised run (rlrun-supervisor) with --debug on a terminal: its debug lines and the
+    /// container's output, nothing else.</summary>
+    [UserFact]
+    public void A_supervised_run_on_a_terminal_writes_no_terminal_modes()
+    {
+        var b = _s.NewBundle(["sh", "-c", "echo supervised-out"]);
+        var r = OnTerminal(Host.AsUser(Host.Binary, ["--debug", "--root", _s.StateRoot, "run", "--restart", "on-failure:1", "--bundle", b.Path, _s.NewId("ttysup")], Env));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("supervised-out", r.Stdout);
+        Assert.Contains("rlrun: debug: ", r.Stdout);
+        AssertNoTerminalModes(r.Stdout);
+    }
 }
