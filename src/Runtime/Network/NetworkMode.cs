@@ -31,6 +31,10 @@ public sealed record NetworkMode(string Kind, IReadOnlyList<string> Options, str
                 return new(kind, [], rest);
             case Namespace when !string.IsNullOrEmpty(rest) && rest.StartsWith('/'):
                 return new(kind, [], rest);
+            case Namespace when !string.IsNullOrEmpty(rest):
+                throw new ArgumentException($"--network {value}: the namespace's path must be absolute (ns:/run/netns/NAME, ns:/proc/PID/ns/net)");
+            case "bridge":
+                throw new ArgumentException($"--network \"{value}\": rlrun has no bridge networks (podman's netavark/CNI); a rootless container's own network is pasta or slirp4netns (the default), containers share one with container:ID");
         }
         throw new ArgumentException($"--network \"{value}\": expected none, host, slirp4netns[:OPTIONS], pasta[:OPTIONS], container:ID or ns:/PATH");
     }
