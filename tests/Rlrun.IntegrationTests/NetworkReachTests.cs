@@ -5,8 +5,9 @@ namespace Rlrun.IntegrationTests;
 
 /// <summary>Issue 14, items 2 and 4, end to end as the test user, loopback only: what the container
 /// finds inside each helper's network (lo up, an interface with an address, a default route,
-/// resolv.conf, hosts with its hostname, --dns and --add-host), -p ranges, and the host's loopback
-/// out of reach unless asked (slirp4netns:allow_host_loopback=true, pasta:--map-gw), both ways.</summary>
+/// resolv.conf, hosts with its hostname, --dns and --add-host), none and a bundle's own config
+/// (item 1), create publishing before start, -p ranges, and the host's loopback out of reach
+/// unless asked (slirp4netns:allow_host_loopback=true, pasta:--map-gw), both ways.</summary>
 public sealed class NetworkReachTests : IDisposable
 {
     readonly Sandbox _s = new();
@@ -77,6 +78,60 @@ public sealed class NetworkReachTests : IDisposable
         Assert.Equal("nameserver 192.0.2.53\n", p[2]);
         Assert.Contains("192.0.2.10\tdb.example", p[3].Split('\n'));
         Assert.Contains($"127.0.1.1\t{p[4].Trim()}", p[3].Split('\n'));
+    }
+
+    /// <summary>--network none: a namespace of its own with loopback only, no helper; without any
+    /// network flag a bundle's config.json decides (issue 14, item 1): its network namespace gives
+    /// loopback only, and without one the container is in the host's, with no helper either way.</summary>
+    [UserFact]
+    public void None_is_loopback_only_and_without_flags_a_bundles_config_decides()
+    {
+        string Names(string ipAddr) => string.Join(',', Interfaces(ipAddr).Select(i => i.Name));
+        Assert.Equal("lo", Names(RunAndSplit("none", "ip addr")[0]));
+
+        var own = _s.NewBundle(["/bin/busybox", "sh", "-c", "ip addr; readlink /proc/self/ns/net"]);
+        var r = _s.Rl("run", "--bundle", own.Path, _s.NewId("net-cfg"));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("lo", Names(r.Stdout));
+        Assert.DoesNotContain(new FileInfo("/proc/self/ns/net").LinkTarget!, r.Stdout);
+
+        var hostNet = _s.NewBundle(["/bin/busybox", "readlink", "/proc/self/ns/net"],
+            c => c["linux"]!["namespaces"]!.AsArray().Remove(c["linux"]!["namespaces"]!.AsArray().First(n => n!["type"]!.GetValue<string>() == "network")));
+        string id = _s.NewId("net-cfghost");
+        r = _s.Rl("run", "--bundle", hostNet.Path, id);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal(new FileInfo("/proc/self/ns/net").LinkTarget, r.Stdout.Trim());
+    }
+
+    /// <summary>create starts the helper and publishes the port before it returns (the port is the
+    /// helper's already: nothing else can take it), start runs the process that serves on it;
+    /// a created container deleted without a start frees its port and leaves no helper.</summary>
+    [HelperFact("slirp4netns")]
+    public void Create_publishes_the_port_before_start_and_delete_of_a_created_container_frees_it()
+    {
+        var b = _s.NewBundle(["/bin/busybox", "sh", "-c", "mkdir -p /tmp/w && echo created-then-started > /tmp/w/index.html && exec httpd -f -p 80 -h /tmp/w"],
+            readonlyRoot: false);
+        int port = Loopback.FreePort();
+        string id = _s.NewId("net-create");
+        var c = _s.Rl("create", "--bundle", b.Path, "--network", "slirp4netns", "-p", $"127.0.0.1:{port}:80", id);
+        Assert.True(c.ExitCode == 0, c.ToString());
+        Assert.False(Loopback.PortFree(port), $"port {port} is not held once create returned");
+        Assert.NotEmpty(Loopback.HelpersOf(_s.StateDir(id)));
+        var st = _s.Rl("start", id);
+        Assert.True(st.ExitCode == 0, st.ToString());
+        WaitUntil(() => Loopback.Curl(port).Stdout.Contains("created-then-started"), "the started container to serve", () => Loopback.Curl(port).ToString());
+        Assert.True(_s.Rl("delete", "--force", id).ExitCode == 0);
+        Assert.True(Loopback.PortFree(port), $"port {port} is still held right after delete");
+
+        string never = _s.NewId("net-created");
+        c = _s.Rl("create", "--bundle", b.Path, "--network", "slirp4netns", "-p", $"127.0.0.1:{port}:80", never);
+        Assert.True(c.ExitCode == 0, c.ToString());
+        var helpers = Loopback.HelpersOf(_s.StateDir(never));
+        Assert.NotEmpty(helpers);
+        var d = _s.Rl("delete", "--force", never);
+        Assert.True(d.ExitCode == 0, d.ToString());
+        Assert.All(helpers, pid => Assert.True(Host.CannotAct(pid), $"helper {pid} can still act after delete"));
+        Assert.True(Loopback.PortFree(port), $"port {port} is still held after delete of a created container");
     }
 
     /// <summary>Two consecutive loopback ports nothing holds now.</summary>
