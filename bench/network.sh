@@ -16,8 +16,10 @@
 #                            running the same server program (the host's iperf3, busybox httpd):
 #                            what is left is the helper alone, so rlrun/by-hand shows what rlrun
 #                            adds on the path. Debian 12's podman 4.3 has no --network pasta.
-#   slirp4netns            : rootless podman --network slirp4netns:port_handler=slirp4netns
-#                            (slirp4netns forwards the port, as for rlrun)
+#   slirp4netns            : slirp4netns by hand, the same way (rlrun's options, its API's
+#                            add_hostfwd for the port), and rootless podman --network
+#                            slirp4netns:port_handler=slirp4netns (slirp4netns forwards the
+#                            port, as for rlrun)
 #   slirp4netns(rootlesskit): the same with podman's default port_handler=rootlesskit
 # Prints rlrun / reference ratios (throughput: higher is better; latency: lower is better) and
 # the load average before and after. Loopback only: the ports are published on 127.0.0.1.
@@ -77,28 +79,45 @@ bench() {
             (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done
         return 1
     }
-    # pasta's options as rlrun gives them, from its --debug line "network helper: pasta ARGS... PID"
-    # (the pid file and the PID replaced by the caller's).
-    pasta_args=()
-    pasta_options() {
-        local port cport=80 name=rlnb-$$-probe line
+    # helper_options H: H's options as rlrun gives them, from its --debug line "network helper: H
+    # ARGS..." of a probe container, into $work/args.H one a line, with what is the probe's own
+    # replaced: its init's PID (@PID@), pasta's pid file (@PIDFILE@) and -t (@PORTS@),
+    # slirp4netns's API socket (@API@).
+    helper_options() {
+        local h=$1 port cport=80 name=rlnb-$$-probe line pid i args
         port=$(free_port)
         set_args /bin/busybox httpd -f -p 80 -h /www
         # To a file, not a pipe: the container's httpd holds what rlrun's stderr is.
-        "$RLRUN" --debug --root "$state" run -d --bundle "$bundle" --network pasta -p "127.0.0.1:$port:$cport" "$name" \
+        "$RLRUN" --debug --root "$state" run -d --bundle "$bundle" --network "$h" -p "127.0.0.1:$port:$cport" "$name" \
             </dev/null >/dev/null 2>"$work/probe.log" || { cat "$work/probe.log" >&2; die "rlrun run $name failed"; }
+        pid=$("$RLRUN" --root "$state" state "$name" | jq .pid)
         "$RLRUN" --root "$state" delete --force "$name" >/dev/null 2>&1 || true
-        line=$(grep -o 'network helper: pasta .*' "$work/probe.log" | head -n1) || true
-        [ -n "$line" ] || die "rlrun --debug did not say how it runs pasta"
-        read -r -a pasta_args <<<"${line#network helper: pasta }"
-        unset 'pasta_args[-1]' # the init's PID
-        local i
-        for i in "${!pasta_args[@]}"; do # --pid FILE: ours; -t 127.0.0.1/PORT:80: ours, per run
-            [ "${pasta_args[$i]}" = --pid ] && pasta_args[i + 1]=@PIDFILE@
-            [ "${pasta_args[$i]}" = "127.0.0.1/$port:$cport" ] && pasta_args[i]=@PORTS@
+        line=$(grep -o "network helper: $h .*" "$work/probe.log" | head -n1) || true
+        [ -n "$line" ] || die "rlrun --debug did not say how it runs $h"
+        read -r -a args <<<"${line#network helper: $h }"
+        for i in "${!args[@]}"; do
+            case ${args[$i]} in
+            "$pid") args[i]=@PID@ ;;
+            --pid) args[i + 1]=@PIDFILE@ ;;
+            --api-socket) args[i + 1]=@API@ ;;
+            "127.0.0.1/$port:$cport") args[i]=@PORTS@ ;;
+            esac
         done
-        [[ " ${pasta_args[*]} " == *" @PORTS@ "* ]] || die "rlrun --debug's pasta line has no -t 127.0.0.1/$port:$cport: ${line}"
-        log "pasta by hand: pasta ${pasta_args[*]} PID"
+        [[ " ${args[*]} " == *" @PID@ "* ]] || die "rlrun --debug's $h line has no PID $pid: $line"
+        [ "$h" != pasta ] || [[ " ${args[*]} " == *" @PORTS@ "* ]] || die "rlrun --debug's pasta line has no -t 127.0.0.1/$port:$cport: $line"
+        printf '%s\n' "${args[@]}" >"$work/args.$h"
+        log "$h by hand: $h ${args[*]}"
+    }
+    # hostfwd SOCKET PORT CPORT: slirp4netns's add_hostfwd, as rlrun's SlirpApi sends it.
+    hostfwd() {
+        python3 - "$@" <<'PY' || die "slirp4netns by hand: add_hostfwd $2:$3 failed"
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1])
+s.sendall(json.dumps({"execute": "add_hostfwd", "arguments": {"proto": "tcp", "host_addr": "127.0.0.1",
+    "host_port": int(sys.argv[2]), "guest_port": int(sys.argv[3])}}).encode()); s.shutdown(socket.SHUT_WR)
+answer = s.recv(4096).decode()
+sys.exit(0 if '"return"' in answer else answer)
+PY
     }
     set_args() { # the bundle's process.args
         jq --argjson a "$(printf '%s\n' "$@" | jq -R . | jq -s .)" '.process.args = $a | .process.terminal = false | .root.readonly = false' \
@@ -117,8 +136,8 @@ bench() {
                 </dev/null >/dev/null 2>>"$work/err.log" || { tail "$work/err.log" >&2; die "podman run $name failed"; } ;;
         hand)
             # The server in a network namespace of its own (its loopback up, as rlrun's container
-            # has), then pasta attached to it with rlrun's options; -f: pasta stays our child.
-            local a=() s w
+            # has), then the helper attached to it with rlrun's options (pasta -f stays our child).
+            local a=() s w opts
             # The same server program, from the host's file system: its page is $work/www's copy.
             for w in "$@"; do [ "$w" = /www ] && a+=("$work/www") || a+=("$w"); done
             set -- "${a[@]}"; a=()
@@ -128,12 +147,22 @@ bench() {
             echo "$s" >>"$BENCH_STATE/hand.pids"
             for ((w = 0; w < 100; w++)); do
                 [ "$(readlink "/proc/$s/ns/net" 2>/dev/null)" != "$(readlink /proc/self/ns/net)" ] && break; sleep 0.02; done
-            for w in "${pasta_args[@]}"; do
-                case $w in @PIDFILE@) a+=("$work/$name.pid") ;; @PORTS@) a+=("127.0.0.1/$port:$cport") ;; *) a+=("$w") ;; esac
+            mapfile -t opts <"$work/args.$net"
+            for w in "${opts[@]}"; do
+                case $w in
+                @PID@) a+=("$s") ;; @PIDFILE@) a+=("$work/$name.pid") ;; @API@) a+=("$work/$name.sock") ;;
+                @PORTS@) a+=("127.0.0.1/$port:$cport") ;; *) a+=("$w") ;;
+                esac
             done
-            pasta "${a[@]}" "$s" </dev/null >>"$work/hand.log" 2>&1 &
+            : >"$work/$name.ready"
+            "$net" "${a[@]}" </dev/null >>"$work/hand.log" 2>&1 4>"$work/$name.ready" &
             echo "$!" >>"$BENCH_STATE/hand.pids"
-            echo "$s $!" >"$work/$name.hand" ;;
+            echo "$s $!" >"$work/$name.hand"
+            if [ "$net" = slirp4netns ]; then # ready (it writes "1" on fd 4), then the port, through its API
+                for ((w = 0; w < 250; w++)); do [ -s "$work/$name.ready" ] && break; sleep 0.02; done
+                [ -s "$work/$name.ready" ] || { tail "$work/hand.log" >&2; die "slirp4netns by hand: not ready"; }
+                hostfwd "$work/$name.sock" "$port" "$cport"
+            fi ;;
         esac
         wait_port "$port" || { tail "$work/err.log" "$work/hand.log" >&2 2>/dev/null; die "$rt $net: port $port never answered"; }
     }
@@ -181,10 +210,12 @@ bench() {
         echo "$(median <"$work/g.a") $(median <"$work/g.b") $(median <"$work/l.a") $(median <"$work/l.b")"
     }
 
-    pasta_options
+    helper_options pasta
+    helper_options slirp4netns
     printf '%-26s %-46s %10s %10s %12s %12s\n' helper reference rlrun_Gb/s ref_Gb/s rlrun_req_ms ref_req_ms
     local row label rnet ref rrt pnet ag bg al bl out
     for row in "pasta pasta pasta-by-hand hand pasta" \
+        "slirp4netns slirp4netns slirp4netns-by-hand hand slirp4netns" \
         "slirp4netns slirp4netns podman podman slirp4netns:port_handler=slirp4netns" \
         "slirp4netns(rootlesskit) slirp4netns podman podman slirp4netns:port_handler=rootlesskit"; do
         read -r label rnet ref rrt pnet <<<"$row"
