@@ -280,7 +280,10 @@ public sealed class NetworkTests : IDisposable
     {
         foreach (var (args, expected) in new (string[], string)[]
         {
-            (["--network", "bogus"], "--network \"bogus\""),
+            (["--network", "bogus"], "--network \"bogus\": expected none, host, private, slirp4netns"),
+            (["--network", "bridge"], "rlrun has no bridge networks"),
+            (["-p", "1.2.3:18080:80"], "-p \"1.2.3:18080:80\": \"1.2.3\" is not an IP address"),
+            (["--dns", "5"], "--dns \"5\": not an IP address"),
             (["-p", "80"], "-p \"80\""),
             (["-p", "127.0.0.1:8080:80/sctp"], "sctp"),
             (["--network", "none", "-p", "18080:80"], "-p needs --network pasta or slirp4netns"),
