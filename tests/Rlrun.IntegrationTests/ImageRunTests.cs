@@ -463,6 +463,27 @@ public sealed class ImageRunTests(ImageRunFixture f) : IClassFixture<ImageRunFix
         Assert.True(Loopback.PortFree(port), $"port {port} is still held right after delete");
     }
 
+    /// <summary>Issue 14's item 2 on the image path a user takes (`run -d --image -p`, through the
+    /// daemon): a taken host port is refused with one line naming it, and nothing is left: no
+    /// state, no writable layer, no image user, no helper.</summary>
+    [SubIdFact]
+    public void A_taken_port_refuses_an_image_container_and_leaves_nothing()
+    {
+        Ready();
+        Assert.True(File.Exists("/usr/bin/pasta") || File.Exists("/usr/bin/slirp4netns"), "neither pasta (apt-get install passt) nor slirp4netns is installed");
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        int port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        string id = NewId("taken");
+        var r = Rl("run", "-d", "-p", $"127.0.0.1:{port}:80", "--image", ImageRunFixture.Image, id, "--", "/bin/busybox", "httpd", "-f", "-p", "80");
+        Assert.True(r.ExitCode != 0, $"run -d -p of a taken port succeeded: {r}");
+        Assert.Contains($"host port 127.0.0.1:{port}/tcp is not free", r.Stderr);
+        Assert.Single(r.Stderr.Trim().Split('\n'), l => !l.Contains("warning:"));
+        AssertGone(id);
+        Assert.Empty(Loopback.HelpersOf(f.Sandbox.StateDir(id)));
+        Assert.DoesNotContain(id, Rl("list", "--quiet").Stdout);
+    }
+
     // .ci/run installs it: a machine without it fails here, naming the package.
     static void FuseInstalled() =>
         Assert.True(File.Exists("/usr/bin/fuse-overlayfs"), "fuse-overlayfs is not installed: apt-get install fuse-overlayfs");

@@ -117,12 +117,14 @@ public static unsafe class HelperProcess
         }
     }
 
-    /// <summary>The helper's own words, without pasta's complaints about a missing syslog.</summary>
+    /// <summary>The helper's own words, without pasta's complaints about a missing syslog, nor the
+    /// usage text it prints after "pasta: unrecognized option '--x'".</summary>
     public static string LogSummary(string log, string fallback)
     {
         try
         {
-            var lines = File.ReadAllLines(log).Where(l => l.Length > 0 && !l.StartsWith("Failed to send") && !l.StartsWith("netwatch:")).ToList();
+            var lines = File.ReadAllLines(log).Where(l => l.Length > 0 && !l.StartsWith("Failed to send") && !l.StartsWith("netwatch:"))
+                .TakeWhile(l => !l.StartsWith("Usage:")).ToList();
             var shown = lines.Where(l => l.Contains("fail", StringComparison.OrdinalIgnoreCase) || l.Contains("error", StringComparison.OrdinalIgnoreCase)).ToList();
             if (shown.Count == 0) shown = lines.TakeLast(2).ToList();
             return shown.Count > 0 ? string.Join("; ", shown.Take(3)) : fallback;

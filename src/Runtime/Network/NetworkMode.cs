@@ -2,7 +2,8 @@ namespace Rlrun.Runtime.Network;
 
 /// <summary>`--network`: none, host, slirp4netns[:opts], pasta[:opts], container:ID, ns:PATH, as
 /// podman spells them. Options are the helper's own (slirp4netns's allow_host_loopback=true,
-/// mtu=N; pasta's command-line options, comma-separated).</summary>
+/// mtu=N; pasta's command-line options, comma-separated). podman's "private" (the default) is the
+/// command line's to resolve (NetworkFlags): a record always names the helper it got.</summary>
 public sealed record NetworkMode(string Kind, IReadOnlyList<string> Options, string? Target)
 {
     public const string None = "none", Host = "host", Slirp4netns = "slirp4netns", Pasta = "pasta",
@@ -31,8 +32,12 @@ public sealed record NetworkMode(string Kind, IReadOnlyList<string> Options, str
                 return new(kind, [], rest);
             case Namespace when !string.IsNullOrEmpty(rest) && rest.StartsWith('/'):
                 return new(kind, [], rest);
+            case Namespace when !string.IsNullOrEmpty(rest):
+                throw new ArgumentException($"--network {value}: the namespace's path must be absolute (ns:/run/netns/NAME, ns:/proc/PID/ns/net)");
+            case "bridge":
+                throw new ArgumentException($"--network \"{value}\": rlrun has no bridge networks (podman's netavark/CNI); a rootless container's own network is pasta or slirp4netns (the default), containers share one with container:ID");
         }
-        throw new ArgumentException($"--network \"{value}\": expected none, host, slirp4netns[:OPTIONS], pasta[:OPTIONS], container:ID or ns:/PATH");
+        throw new ArgumentException($"--network \"{value}\": expected none, host, private, slirp4netns[:OPTIONS], pasta[:OPTIONS], container:ID or ns:/PATH");
     }
 
     public override string ToString() =>

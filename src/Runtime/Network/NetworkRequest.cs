@@ -16,11 +16,11 @@ public sealed record NetworkRequest(
         foreach (var a in AddHosts)
         {
             int colon = a.IndexOf(':');
-            if (colon <= 0 || !System.Net.IPAddress.TryParse(a[(colon + 1)..], out _))
+            if (colon <= 0 || !IpText.Valid(a[(colon + 1)..]))
                 throw new ArgumentException($"--add-host \"{a}\": expected HOST:IP");
         }
         foreach (var d in Dns)
-            if (!System.Net.IPAddress.TryParse(d, out _)) throw new ArgumentException($"--dns \"{d}\": not an IP address");
+            if (!IpText.Valid(d)) throw new ArgumentException($"--dns \"{d}\": not an IP address");
         var seen = new HashSet<(string, string, int)>();
         foreach (var p in Ports)
             foreach (var (h, _) in p.Pairs())

@@ -1,5 +1,3 @@
-using System.Net;
-
 namespace Rlrun.Runtime.Network;
 
 /// <summary>`-p [IP:]HOST:CONTAINER[/tcp|/udp]`, with ranges (8000-8009:80-89) of equal length, as
@@ -24,22 +22,24 @@ public sealed record PortMapping(string? HostIp, int HostPort, int ContainerPort
         }
         string? ip = null;
         int last = spec.LastIndexOf(':');
-        if (last < 0) Bad("no container port");
+        if (last < 0) Bad("no host port (rlrun does not pick one: give HOST:CONTAINER)");
         string container = spec[(last + 1)..], head = spec[..last];
         int prev = head.LastIndexOf(':');
         string host = prev < 0 ? head : head[(prev + 1)..];
         if (prev >= 0)
         {
             ip = head[..prev].Trim('[', ']');
-            if (!IPAddress.TryParse(ip, out var addr)) Bad($"\"{ip}\" is not an IP address");
+            if (!IpText.TryParse(ip, out var addr)) Bad($"\"{ip}\" is not an IP address");
             if (addr!.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork) Bad("only IPv4 host addresses are published");
         }
-        if (host.Length == 0) Bad("no host port (rlrun does not pick one)");
+        if (host.Length == 0) Bad("no host port (rlrun does not pick one: give HOST:CONTAINER)");
         var (hs, hc) = Range(host, Bad);
         var (cs, cc) = Range(container, Bad);
-        if (hc != cc) Bad($"host range has {hc} ports, container range {cc}");
+        if (hc != cc) Bad($"the host range has {Ports(hc)}, the container range {Ports(cc)}");
         return new PortMapping(ip, hs, cs, hc, proto);
     }
+
+    static string Ports(int n) => n == 1 ? "1 port" : $"{n} ports";
 
     static (int Start, int Count) Range(string s, Func<string, string> bad)
     {

@@ -16,11 +16,13 @@ public sealed class NetworkParsingTests
         Assert.Equal(new PortMapping(ip, host, container, count, proto), PortMapping.Parse(spec));
 
     [Theory]
-    [InlineData("80", "no container port")]
+    [InlineData("80", "no host port")]
     [InlineData(":80", "no host port")]
     [InlineData("8080:80/sctp", "sctp")]
-    [InlineData("8000-8001:80", "host range has 2 ports")]
+    [InlineData("8000-8001:80", "the host range has 2 ports, the container range 1 port")]
     [InlineData("x:1:2", "not an IP address")]
+    [InlineData("1.2.3:8080:80", "\"1.2.3\" is not an IP address")]
+    [InlineData("127.0.0.256:8080:80", "not an IP address")]
     [InlineData("70000:80", "not a port")]
     [InlineData("[::1]:8080:80", "only IPv4")]
     public void Bad_publish_specs_name_the_problem(string spec, string expected) =>
@@ -47,6 +49,50 @@ public sealed class NetworkParsingTests
     [InlineData("host:x")]
     public void Bad_network_modes_are_refused(string value) =>
         Assert.Throws<ArgumentException>(() => NetworkMode.Parse(value));
+
+    [Theory]
+    [InlineData("ns:relative", "--network ns:relative: the namespace's path must be absolute")]
+    [InlineData("bridge", "rlrun has no bridge networks")]
+    [InlineData("slirp4netns:mtu=abc", "unknown slirp4netns option \"mtu=abc\"")]
+    public void Bad_network_modes_say_why(string value, string expected) =>
+        Assert.Contains(expected, Assert.Throws<ArgumentException>(() => NetworkMode.Parse(value)).Message);
+
+    [Theory]
+    [InlineData("127.0.0.1", true)]
+    [InlineData("::1", true)]
+    [InlineData("fd00::2", true)]
+    [InlineData("1.2.3", false)]
+    [InlineData("5", false)]
+    [InlineData("1.2.3.04", true)]
+    [InlineData("1.2.3.256", false)]
+    [InlineData("1..3.4", false)]
+    [InlineData("bad", false)]
+    [InlineData("db:1", false)]
+    public void Ip_addresses_are_read_as_podman_reads_them(string text, bool valid) =>
+        Assert.Equal(valid, IpText.Valid(text));
+
+    [Fact]
+    public void Dns_and_add_host_take_only_whole_addresses()
+    {
+        var mode = new NetworkMode(NetworkMode.None, [], null);
+        Assert.Contains("--dns \"5\"", Assert.Throws<ArgumentException>(() => new NetworkRequest(mode, [], ["5"], []).Validate()).Message);
+        Assert.Contains("--add-host \"db:10.1\"", Assert.Throws<ArgumentException>(() => new NetworkRequest(mode, [], [], ["db:10.1"]).Validate()).Message);
+        new NetworkRequest(mode, [], ["192.0.2.53", "2001:db8::53"], ["db:192.0.2.10", "v6:2001:db8::10"]).Validate();
+    }
+
+    /// <summary>pasta 2023-03's answer to an option it does not know: one line, then its usage.</summary>
+    [Fact]
+    public void A_helpers_failure_is_its_own_words_without_its_usage_text()
+    {
+        string log = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(log, "pasta: unrecognized option '--bogus'\nFailed to send 51 bytes to syslog\nUsage: pasta [OPTION]... [COMMAND] [ARGS]...\n"
+                + "       pasta [OPTION]... PID\n  --config-net\t\tConfigure tap interface in namespace\n  --ns-mac-addr ADDR\tSet MAC address on tap interface\n");
+            Assert.Equal("pasta: unrecognized option '--bogus'", HelperProcess.LogSummary(log, "fallback"));
+        }
+        finally { File.Delete(log); }
+    }
 
     [Fact]
     public void Image_containers_get_pasta_then_slirp4netns_then_none_with_one_warning()
