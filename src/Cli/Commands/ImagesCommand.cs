@@ -8,13 +8,15 @@ namespace Rlrun.Cli.Commands;
 public sealed class ImagesCommand : IImageCommand
 {
     public string Name => "images";
-    public string Usage => "[--storage DIR] [--format table|json] [--quiet]";
+    public string Usage => "[--storage DIR] [--format table|json] [--quiet] [--all]";
     public string Summary => "list the images in the store";
     public IReadOnlyList<Flag> Flags { get; } =
     [
         ImageStoreArgs.Storage,
         new(["format", "f"], true, "table (default) or json"),
         new(["quiet", "q"], false, "print only the image IDs"),
+        // podman's -a adds intermediate images of builds; the store has none, so every image is listed anyway.
+        new(["all", "a"], false, "every image (accepted for podman's command lines: the list is the same)"),
     ];
 
     public int Run(CommandContext ctx, ParsedArgs args)
