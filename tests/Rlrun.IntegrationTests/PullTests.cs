@@ -184,29 +184,6 @@ public sealed class PullTests : IClassFixture<PullImages>, IDisposable
         Assert.Equal(0, Rl("pull", "-q", "--creds", "bob:pw", $"{basic.Host}/pull/v2s2:v1").ExitCode);
     }
 
-    /// <summary>podman: `rmi REPO@DIGEST` of an image that has a tag too untags the digest name only;
-    /// `rmi --force` (or -i) of an image that is not there is no error.</summary>
-    [RegistryFact]
-    public void Rmi_of_a_digest_name_untags_it_and_force_ignores_images_that_are_not_there()
-    {
-        var tag = Rl("pull", "-q", $"{Reg}/pull/v2s2:v1");
-        Assert.True(tag.ExitCode == 0, tag.ToString());
-        string manifest = Inspect($"{Reg}/pull/v2s2:v1")["manifest_digest"]!.GetValue<string>();
-        Assert.Equal(0, Rl("pull", "-q", $"{Reg}/pull/v2s2@{manifest}").ExitCode);
-        var rmi = Rl("rmi", $"{Reg}/pull/v2s2@{manifest}");
-        Assert.True(rmi.ExitCode == 0 && rmi.Stdout == $"Untagged: {Reg}/pull/v2s2@{manifest}\n", rmi.ToString());
-        var names = Assert.Single(Images())!["names"]!.AsArray().Select(n => n!.GetValue<string>());
-        Assert.Equal([$"{Reg}/pull/v2s2:v1"], names);
-
-        OneLine(Rl("rmi", $"{Reg}/pull/absent:v1"), "image not known");
-        foreach (var flag in new[] { "--force", "-i" })
-        {
-            var quiet = Rl("rmi", flag, $"{Reg}/pull/absent:v1");
-            Assert.True(quiet.ExitCode == 0 && quiet.Stdout.Length == 0 && quiet.Stderr.Length == 0, quiet.ToString());
-        }
-        Assert.Equal(Rl("images").Stdout, Rl("images", "-a").Stdout);
-    }
-
     [RegistryFact]
     public void Credential_helpers_of_the_auth_file_are_asked_with_the_registry_on_stdin()
     {
