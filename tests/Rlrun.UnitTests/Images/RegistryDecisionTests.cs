@@ -92,6 +92,28 @@ public sealed class RegistryDecisionTests
         Assert.Equal(RegistryTransport.Https, RegistryTransports.For("reg.example", null, conf, "other"));
     }
 
+    /// <summary>login's argument as podman's login takes it: a URL is its host, no scheme keeps a namespace.</summary>
+    [Theory]
+    [InlineData("127.0.0.1:5000", "127.0.0.1:5000")]
+    [InlineData("http://127.0.0.1:5000/v2/", "127.0.0.1:5000")]
+    [InlineData("https://reg.example", "reg.example")]
+    [InlineData("reg.example/team/", "reg.example/team")]
+    [InlineData("https://index.docker.io/v1/", "docker.io")]
+    [InlineData("index.docker.io", "docker.io")]
+    public void Login_arguments_give_podmans_auth_file_keys(string text, string key)
+    {
+        Assert.Equal(key, AuthFile.KeyFor(text));
+        Assert.Equal(key.Split('/')[0], AuthFile.HostOf(key));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("https://")]
+    [InlineData("reg example")]
+    [InlineData("/reg.example")]
+    public void Login_arguments_that_name_no_registry_are_refused(string text) =>
+        Assert.Throws<ArgumentException>(() => AuthFile.KeyFor(text));
+
     /// <summary>.NET says "see inner exception" for a failed TLS handshake; the line says why and what to write.</summary>
     [Fact]
     public void A_failed_tls_handshake_says_how_to_mark_the_registry_insecure()
