@@ -138,6 +138,32 @@ public sealed class ImageImportTests : IDisposable
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Join(_storage, "blobs", "sha256")));
     }
 
+    /// <summary>podman 4.3's `images NAME[:TAG]`: the images one of whose names matches (whole, or by
+    /// its last path parts), each under all its names; no match is the header alone.</summary>
+    [SubIdFact]
+    public void Images_with_a_name_lists_the_images_that_have_a_matching_name()
+    {
+        string one = NewDir("one"), two = NewDir("two");
+        OciLayoutWriter.Write(one, CaseLayers(), refName: "localhost/team/app:1");
+        OciLayoutWriter.Write(two, [CaseLayers()[0]], refName: "localhost/tool:1");
+        Readable(one);
+        Readable(two);
+        foreach (var args in new[] { new[] { one }, [one, "localhost/alias:2"], [two] })
+        {
+            var r = Rl(["image", "import", .. args]);
+            Assert.True(r.ExitCode == 0, r.ToString());
+        }
+        var app = Rl("images", "app");
+        Assert.True(app.ExitCode == 0, app.ToString());
+        Assert.Contains("localhost/team/app", app.Stdout);
+        Assert.Contains("localhost/alias", app.Stdout);
+        Assert.DoesNotContain("localhost/tool", app.Stdout);
+        Assert.DoesNotContain("localhost/team/app", Rl("images", "team/app:2").Stdout);
+        Assert.Equal("localhost/tool:1", Assert.Single(JsonNode.Parse(Rl("images", "--format", "json", "tool:1").Stdout)!.AsArray())!["names"]![0]!.GetValue<string>());
+        var none = Rl("images", "nothing");
+        Assert.True(none.ExitCode == 0 && none.Stdout.TrimEnd('\n').Split('\n').Length == 1, none.ToString());
+    }
+
     [SubIdFact]
     public void Concurrent_imports_of_one_image_both_succeed_and_store_it_once()
     {

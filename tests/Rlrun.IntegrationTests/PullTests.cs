@@ -184,6 +184,75 @@ public sealed class PullTests : IClassFixture<PullImages>, IDisposable
         Assert.Equal(0, Rl("pull", "-q", "--creds", "bob:pw", $"{basic.Host}/pull/v2s2:v1").ExitCode);
     }
 
+    /// <summary>podman's login: a URL names its host (not "HOST/v2"), credentials are checked against
+    /// the host even for a NAMESPACE key, stored ones are reused when nothing is given, and
+    /// --get-login prints the stored user.</summary>
+    [RegistryFact]
+    public void Login_takes_a_url_as_its_host_reuses_stored_credentials_and_get_login_prints_the_user()
+    {
+        using var proxy = new RegistryProxy(Reg) { Credentials = ("alice", "s3cret") };
+        string auth = Path.Join(_s.Dir, "auth.json");
+        var url = Proc.Run(Spec(["login", "-u", "alice", "--password-stdin", $"http://{proxy.Host}/v2/"]), stdin: "s3cret\n");
+        Assert.True(url.ExitCode == 0, url.ToString());
+        var keys = JsonNode.Parse(File.ReadAllText(auth))!["auths"]!.AsObject().Select(kv => kv.Key).ToList();
+        Assert.Equal([proxy.Host], keys);
+
+        var get = Rl("login", "--get-login", proxy.Host);
+        Assert.True(get.ExitCode == 0 && get.Stdout == "alice\n", get.ToString());
+        // A namespace falls back to the registry's entry, as podman reads the file.
+        Assert.Equal("alice\n", Rl("login", "--get-login", $"{proxy.Host}/other").Stdout);
+        OneLine(Rl("login", "--get-login", Reg), "not logged in to", Reg);
+
+        // Nothing given, stdin not a terminal: the stored credentials are checked and kept.
+        var again = Proc.Run(Spec(["login", proxy.Host]), stdin: "");
+        Assert.True(again.ExitCode == 0 && again.Stdout.Contains($"Already logged in to {proxy.Host}"), again.ToString());
+
+        // A namespace key is checked against the registry's host: wrong credentials are refused there.
+        OneLine(Proc.Run(Spec(["login", "-u", "alice", "--password-stdin", $"{proxy.Host}/pull"]), stdin: "wrong\n"), "refused the credentials of \"alice\"");
+        Assert.Equal([proxy.Host], JsonNode.Parse(File.ReadAllText(auth))!["auths"]!.AsObject().Select(kv => kv.Key).ToList());
+    }
+
+    /// <summary>podman: `rmi REPO@DIGEST` of an image that has a tag too untags the digest name only;
+    /// `rmi --force` (or -i) of an image that is not there is no error.</summary>
+    [RegistryFact]
+    public void Rmi_of_a_digest_name_untags_it_and_force_ignores_images_that_are_not_there()
+    {
+        var tag = Rl("pull", "-q", $"{Reg}/pull/v2s2:v1");
+        Assert.True(tag.ExitCode == 0, tag.ToString());
+        string manifest = Inspect($"{Reg}/pull/v2s2:v1")["manifest_digest"]!.GetValue<string>();
+        Assert.Equal(0, Rl("pull", "-q", $"{Reg}/pull/v2s2@{manifest}").ExitCode);
+        var rmi = Rl("rmi", $"{Reg}/pull/v2s2@{manifest}");
+        Assert.True(rmi.ExitCode == 0 && rmi.Stdout == $"Untagged: {Reg}/pull/v2s2@{manifest}\n", rmi.ToString());
+        var names = Assert.Single(Images())!["names"]!.AsArray().Select(n => n!.GetValue<string>());
+        Assert.Equal([$"{Reg}/pull/v2s2:v1"], names);
+
+        OneLine(Rl("rmi", $"{Reg}/pull/absent:v1"), "image not known");
+        foreach (var flag in new[] { "--force", "-i" })
+        {
+            var quiet = Rl("rmi", flag, $"{Reg}/pull/absent:v1");
+            Assert.True(quiet.ExitCode == 0 && quiet.Stdout.Length == 0 && quiet.Stderr.Length == 0, quiet.ToString());
+        }
+        Assert.Equal(Rl("images").Stdout, Rl("images", "-a").Stdout);
+    }
+
+    /// <summary>registries.conf's `blocked = true` (podman refuses such a registry): one line naming the file, nothing stored.</summary>
+    [RegistryFact]
+    public void A_registry_blocked_in_registries_conf_is_refused()
+    {
+        string conf = Path.Join(_s.Dir, "registries.conf");
+        File.WriteAllText(conf, $"""
+            [[registry]]
+            prefix = "{Reg}/pull/v2s2"
+            location = "{Reg}/pull/v2s2"
+            blocked = true
+            """);
+        Host.ChownToUser(_s.Dir);
+        OneLine(Rl("pull", $"{Reg}/pull/v2s2:v1"), "blocked", conf);
+        NothingStored();
+        // The prefix is the repository: another one of the same registry is pulled.
+        Assert.Equal(0, Rl("pull", "-q", $"{Reg}/pull/cases:v1").ExitCode);
+    }
+
     [RegistryFact]
     public void Credential_helpers_of_the_auth_file_are_asked_with_the_registry_on_stdin()
     {

@@ -4,25 +4,29 @@ using Rlrun.Images.Store;
 
 namespace Rlrun.Cli.Commands;
 
-/// <summary>`images [--format table|json] [-q]`: podman's columns, one row per name (an unnamed image shows &lt;none&gt;).</summary>
+/// <summary>`images [--format table|json] [-q] [NAME[:TAG]]`: podman's columns, one row per name (an unnamed image shows &lt;none&gt;);
+/// with NAME, only the images one of whose names matches it (ImageNameFilter), as podman's.</summary>
 public sealed class ImagesCommand : IImageCommand
 {
     public string Name => "images";
-    public string Usage => "[--storage DIR] [--format table|json] [--quiet]";
+    public string Usage => "[--storage DIR] [--format table|json] [--quiet] [--all] [NAME[:TAG]]";
     public string Summary => "list the images in the store";
     public IReadOnlyList<Flag> Flags { get; } =
     [
         ImageStoreArgs.Storage,
         new(["format", "f"], true, "table (default) or json"),
         new(["quiet", "q"], false, "print only the image IDs"),
+        // podman's -a adds intermediate images of builds; the store has none, so every image is listed anyway.
+        new(["all", "a"], false, "every image (accepted for podman's command lines: the list is the same)"),
     ];
 
     public int Run(CommandContext ctx, ParsedArgs args)
     {
         string format = args.Value("format") ?? "table";
         if (format is not ("table" or "json")) throw new UsageException($"invalid --format \"{format}\": table or json");
-        if (args.Positional.Count > 0) throw new UsageException($"unexpected argument \"{args.Positional[0]}\"");
+        if (args.Positional.Count > 1) throw new UsageException($"unexpected argument \"{args.Positional[1]}\" (images takes one NAME[:TAG] to list)");
         var images = ImageStoreArgs.Open(ctx, args).List().OrderByDescending(i => i.Imported).ToList();
+        if (args.Positional.Count == 1) images = images.Where(i => ImageNameFilter.Matches(i, args.Positional[0])).ToList();
         if (args.Bool("quiet")) { foreach (var i in images) Console.WriteLine(ImageStoreArgs.ShortId(i.Id)); return 0; }
         if (format == "json")
         {

@@ -25,7 +25,7 @@ public sealed class LogoutCommand : IImageCommand
             return 0;
         }
         if (args.Positional.Count != 1) throw new UsageException("usage: rlrun logout [--authfile FILE] (--all | REGISTRY)");
-        string registry = RegistryCommandArgs.Registry(args.Positional[0]);
+        string registry = RegistryCommandArgs.AuthKey(args.Positional[0]);
         if (!AuthFile.Set(file, registry, null))
             throw new InvalidOperationException($"not logged in to {registry} (no entry in {file})");
         Console.WriteLine($"Removed login credentials for {registry}");

@@ -57,19 +57,15 @@ static class RegistryCommandArgs
         return new RegistryCredentials(text[..colon], text[(colon + 1)..], "--creds");
     }
 
+    /// <summary>The auth file key login and logout are given (AuthFile.KeyFor), a usage error when it is none.</summary>
+    public static string AuthKey(string text)
+    {
+        try { return AuthFile.KeyFor(text); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
+    }
+
     public static IPullProgress Progress(bool quiet) =>
         quiet ? QuietProgress.Instance
         : Console.IsErrorRedirected ? new LineProgress(Console.Error)
         : new TerminalProgress(Console.Error);
-
-    /// <summary>A registry as login and logout take it: a host[:port], or a URL or reference naming one.</summary>
-    public static string Registry(string text)
-    {
-        string r = text;
-        foreach (var scheme in new[] { "https://", "http://" })
-            if (r.StartsWith(scheme, StringComparison.Ordinal)) r = r[scheme.Length..];
-        r = r.TrimEnd('/');
-        if (r.Length == 0 || r.Any(char.IsWhiteSpace)) throw new UsageException($"invalid registry \"{text}\"");
-        return r == "index.docker.io" || r.StartsWith("index.docker.io/v1", StringComparison.Ordinal) ? RegistryReference.DockerHub : r;
-    }
 }

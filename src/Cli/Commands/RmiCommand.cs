@@ -8,12 +8,13 @@ namespace Rlrun.Cli.Commands;
 public sealed class RmiCommand : IImageCommand
 {
     public string Name => "rmi";
-    public string Usage => "[--storage DIR] [--force] REF...";
+    public string Usage => "[--storage DIR] [--force] [--ignore] REF...";
     public string Summary => "remove images (by name, ID or ID prefix)";
     public IReadOnlyList<Flag> Flags { get; } =
     [
         ImageStoreArgs.Storage,
-        new(["force", "f"], false, "remove images that containers use"),
+        new(["force", "f"], false, "remove images that containers use (and, as podman's, say nothing of images that are not there)"),
+        new(["ignore", "i"], false, "say nothing of images that are not there"),
     ];
 
     public int Run(CommandContext ctx, ParsedArgs args)
@@ -21,6 +22,8 @@ public sealed class RmiCommand : IImageCommand
         if (args.Positional.Count == 0) throw new UsageException("\"rmi\" requires at least one image");
         var store = ImageStoreArgs.Open(ctx, args);
         var collector = new ImageCollector(store, ctx.Log.DebugEnabled ? ctx.Log.Debug : null);
+        // podman's rmi: --force implies --ignore; an image not there is then no error.
+        bool ignore = args.Bool("ignore") || args.Bool("force");
         int failed = 0;
         foreach (var reference in args.Positional)
         {
@@ -32,6 +35,7 @@ public sealed class RmiCommand : IImageCommand
                 if (r.KeptFor is { Count: > 0 } users)
                     ctx.Log.Warn($"rmi: image \"{reference}\" is in use by container{(users.Count > 1 ? "s" : "")} {string.Join(", ", users)}: it keeps its layers, without a name, until they are deleted (then image prune removes it)");
             }
+            catch (ImageNotFoundException) when (ignore) { }
             catch (Exception e) when (e is ImageNotFoundException or InvalidOperationException or ArgumentException)
             {
                 ctx.Log.Error($"rmi: {e.Message}");

@@ -21,7 +21,7 @@ public sealed class DockerArchiveSource : IImageSource
         _archive = archive;
         Description = description;
         List<DockerArchiveEntry> entries;
-        using (var s = Open("manifest.json", description))
+        using (var s = archive.Open("manifest.json", description))
         {
             try { entries = JsonSerializer.Deserialize(s, OciJsonContext.Default.ListDockerArchiveEntry) ?? []; }
             catch (JsonException e) { throw new ImageFormatException($"{description}: manifest.json: invalid JSON: {e.Message}"); }

@@ -32,16 +32,47 @@ public static class AuthFile
     {
         if (explicitPath is { Length: > 0 }) return explicitPath;
         if (Environment.GetEnvironmentVariable("REGISTRY_AUTH_FILE") is { Length: > 0 } env) return env;
-        if (Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR") is { Length: > 0 } run) return Path.Join(run, "containers", "auth.json");
+        if (Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR") is { Length: > 0 } run)
+        {
+            // podman's login says the same, rather than failing on a path under it.
+            if (!Directory.Exists(run))
+                throw new InvalidOperationException($"\"{run}\" directory set by $XDG_RUNTIME_DIR does not exist: create it, unset XDG_RUNTIME_DIR, or give --authfile FILE");
+            return Path.Join(run, "containers", "auth.json");
+        }
         throw new InvalidOperationException("no place for the auth file: neither REGISTRY_AUTH_FILE nor XDG_RUNTIME_DIR is set (give --authfile FILE)");
     }
+
+    /// <summary>The auth file key for what login and logout are given, as podman's login reads it: a URL
+    /// (http:// or https://) names its host only ("https://reg.example/v2/" is "reg.example"); without a
+    /// scheme, REGISTRY or REGISTRY/NAMESPACE (credentials for that part of the registry). Docker Hub's
+    /// "index.docker.io" is "docker.io".</summary>
+    public static string KeyFor(string text)
+    {
+        string key = text;
+        foreach (var scheme in new[] { "https://", "http://" })
+        {
+            if (!key.StartsWith(scheme, StringComparison.Ordinal)) continue;
+            key = key[scheme.Length..];
+            if (key.IndexOf('/') is var slash and >= 0) key = key[..slash];
+            break;
+        }
+        key = key.TrimEnd('/');
+        if (key.Length == 0 || key.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)) || key.StartsWith('/') || key.Contains("//"))
+            throw new ArgumentException($"invalid registry \"{text}\": REGISTRY[:PORT][/NAMESPACE] expected");
+        string host = HostOf(key);
+        if (host == "index.docker.io") key = RegistryReference.DockerHub + key[host.Length..];
+        return key;
+    }
+
+    /// <summary>The registry's host[:port] of an auth key (what login checks the credentials against).</summary>
+    public static string HostOf(string key) => key.IndexOf('/') is var slash and >= 0 ? key[..slash] : key;
 
     /// <summary>The credentials for REGISTRY/REPO: the longest matching key (repository namespaces
     /// first, then the registry), across the files in order.</summary>
     public static RegistryCredentials? Find(string registry, string repository, string? explicitPath)
     {
         var keys = new List<string>();
-        var parts = repository.Split('/');
+        var parts = repository.Length > 0 ? repository.Split('/') : [];
         for (int n = parts.Length; n >= 1; n--) keys.Add($"{registry}/{string.Join('/', parts[..n])}");
         keys.Add(registry);
         if (registry == RegistryReference.DockerHub) keys.AddRange(["https://index.docker.io/v1/", "index.docker.io"]);
@@ -97,9 +128,16 @@ public static class AuthFile
             auths[key] = new JsonObject { ["auth"] = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{credentials.User}:{credentials.Password}")) };
         }
         string dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var bytes = Encoding.UTF8.GetBytes(root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
-        AtomicFile.Write(path, bytes, mode: 0x180);
+        try
+        {
+            Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            AtomicFile.Write(path, bytes, mode: 0x180);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidOperationException($"auth file {path}: {e.Message}");
+        }
         return true;
     }
 }

@@ -42,11 +42,12 @@ public sealed class ImagePuller(ImageStore store, Action<string>? debug)
     async Task<ImageRecord> PullFromAsync(RegistryReference r, PullOptions options, RegistriesConf conf, CancellationToken ct)
     {
         var credentials = options.Credentials ?? AuthFile.Find(r.Registry, r.Repository, options.AuthFile);
-        var transport = RegistryTransports.For(r.Registry, options.TlsVerify, conf);
+        if (conf.BlockedBy($"{r.Registry}/{r.Repository}") is { } blockedIn)
+            throw new RegistryException($"registry {r.Registry}: {r.Registry}/{r.Repository} is blocked in {blockedIn}");
+        var transport = RegistryTransports.For(r.Registry, options.TlsVerify, conf, r.Repository);
         debug?.Invoke($"pulling {r} over {transport}{(credentials is not null ? $" as {credentials.User} (from {credentials.Source})" : "")}");
         using var client = new RegistryClient(r.Registry, r.ApiHost, transport, credentials, options.Retry, debug);
-        try { await client.PingAsync(ct); }
-        catch (HttpRequestException e) { throw new HttpRequestException($"registry {r.Registry}: {e.Message}", e); }
+        await client.PingAsync(ct);
 
         var (manifestBytes, manifestType, manifestDigest) = await ResolveManifestAsync(client, r, options.Platform, ct);
         string what = $"{r}: manifest {manifestDigest}";

@@ -124,7 +124,9 @@ public sealed class TerminalProgress : IPullProgress
         {
             double s = Math.Max(0.001, ((i.Note is null ? DateTime.UtcNow : i.End) - i.Start).TotalSeconds);
             string state = i.Note ?? $"{ByteCount.Human(i.Done)} / {ByteCount.Human(i.Size)}";
-            _output.WriteLine($"Copying {i.Kind} {id} {state,-24} {ByteCount.Human((long)(i.Done / s))}/s");
+            // A blob that was there already moved no bytes: no rate to show.
+            string rate = i.Done == 0 && i.Note is not null ? "" : $" {ByteCount.Human((long)(i.Done / s))}/s";
+            _output.WriteLine($"Copying {i.Kind} {id} {state,-24}{rate}");
             _drawn++;
         }
         _output.Flush();

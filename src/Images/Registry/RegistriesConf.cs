@@ -2,14 +2,19 @@ namespace Rlrun.Images.Registry;
 
 /// <summary>The parts of containers-registries.conf(5) that pull uses: unqualified-search-registries
 /// (where short names are looked up, in order) and [[registry]] entries marked insecure (HTTP or
-/// unverified TLS allowed). Read as podman does: $CONTAINERS_REGISTRIES_CONF alone when set, else
+/// unverified TLS allowed) or blocked (never pulled from). Read as podman does: $CONTAINERS_REGISTRIES_CONF alone when set, else
 /// ~/.config/containers/registries.conf when it exists, else /etc/containers/registries.conf; then
 /// the registries.conf.d drop-ins beside it, in name order. The version 1 tables
-/// ([registries.search], [registries.insecure]) are read too.</summary>
+/// ([registries.search], [registries.insecure], [registries.block]) are read too. An entry applies
+/// to the images its prefix (else its location) names, the longest match winning, as podman
+/// matches them; mirrors and a location other than the prefix (a rewrite) are not followed.</summary>
 public sealed class RegistriesConf
 {
+    /// <summary>One [[registry]] entry: PREFIX is a registry, REGISTRY/NAMESPACE, or *.DOMAIN.</summary>
+    public sealed record Entry(string Prefix, bool Insecure, bool Blocked, string Source);
+
     public List<string> SearchRegistries { get; } = [];
-    public HashSet<string> Insecure { get; } = [];
+    public List<Entry> Registries { get; } = [];
     /// <summary>The files read, for messages.</summary>
     public List<string> Sources { get; } = [];
 
@@ -33,7 +38,39 @@ public sealed class RegistriesConf
         return conf;
     }
 
-    public bool IsInsecure(string registry) => Insecure.Contains(registry);
+    /// <summary>The entry for REFERENCE (a registry, or REGISTRY/REPOSITORY): the longest prefix that
+    /// matches it whole or up to a '/', ':' or '@'; a later file's entry for the same prefix replaces an earlier one.</summary>
+    public Entry? Find(string reference)
+    {
+        Entry? best = null;
+        int bestLength = -1;
+        foreach (var e in Registries)
+        {
+            int n = MatchLength(reference, e.Prefix);
+            if (n >= bestLength && n >= 0) { best = e; bestLength = n; }
+        }
+        return best;
+    }
+
+    static int MatchLength(string reference, string prefix)
+    {
+        if (prefix.StartsWith("*.", StringComparison.Ordinal))
+        {
+            // *.example.com: any host under example.com (not example.com itself).
+            string host = reference.Split('/', 2)[0];
+            int colon = host.LastIndexOf(':');
+            if (colon > 0 && !host.Contains(']')) host = host[..colon];
+            return host.EndsWith(prefix[1..], StringComparison.Ordinal) ? prefix.Length : -1;
+        }
+        if (reference.Length == prefix.Length) return reference == prefix ? prefix.Length : -1;
+        if (reference.Length < prefix.Length || !reference.StartsWith(prefix, StringComparison.Ordinal)) return -1;
+        return reference[prefix.Length] is '/' or ':' or '@' ? prefix.Length : -1;
+    }
+
+    public bool IsInsecure(string reference) => Find(reference)?.Insecure == true;
+
+    /// <summary>The file that blocks REFERENCE, or null.</summary>
+    public string? BlockedBy(string reference) => Find(reference) is { Blocked: true } e ? e.Source : null;
 
     /// <summary>Reads one file. A small TOML reader: tables, arrays of tables, strings, booleans and
     /// string arrays (also over several lines) are all registries.conf uses.</summary>
@@ -41,13 +78,13 @@ public sealed class RegistriesConf
     {
         Sources.Add(path);
         string table = "";
-        string? location = null;
-        bool insecure = false;
+        string? location = null, prefix = null;
+        bool insecure = false, blocked = false;
         void EndRegistry()
         {
-            if (table == "[[registry]]" && location is not null && insecure) Insecure.Add(location);
-            location = null;
-            insecure = false;
+            if (table == "[[registry]]" && (prefix ?? location) is { Length: > 0 } p) Add(new Entry(p, insecure, blocked, path));
+            location = prefix = null;
+            insecure = blocked = false;
         }
         var lines = File.ReadAllLines(path);
         for (int i = 0; i < lines.Length; i++)
@@ -73,13 +110,25 @@ public sealed class RegistriesConf
                     SearchRegistries.AddRange(StringArray(value, path, i + 1));
                     break;
                 case ("[registries.insecure]", "registries"):
-                    foreach (var r in StringArray(value, path, i + 1)) Insecure.Add(r);
+                    foreach (var r in StringArray(value, path, i + 1)) Add(new Entry(r, true, Find(r) is { Prefix: var p } e && p == r && e.Blocked, path));
+                    break;
+                case ("[registries.block]", "registries"):
+                    foreach (var r in StringArray(value, path, i + 1)) Add(new Entry(r, Find(r) is { Prefix: var p } e && p == r && e.Insecure, true, path));
                     break;
                 case ("[[registry]]", "location"): location = Unquote(value); break;
+                case ("[[registry]]", "prefix"): prefix = Unquote(value); break;
                 case ("[[registry]]", "insecure"): insecure = value == "true"; break;
+                case ("[[registry]]", "blocked"): blocked = value == "true"; break;
             }
         }
         EndRegistry();
+    }
+
+    /// <summary>An entry replaces one of the same prefix (drop-ins override the main file, as podman merges them).</summary>
+    void Add(Entry e)
+    {
+        Registries.RemoveAll(x => x.Prefix == e.Prefix);
+        Registries.Add(e);
     }
 
     static string StripComment(string line)

@@ -45,28 +45,41 @@ public sealed class RegistryClient : IDisposable
 
     /// <summary>GET /v2/: checks that a registry answers there and learns how it wants to be authenticated.
     /// An insecure registry that does not speak TLS is taken over HTTP from here on.</summary>
-    public async Task PingAsync(CancellationToken ct)
+    public async Task PingAsync(CancellationToken ct) => (await PingStatusAsync(ct)).Dispose();
+
+    async Task<HttpResponseMessage> PingStatusAsync(CancellationToken ct)
     {
-        try
-        {
-            using var r = await SendRawAsync(() => new HttpRequestMessage(HttpMethod.Get, new Uri(_base, "v2/")), HttpCompletionOption.ResponseContentRead, ct);
-            _auth.Learn(r);
-        }
+        try { return await PingOnceAsync(ct); }
         catch (HttpRequestException e) when (_transport == RegistryTransport.HttpsUnverifiedThenHttp)
         {
             _debug?.Invoke($"registry {Registry}: HTTPS failed ({e.Message}): trying HTTP");
             _transport = RegistryTransport.Http;
             _base = new Uri($"http://{_base.Authority}/");
-            using var r = await SendRawAsync(() => new HttpRequestMessage(HttpMethod.Get, new Uri(_base, "v2/")), HttpCompletionOption.ResponseContentRead, ct);
-            _auth.Learn(r);
+            try { return await PingOnceAsync(ct); }
+            catch (HttpRequestException http) { throw RegistryConnectionError.Of(Registry, http); }
         }
+        catch (HttpRequestException e) { throw RegistryConnectionError.Of(Registry, e); }
     }
 
-    /// <summary>Checks the credentials against the registry (for login): a 401 after sending them is a refusal.</summary>
+    async Task<HttpResponseMessage> PingOnceAsync(CancellationToken ct)
+    {
+        var r = await SendRawAsync(() => new HttpRequestMessage(HttpMethod.Get, new Uri(_base, "v2/")), HttpCompletionOption.ResponseContentRead, ct);
+        _auth.Learn(r);
+        return r;
+    }
+
+    /// <summary>Checks the credentials against the registry (for login): a 401 after sending them is a
+    /// refusal; /v2/ answering neither 200 nor 401 is no registry API, and nothing is checked (as podman's login).</summary>
     public async Task CheckCredentialsAsync(CancellationToken ct)
     {
-        await PingAsync(ct);
-        if (!_auth.HasChallenge) return;
+        using (var ping = await PingStatusAsync(ct))
+        {
+            if (ping.StatusCode != HttpStatusCode.Unauthorized)
+            {
+                if (ping.IsSuccessStatusCode) return;
+                throw await ErrorAsync(ping, "GET /v2/ (no registry API there)", ct);
+            }
+        }
         using var r = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, new Uri(_base, "v2/")), "", HttpCompletionOption.ResponseContentRead, ct);
         if (!r.IsSuccessStatusCode) throw await ErrorAsync(r, "GET /v2/", ct);
     }
@@ -82,7 +95,7 @@ public sealed class RegistryClient : IDisposable
             foreach (var t in ManifestTypes) req.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(t));
             return req;
         }, Scope(repository), HttpCompletionOption.ResponseContentRead, ct);
-        if (!r.IsSuccessStatusCode) throw await ErrorAsync(r, $"manifest {repository}:{reference}", ct);
+        if (!r.IsSuccessStatusCode) throw await ErrorAsync(r, $"manifest {repository}{(reference.Contains(':') ? '@' : ':')}{reference}", ct);
         var bytes = await r.Content.ReadAsByteArrayAsync(ct);
         string type = r.Content.Headers.ContentType?.MediaType ?? "";
         Digest? served = r.Headers.TryGetValues("Docker-Content-Digest", out var v) && Digest.TryParse(v.FirstOrDefault(), out var d) ? d : null;
@@ -140,7 +153,9 @@ public sealed class RegistryClient : IDisposable
             using var request = make();
             HttpResponseMessage response;
             try { response = await _http.SendAsync(request, completion, ct); }
-            catch (HttpRequestException e) when (attempt + 1 < _retry.Attempts && _transport != RegistryTransport.HttpsUnverifiedThenHttp)
+            // A TLS handshake that failed (a plain HTTP registry, an untrusted certificate) fails the same way again.
+            catch (HttpRequestException e) when (attempt + 1 < _retry.Attempts && _transport != RegistryTransport.HttpsUnverifiedThenHttp
+                && e.InnerException is not System.Security.Authentication.AuthenticationException)
             {
                 var wait = _retry.Delay(attempt);
                 _debug?.Invoke($"{request.Method} {request.RequestUri}: {e.Message}: again in {wait.TotalMilliseconds:0} ms");

@@ -10,10 +10,11 @@ public enum RegistryTransport { Https, HttpsUnverifiedThenHttp, Http }
 
 public static class RegistryTransports
 {
-    public static RegistryTransport For(string registry, bool? tlsVerify, RegistriesConf conf)
+    /// <param name="repository">the repository pulled, when there is one: registries.conf may mark a namespace insecure</param>
+    public static RegistryTransport For(string registry, bool? tlsVerify, RegistriesConf conf, string? repository = null)
     {
         if (IsLoopback(registry)) return RegistryTransport.Http;
-        if (tlsVerify == false || conf.IsInsecure(registry)) return RegistryTransport.HttpsUnverifiedThenHttp;
+        if (tlsVerify == false || conf.IsInsecure(repository is { Length: > 0 } ? $"{registry}/{repository}" : registry)) return RegistryTransport.HttpsUnverifiedThenHttp;
         return RegistryTransport.Https;
     }
 

@@ -20,12 +20,12 @@ public sealed class ImageCollector(ImageStore store, Action<string>? debug)
         var result = store.Index.Update(index =>
         {
             var image = ImageStore.Find(index, reference) ?? throw new ImageNotFoundException(reference);
-            // One name of several only goes, whoever uses the image (podman untags it too).
-            bool byName = ImageReference.TryParse(reference, out var name) && image.Names.Contains(name!.ToString());
-            if (byName && image.Names.Count > 1)
+            // One name of several only goes, whoever uses the image (podman untags it too); a
+            // REPO@DIGEST name (a pull by digest) is a name like any other.
+            if (NameIn(image, reference) is { } name && image.Names.Count > 1)
             {
-                image.Names.Remove(name!.ToString());
-                return (true, new Removal([name!.ToString()], []));
+                image.Names.Remove(name);
+                return (true, new Removal([name], []));
             }
             var users = ContainerReferences.Of(store.Paths, image);
             if (users.Count > 0 && !force)
@@ -42,6 +42,12 @@ public sealed class ImageCollector(ImageStore store, Action<string>? debug)
         Collect();
         return result;
     }
+
+    /// <summary>The stored name REF is (as given, or NAME:TAG with the tag filled in), or null for an ID.</summary>
+    static string? NameIn(ImageRecord image, string reference) =>
+        image.Names.Contains(reference) ? reference
+        : ImageReference.TryParse(reference, out var name) && image.Names.Contains(name!.ToString()) ? name!.ToString()
+        : null;
 
     /// <summary>Deletes images without a name (all: any image) that no container uses, then whatever
     /// no image references. Returns the deleted images' IDs.</summary>

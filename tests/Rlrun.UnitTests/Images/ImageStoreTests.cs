@@ -186,6 +186,23 @@ public class ImageStoreTests
         store.RemoveUser(image.Id, "ctr1");
     }
 
+    /// <summary>podman 4.3: `rmi REPO@DIGEST` of an image pulled by digest and by tag untags the
+    /// digest name; the image and its other name stay.</summary>
+    [Fact]
+    public void Rmi_of_a_digest_name_untags_it_when_the_image_has_another_name()
+    {
+        var (t, layout, written) = Layout();
+        using var _d = t;
+        var store = ImageStore.Open(t.Join("s"), new CountingUnpacker());
+        var image = Import(store, layout, "reg.example/app:1");
+        string byDigest = $"reg.example/app@{written.ManifestDigest}";
+        store.Index.Update(index => index.Images.Single(i => i.Id == image.Id).Names.Add(byDigest));
+        var r = new ImageCollector(store, null).Remove(byDigest, force: false);
+        Assert.Equal([byDigest], r.Untagged);
+        Assert.Empty(r.Deleted);
+        Assert.Equal(["reg.example/app:1"], Assert.Single(store.List()).Names);
+    }
+
     [Fact]
     public void Prune_removes_short_links_to_no_layer_and_layers_no_image_lists()
     {

@@ -53,6 +53,82 @@ public sealed class RegistryDecisionTests
         Assert.False(conf.IsInsecure("safe.example"));
     }
 
+    /// <summary>podman matches [[registry]] entries by prefix, the longest winning, and refuses blocked ones.</summary>
+    [Fact]
+    public void Registries_conf_entries_match_by_longest_prefix_and_can_block()
+    {
+        string f = Path.GetTempFileName();
+        File.WriteAllText(f, """
+            [[registry]]
+            prefix = "reg.example/team"
+            location = "reg.example/team"
+            insecure = true
+            [[registry]]
+            location = "reg.example"
+            blocked = true
+            [[registry.mirror]]
+            location = "mirror.example"
+            insecure = true
+            [[registry]]
+            location = "*.corp.example"
+            insecure = true
+            [registries.block]
+            registries = ["bad.example"]
+            """);
+        var conf = new RegistriesConf();
+        conf.Read(f);
+        File.Delete(f);
+        Assert.True(conf.IsInsecure("reg.example/team/app"));
+        Assert.Null(conf.BlockedBy("reg.example/team/app"));
+        Assert.False(conf.IsInsecure("reg.example/teamwork/app"));
+        Assert.Equal(f, conf.BlockedBy("reg.example/teamwork/app"));
+        Assert.Equal(f, conf.BlockedBy("reg.example"));
+        Assert.False(conf.IsInsecure("mirror.example"));
+        Assert.True(conf.IsInsecure("hub.corp.example:5000/x"));
+        Assert.False(conf.IsInsecure("corp.example/x"));
+        Assert.Equal(f, conf.BlockedBy("bad.example/x"));
+        Assert.Null(conf.BlockedBy("bad.example.org/x"));
+        Assert.Equal(RegistryTransport.HttpsUnverifiedThenHttp, RegistryTransports.For("reg.example", null, conf, "team/app"));
+        Assert.Equal(RegistryTransport.Https, RegistryTransports.For("reg.example", null, conf, "other"));
+    }
+
+    /// <summary>login's argument as podman's login takes it: a URL is its host, no scheme keeps a namespace.</summary>
+    [Theory]
+    [InlineData("127.0.0.1:5000", "127.0.0.1:5000")]
+    [InlineData("http://127.0.0.1:5000/v2/", "127.0.0.1:5000")]
+    [InlineData("https://reg.example", "reg.example")]
+    [InlineData("reg.example/team/", "reg.example/team")]
+    [InlineData("https://index.docker.io/v1/", "docker.io")]
+    [InlineData("index.docker.io", "docker.io")]
+    public void Login_arguments_give_podmans_auth_file_keys(string text, string key)
+    {
+        Assert.Equal(key, AuthFile.KeyFor(text));
+        Assert.Equal(key.Split('/')[0], AuthFile.HostOf(key));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("https://")]
+    [InlineData("reg example")]
+    [InlineData("/reg.example")]
+    public void Login_arguments_that_name_no_registry_are_refused(string text) =>
+        Assert.Throws<ArgumentException>(() => AuthFile.KeyFor(text));
+
+    /// <summary>.NET says "see inner exception" for a failed TLS handshake; the line says why and what to write.</summary>
+    [Fact]
+    public void A_failed_tls_handshake_says_how_to_mark_the_registry_insecure()
+    {
+        var e = new HttpRequestException("The SSL connection could not be established, see inner exception.",
+            new System.Security.Authentication.AuthenticationException("Authentication failed, see inner exception.",
+                new IOException("Cannot determine the frame size or a corrupted frame was received.")));
+        string line = RegistryConnectionError.Describe("vm:5000", e);
+        Assert.DoesNotContain("see inner exception", line);
+        Assert.Contains("registry vm:5000: TLS handshake failed (Cannot determine the frame size", line);
+        Assert.Contains("location = \"vm:5000\" insecure = true", line);
+        Assert.Contains("--tls-verify=false", line);
+        Assert.Equal("registry vm:5000: Connection refused (vm:5000)", RegistryConnectionError.Describe("vm:5000", new HttpRequestException("Connection refused (vm:5000)")));
+    }
+
     [Fact]
     public void Bearer_challenges_are_parsed()
     {
