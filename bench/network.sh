@@ -165,6 +165,18 @@ PY
             fi ;;
         esac
         wait_port "$port" || { tail "$work/err.log" "$work/hand.log" >&2 2>/dev/null; die "$rt $net: port $port never answered"; }
+        wait_server "$port" "$cport" || die "$rt $net: the server behind port $port never answered"
+    }
+    # wait_server port cport: until the server in the container answers through the port (10 s).
+    # A forwarder (pasta, slirp4netns, rootlessport) accepts on the host port before the server
+    # inside listens, and then closes that connection: a TCP connect alone proves nothing.
+    wait_server() {
+        local i; for ((i = 0; i < 100; i++)); do
+            if [ "$2" = 5201 ]; then iperf3 -c 127.0.0.1 -p "$1" -n 1K >/dev/null 2>&1 && return 0
+            else curl -sf -o /dev/null "http://127.0.0.1:$1/" && return 0; fi
+            sleep 0.1
+        done
+        return 1
     }
     stop() { # runtime name
         case $1 in
