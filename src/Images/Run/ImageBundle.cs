@@ -51,7 +51,7 @@ public sealed class ImageBundle(ImageStore store, Action<string>? debug = null, 
         var record = new ImageContainerRecord { Id = id, Image = o.Image, ImageId = image.Id, Store = store.Paths.Root, Driver = driver };
         try
         {
-            File.WriteAllBytes(Path.Join(dir, ImageContainerRecord.FileName), JsonSerializer.SerializeToUtf8Bytes(record, ImageRunJsonContext.Default.ImageContainerRecord));
+            File.WriteAllBytes(Path.Join(dir, ImageContainerRecord.FileName), ImageContainerRecordJson.Serialize(record));
             foreach (var sub in new[] { "rootfs", "upper", "work" }) Directory.CreateDirectory(Path.Join(dir, sub));
             var root = new LayeredRoot
             {
@@ -61,7 +61,7 @@ public sealed class ImageBundle(ImageStore store, Action<string>? debug = null, 
                 FuseOverlayfs = driver == StorageDriver.Fuse ? Runtime.Host.ToolLookup.Find("fuse-overlayfs") : null,
             };
             MountOptionLimit.Options(root, userxattr: true); // too many layers: said now, not by the init
-            File.WriteAllBytes(Path.Join(dir, LayeredRoot.FileName), JsonSerializer.SerializeToUtf8Bytes(root, LayeredRootJsonContext.Default.LayeredRoot));
+            File.WriteAllBytes(Path.Join(dir, LayeredRoot.FileName), LayeredRootJson.Serialize(root));
             // A dedicated thread (the pool would have to start first); its failure is create's, at the wait.
             var written = Task.Factory.StartNew(() =>
             {

@@ -62,7 +62,7 @@ public static class ShortLinks
         foreach (var dir in Directory.EnumerateDirectories(containers))
         {
             Runtime.Overlay.LayeredRoot? root;
-            try { root = JsonSerializer.Deserialize(File.ReadAllBytes(Path.Join(dir, Runtime.Overlay.LayeredRoot.FileName)), Runtime.Overlay.LayeredRootJsonContext.Default.LayeredRoot); }
+            try { root = Runtime.Overlay.LayeredRootJson.Read(File.ReadAllBytes(Path.Join(dir, Runtime.Overlay.LayeredRoot.FileName))); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException) { continue; } // none: no layered root
             foreach (var l in root?.Lowers ?? []) yield return l;
         }
