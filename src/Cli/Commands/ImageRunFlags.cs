@@ -53,7 +53,7 @@ public static class ImageRunFlags
         if (ids.Count > 1) throw new UsageException($"unexpected argument \"{ids[1]}\": the command goes after -- (rlrun {command} --image REF [ID] -- CMD ARGS...)");
         string? name = args.Value("name");
         if (name is not null && ids.Count == 1 && ids[0] != name) throw new UsageException($"--name {name} and ID {ids[0]} disagree");
-        string id = name ?? (ids.Count == 1 ? ids[0] : Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6)));
+        string id = name ?? (ids.Count == 1 ? ids[0] : NewId());
         if (args.Has("bundle")) throw new UsageException("--bundle and --image cannot be combined (the image form writes its own bundle)");
 
         var options = new ImageRunOptions
@@ -76,6 +76,15 @@ public static class ImageRunFlags
                 args.Has("storage-driver") ? "--storage-driver" : $"storage_driver in {RlrunSettings.ConfigFile()} or RLRUN_STORAGE_DRIVER"),
         };
         return (options, id);
+    }
+
+    /// <summary>12 hex digits of the kernel's random bytes (RandomCalls: not OpenSSL's, which costs
+    /// its loading).</summary>
+    static string NewId()
+    {
+        Span<byte> bytes = stackalloc byte[6];
+        Runtime.Interop.RandomCalls.Fill(bytes);
+        return Convert.ToHexStringLower(bytes);
     }
 
     static (List<string> Ids, List<string> Command) SplitPositional(ParsedArgs args)

@@ -5,7 +5,8 @@ using Rlrun.Images.Store;
 namespace Rlrun.Images.Run;
 
 /// <summary>image.json in an image container's bundle: which image and store it came from, so
-/// delete can drop the image's reference and remove the writable layer.</summary>
+/// delete can drop the image's reference and remove the writable layer. Read and written by
+/// ImageContainerRecordJson.</summary>
 public sealed class ImageContainerRecord
 {
     public const string FileName = "image.json";
@@ -18,7 +19,7 @@ public sealed class ImageContainerRecord
 
     public static ImageContainerRecord? Read(string bundle)
     {
-        try { return JsonSerializer.Deserialize(File.ReadAllText(Path.Join(bundle, FileName)), ImageRunJsonContext.Default.ImageContainerRecord); }
+        try { return ImageContainerRecordJson.Read(File.ReadAllBytes(Path.Join(bundle, FileName))); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException) { return null; }
     }
 }
@@ -58,7 +59,3 @@ public static class ImageContainerRemoval
         }
     }
 }
-
-[JsonSourceGenerationOptions(WriteIndented = true)]
-[JsonSerializable(typeof(ImageContainerRecord))]
-public sealed partial class ImageRunJsonContext : JsonSerializerContext;

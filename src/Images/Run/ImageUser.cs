@@ -42,6 +42,13 @@ public static class ImageUser
         return new SpecUser { Uid = uid, Gid = gid, AdditionalGids = additional.Count > 0 ? additional : null };
     }
 
-    static List<string[]> Entries(string? text) => text is null ? [] :
-        text.Split('\n').Where(l => l.Length > 0 && l[0] != '#').Select(l => l.Split(':')).ToList();
+    // A loop, not Where().Select(): see ImageBundle.TopFirst.
+    static List<string[]> Entries(string? text)
+    {
+        var entries = new List<string[]>();
+        if (text is null) return entries;
+        foreach (var line in text.Split('\n'))
+            if (line.Length > 0 && line[0] != '#') entries.Add(line.Split(':'));
+        return entries;
+    }
 }

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using Rlrun.Images.Oci;
 using Rlrun.Images.Store;
@@ -62,7 +61,7 @@ public static class ShortLinks
         foreach (var dir in Directory.EnumerateDirectories(containers))
         {
             Runtime.Overlay.LayeredRoot? root;
-            try { root = JsonSerializer.Deserialize(File.ReadAllBytes(Path.Join(dir, Runtime.Overlay.LayeredRoot.FileName)), Runtime.Overlay.LayeredRootJsonContext.Default.LayeredRoot); }
+            try { root = Runtime.Overlay.LayeredRootJson.Read(File.ReadAllBytes(Path.Join(dir, Runtime.Overlay.LayeredRoot.FileName))); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException) { continue; } // none: no layered root
             foreach (var l in root?.Lowers ?? []) yield return l;
         }
@@ -77,7 +76,7 @@ public static class ShortLinks
     static string NewId()
     {
         Span<byte> bytes = stackalloc byte[26];
-        RandomNumberGenerator.Fill(bytes);
+        Runtime.Interop.RandomCalls.Fill(bytes); // not RandomNumberGenerator: it loads OpenSSL
         var chars = new char[26];
         for (int i = 0; i < 26; i++) chars[i] = Alphabet[bytes[i] % 32];
         return new string(chars);

@@ -13,21 +13,29 @@ namespace Rlrun.Images.Unpack;
 /// range), the way rootless podman does: rlrun starts itself as `rlrun image-unpack-helper` through
 /// the native stage (src/Native/nsstage.c), writes its maps with newuidmap/newgidmap as for `create`,
 /// and the helper, root of that namespace, extracts with chown. No privilege is needed.</summary>
-public sealed class UserNamespaceUnpacker(UserNamespacePlan plan, Action<string>? debug) : ILayerUnpacker
+public sealed class UserNamespaceUnpacker(Func<UserNamespacePlan> planner, Action<string>? debug) : ILayerUnpacker
 {
     public const string HelperCommand = "image-unpack-helper";
 
-    public string UidMap => Describe(plan.UidMap);
-    public string GidMap => Describe(plan.GidMap);
+    // Made at first use: opening the store hands every image command an unpacker, and a warm image
+    // run mostly needs none (its own create reads the caller's ID ranges again anyway).
+    readonly Lazy<UserNamespacePlan> _plan = new(planner);
+    UserNamespacePlan Plan => _plan.Value;
+
+    public UserNamespaceUnpacker(UserNamespacePlan plan, Action<string>? debug) : this(() => plan, debug) { }
+
+    public string UidMap => Describe(Plan.UidMap);
+    public string GidMap => Describe(Plan.GidMap);
 
     static string Describe(IReadOnlyList<IdMap> maps) => string.Join(',', maps.Select(m => $"{m.ContainerId}:{m.HostId}:{m.Size}"));
 
-    public static UserNamespaceUnpacker ForCaller(Action<string>? debug)
+    /// <summary>The caller's: container 0 is the caller, 1..N its subordinate range, read when first needed.</summary>
+    public static UserNamespaceUnpacker ForCaller(Action<string>? debug) => new(() =>
     {
         var plan = IdMapPlanner.Default(CallerInfo.Detect(), "image unpacking");
         debug?.Invoke($"unpack user namespace: {plan.Note}");
-        return new UserNamespaceUnpacker(plan, debug);
-    }
+        return plan;
+    }, debug);
 
     public ExtractResult Unpack(string blobPath, LayerCompression compression, string destination, int heldLock = -1)
     {
@@ -67,6 +75,7 @@ public sealed class UserNamespaceUnpacker(UserNamespacePlan plan, Action<string>
             stage1 = SpawnCalls.Spawn("/proc/self/exe", ["rlrun", HelperCommand], [$"_RLRUN_INITFD={InitFd}"], fds);
             Libc.close(childFd);
             childFd = -1;
+            var plan = Plan;
             channel.Send(FrameType.Plan, new NamespacePlan(plan.Create, 0, []).Encode());
             helper = InitLauncher.RunStage1Exchange(channel, stage1, plan);
             InitLauncher.Reap(stage1);

@@ -46,8 +46,20 @@ public static class NetworkSpec
         File.WriteAllText(resolv, ResolvConf.Text(request, ResolvConf.HostNameservers()));
         File.WriteAllText(hosts, HostsText(request, hostname));
         spec.Mounts ??= [];
+        // Mounted last, these hide any earlier mount at the same place (an image container's own
+        // /etc/hosts and /etc/resolv.conf): the init is spared those mounts, which nothing would see.
+        DropHidden(spec.Mounts, "/etc/resolv.conf");
+        DropHidden(spec.Mounts, "/etc/hosts");
         spec.Mounts.Add(new SpecMount { Destination = "/etc/resolv.conf", Type = "bind", Source = resolv, Options = ["bind", "rprivate"] });
         spec.Mounts.Add(new SpecMount { Destination = "/etc/hosts", Type = "bind", Source = hosts, Options = ["bind", "rprivate"] });
+    }
+
+    /// <summary>Removes the mounts at destination, unless another mount goes beneath it (then it matters).</summary>
+    static void DropHidden(List<SpecMount> mounts, string destination)
+    {
+        foreach (var m in mounts)
+            if (m.Destination.StartsWith(destination + "/", StringComparison.Ordinal)) return;
+        mounts.RemoveAll(m => m.Destination == destination);
     }
 
     /// <summary>container:ID shares that container's network namespace; it belongs to that

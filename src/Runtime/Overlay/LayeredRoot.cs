@@ -5,7 +5,8 @@ namespace Rlrun.Runtime.Overlay;
 /// <summary>A container root made of an image's layers and a writable layer of its own: what the
 /// init mounts (or copies) at the bundle's rootfs before anything else, inside the container's user
 /// and mount namespace. Written by the image run as layers.json beside config.json, so a plain
-/// `create --bundle` of that bundle (and every supervised restart) builds the same root.</summary>
+/// `create --bundle` of that bundle (and every supervised restart) builds the same root. Read and
+/// written by LayeredRootJson; the names are those System.Text.Json gave it.</summary>
 public sealed class LayeredRoot
 {
     public const string FileName = "layers.json";
@@ -21,9 +22,6 @@ public sealed class LayeredRoot
     /// <summary>fuse-overlayfs's path, found by the runtime before the container's namespaces exist.</summary>
     [JsonPropertyName("fuse_overlayfs")] public string? FuseOverlayfs { get; set; }
 
-    public IEnumerable<string> LowerPaths => Lowers.Select(l => Path.Join(Store, l));
+    /// <summary>Not written: System.Text.Json's context wrote this computed list out too, read by nothing.</summary>
+    [JsonIgnore] public IEnumerable<string> LowerPaths => Lowers.Select(l => Path.Join(Store, l));
 }
-
-[JsonSourceGenerationOptions(WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(LayeredRoot))]
-public sealed partial class LayeredRootJsonContext : JsonSerializerContext;

@@ -11,9 +11,10 @@ public static class LayeredRootFile
     {
         string path = Path.Join(bundle, LayeredRoot.FileName);
         if (!File.Exists(path)) return null;
+        byte[] json = File.ReadAllBytes(path);
         LayeredRoot root;
-        try { root = JsonSerializer.Deserialize(File.ReadAllText(path), LayeredRootJsonContext.Default.LayeredRoot) ?? throw new SpecError($"{path}: empty"); }
-        catch (JsonException e) { throw new SpecError($"{path}: {e.Message}"); }
+        try { root = LayeredRootJson.Read(json) ?? throw new SpecError($"{path}: empty"); }
+        catch (JsonException e) { throw new SpecError(SpecJsonError.Describe(json, path, "layered root", e)); }
         return Check(root, bundle, spec);
     }
 

@@ -148,6 +148,16 @@ public sealed class NetworkParsingTests
     }
 
     [Fact]
+    public void The_hosts_nameservers_are_read_from_its_resolv_conf()
+    {
+        string path = Path.Join(Path.GetTempPath(), $"rlrun-resolv-{Guid.NewGuid():N}");
+        File.WriteAllText(path, "# nameserver 192.0.2.9\nsearch example.org\nnameserver\t192.0.2.1 \n  nameserver 127.0.0.53\nnameserver\noptions ndots:1\nnameserver 2001:db8::1 extra\n");
+        try { Assert.Equal(["192.0.2.1", "127.0.0.53", "2001:db8::1"], ResolvConf.HostNameservers(path)); }
+        finally { File.Delete(path); }
+        Assert.Empty(ResolvConf.HostNameservers(path));
+    }
+
+    [Fact]
     public void A_host_port_published_twice_is_refused() =>
         Assert.Contains("published twice", Assert.Throws<ArgumentException>(() =>
             new NetworkRequest(NetworkMode.Parse("pasta"), [PortMapping.Parse("8080:80"), PortMapping.Parse("8080:81")], [], []).Validate()).Message);
