@@ -103,43 +103,50 @@ bench() {
         local t1=$EPOCHREALTIME
         ((i == 0)) || echo $((${t1//[.,]/} - ${t0//[.,]/})) >>"$work/t.$name"
     }
-    local drivers=(overlay fuse-overlayfs vfs) d i id
-    for ((i = 0; i <= N; i++)); do
-        for d in "${drivers[@]}"; do
-            id=rlbi$$-$d-$i
-            LIVE[$id]=rlrun
-            timed "image-$d" "$RLRUN" --root "$base/rlrun" run --rm --storage-driver "$d" --image "$IMG" "$id" -- true
-            unset 'LIVE[$id]'
-        done
-        id=rlbn$$-$i; LIVE[$id]=rlrun
-        timed image-overlay-none "$RLRUN" --root "$base/rlrun" run --rm --network none --storage-driver overlay --image "$IMG" "$id" -- true
-        unset 'LIVE[$id]'
-        id=rlbl$$-$i; LIVE[$id]=rlrun
-        timed image-overlay-slirp "$RLRUN" --root "$base/rlrun" run --rm --network slirp4netns --storage-driver overlay --image "$IMG" "$id" -- true
-        unset 'LIVE[$id]'
-        if [ -n "$rlbase" ]; then
-            local net netflag
-            for net in none slirp4netns default; do
-                netflag=(--network "$net"); [ "$net" != default ] || netflag=()
-                id=rlbx$$-$net-$i; LIVE[$id]=base
-                timed "base-image-$net" "$rlbase" --root "$base/rlrun" run --rm "${netflag[@]}" --storage-driver overlay --image "$IMG" "$id" -- true
-                unset 'LIVE[$id]'
-            done
+    local drivers=(overlay fuse-overlayfs vfs) d i id w
+    # one WORKLOAD: a timed run of it. Each round runs every workload once, in a new random order:
+    # a run pays for what the run before it left (the vfs run's removal of a whole copied root
+    # keeps ext4 busy for the next one), so no row may always follow the same other row.
+    one() {
+        case $1 in
+        image-*-net)
+            d=${1#image-}; d=${d%-net}; id=rlbi$$-$d-$i; LIVE[$id]=rlrun
+            timed "image-$d" "$RLRUN" --root "$base/rlrun" run --rm --storage-driver "$d" --image "$IMG" "$id" -- true ;;
+        image-none)
+            id=rlbn$$-$i; LIVE[$id]=rlrun
+            timed image-overlay-none "$RLRUN" --root "$base/rlrun" run --rm --network none --storage-driver overlay --image "$IMG" "$id" -- true ;;
+        image-slirp)
+            id=rlbl$$-$i; LIVE[$id]=rlrun
+            timed image-overlay-slirp "$RLRUN" --root "$base/rlrun" run --rm --network slirp4netns --storage-driver overlay --image "$IMG" "$id" -- true ;;
+        base-image-*)
+            local net=${1#base-image-} netflag
+            netflag=(--network "$net"); [ "$net" != default ] || netflag=()
+            id=rlbx$$-$net-$i; LIVE[$id]=base
+            timed "base-image-$net" "$rlbase" --root "$base/rlrun" run --rm "${netflag[@]}" --storage-driver overlay --image "$IMG" "$id" -- true ;;
+        base-bundle-sub)
             id=rlby$$-$i; LIVE[$id]=base
-            timed base-bundle-sub "$rlbase" --root "$base/rlrun" run --bundle "$bundle_sub" "$id"
-            unset 'LIVE[$id]'
-        fi
-        id=rlbb$$-$i; LIVE[$id]=rlrun
-        timed bundle-rlrun "$RLRUN" --root "$base/rlrun" run --bundle "$bundle" "$id"
-        unset 'LIVE[$id]'
-        id=rlbs$$-$i; LIVE[$id]=rlrun
-        timed bundle-sub "$RLRUN" --root "$base/rlrun" run --bundle "$bundle_sub" "$id"
-        unset 'LIVE[$id]'
-        id=rlbr$$-$i; LIVE[$id]=runc
-        timed bundle-runc "$runc_bin" --root "$base/runc" run --bundle "$bundle" "$id"
-        unset 'LIVE[$id]'
-        [ -z "$podman" ] || timed podman podman --runtime "$runc_bin" run --rm "$IMG" true
-        [ -z "$podman" ] || timed podman-none podman --runtime "$runc_bin" run --rm --network none "$IMG" true
+            timed base-bundle-sub "$rlbase" --root "$base/rlrun" run --bundle "$bundle_sub" "$id" ;;
+        bundle-rlrun)
+            id=rlbb$$-$i; LIVE[$id]=rlrun
+            timed bundle-rlrun "$RLRUN" --root "$base/rlrun" run --bundle "$bundle" "$id" ;;
+        bundle-sub)
+            id=rlbs$$-$i; LIVE[$id]=rlrun
+            timed bundle-sub "$RLRUN" --root "$base/rlrun" run --bundle "$bundle_sub" "$id" ;;
+        bundle-runc)
+            id=rlbr$$-$i; LIVE[$id]=runc
+            timed bundle-runc "$runc_bin" --root "$base/runc" run --bundle "$bundle" "$id" ;;
+        podman) id=; timed podman podman --runtime "$runc_bin" run --rm "$IMG" true ;;
+        podman-none) id=; timed podman-none podman --runtime "$runc_bin" run --rm --network none "$IMG" true ;;
+        esac
+        [ -z "$id" ] || unset 'LIVE[$id]'
+    }
+    local workloads=()
+    for d in "${drivers[@]}"; do workloads+=("image-$d-net"); done
+    workloads+=(image-none image-slirp bundle-rlrun bundle-sub bundle-runc)
+    [ -z "$rlbase" ] || workloads+=(base-image-none base-image-slirp4netns base-image-default base-bundle-sub)
+    [ -z "$podman" ] || workloads+=(podman podman-none)
+    for ((i = 0; i <= N; i++)); do
+        for w in $(printf '%s\n' "${workloads[@]}" | shuf); do one "$w"; done
     done
 
     median_ms() { [ -f "$1" ] || { echo n/a; return; }; sort -n "$1" | awk '{ a[NR] = $1 } END {
