@@ -34,14 +34,14 @@ public static class ImageRunFlags
         // --network, -p, --dns, --add-host: CreateFlags.Common (NetworkFlags), shared with the bundle form.
     ];
 
-    /// <summary>Names of the flags above (other than --image): given without --image they are refused.</summary>
-    static IEnumerable<string> ImageOnly => Flags.Skip(1).Select(f => f.Name);
-
+    /// <summary>The flags above other than --image are refused without it. A plain loop: every bundle
+    /// run asks, and in NativeAOT a LINQ Select chained on Skip starts the type loader (~0.8 ms of CPU).</summary>
     public static bool IsImageForm(ParsedArgs args)
     {
         if (args.Has(ImageFlag)) return true;
-        if (ImageOnly.FirstOrDefault(args.Has) is { } stray)
-            throw new UsageException($"--{stray} belongs to the image form: run --image REF [flags] [ID] [-- CMD ARGS...]");
+        for (int i = 1; i < Flags.Length; i++)
+            if (args.Has(Flags[i].Name))
+                throw new UsageException($"--{Flags[i].Name} belongs to the image form: run --image REF [flags] [ID] [-- CMD ARGS...]");
         return false;
     }
 
