@@ -9,10 +9,12 @@ public sealed class CgroupfsManager(string mountPoint, string ownPath, uint euid
 {
     public string Name => "cgroupfs";
 
-    public static CgroupfsManager? Detect()
+    public static CgroupfsManager? Detect() => Detect(CgroupV2.MountPoint(), CgroupV2.OwnPath());
+
+    /// <param name="mount">the cgroup2 mount point, as CgroupV2.MountPoint read it</param>
+    /// <param name="own">our cgroup, as CgroupV2.OwnPath read it</param>
+    public static CgroupfsManager? Detect(string? mount, string? own)
     {
-        var mount = CgroupV2.MountPoint();
-        var own = CgroupV2.OwnPath();
         if (mount is null || own is null) return null;
         var m = new CgroupfsManager(mount, own, ProcessCalls.geteuid());
         return m.DelegationRoot() is null ? null : m;
