@@ -44,9 +44,7 @@ sealed class FullBinaryFetcher(Action<string>? debug) : IImageFetcher
                 else Console.Error.WriteLine(line);
             }
         }
-        int status;
-        while (ProcessCalls.waitpid(pid, out status, 0) < 0 && Libc.LastErrno == Libc.EINTR) { }
-        int exitCode = ProcessCalls.ExitCodeOf(status);
+        int exitCode = ProcessCalls.ExitCodeOf(ProcessCalls.WaitStatus(pid));
         if (exitCode == 0)
         {
             if (error is not null) Console.Error.WriteLine(error);

@@ -207,8 +207,5 @@ public static class InitLauncher
         return rc < 0 ? "status unknown" : $"exit code {ProcessCalls.ExitCodeOf(status)}";
     }
 
-    public static void Reap(int pid)
-    {
-        while (ProcessCalls.waitpid(pid, out _, 0) < 0 && Libc.LastErrno == Libc.EINTR) { }
-    }
+    public static void Reap(int pid) => ProcessCalls.WaitStatus(pid);
 }

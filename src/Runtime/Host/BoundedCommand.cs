@@ -49,9 +49,7 @@ public static unsafe class BoundedCommand
         Libc.close(outFds[0]);
         Libc.close(errFds[0]);
         if (timedOut) ProcessCalls.kill(-pid, Tmds.Linux.LibC.SIGKILL);
-        int status;
-        while (ProcessCalls.waitpid(pid, out status, 0) < 0 && Libc.LastErrno == Libc.EINTR) { }
-        return new CommandOutcome(ProcessCalls.ExitCodeOf(status), Text(stdout), Text(stderr), timedOut);
+        return new CommandOutcome(ProcessCalls.ExitCodeOf(ProcessCalls.WaitStatus(pid)), Text(stdout), Text(stderr), timedOut);
     }
 
     /// <summary>Reads both pipes until both are at end of file (true) or the deadline passes (false).</summary>

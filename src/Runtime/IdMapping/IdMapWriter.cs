@@ -59,9 +59,7 @@ public static class IdMapWriter
             string stderr;
             using (var s = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(Stderr, true), FileAccess.Read))
             using (var r = new StreamReader(s)) stderr = r.ReadToEnd().Trim();
-            int status;
-            while (ProcessCalls.waitpid(Pid, out status, 0) < 0 && Libc.LastErrno == Libc.EINTR) { }
-            int code = ProcessCalls.ExitCodeOf(status);
+            int code = ProcessCalls.ExitCodeOf(ProcessCalls.WaitStatus(Pid));
             return code == 0 ? null : $"{Name} {string.Join(' ', Argv.Skip(1))} failed: {(stderr.Length > 0 ? stderr : $"exit status {code}")}";
         }
     }

@@ -25,6 +25,14 @@ public static unsafe partial class ProcessCalls
     public static int ExitCodeOf(int status) =>
         WIfExited(status) ? WExitStatus(status) : WIfSignaled(status) ? 128 + WTermSig(status) : 255;
 
+    /// <summary>Reaps the child, waiting for it (a signal's EINTR waits again): its wait status.</summary>
+    public static int WaitStatus(int pid)
+    {
+        int status;
+        while (waitpid(pid, out status, 0) < 0 && Libc.LastErrno == Libc.EINTR) { }
+        return status;
+    }
+
     public static int getpid() => LibC.getpid();
 
     public static uint geteuid() => LibC.geteuid();

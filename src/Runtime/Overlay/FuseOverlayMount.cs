@@ -59,8 +59,7 @@ public static unsafe class FuseOverlayMount
             Libc.close(fds[1]);
             if (devNull >= 0) Libc.close(devNull);
         }
-        int status;
-        while (ProcessCalls.waitpid(pid, out status, 0) < 0 && Libc.LastErrno == Libc.EINTR) { }
+        int status = ProcessCalls.WaitStatus(pid);
         // The daemon points its stderr at /dev/null: only what was said before it forked is read.
         string said = Drain(fds[0]);
         Libc.close(fds[0]);

@@ -119,8 +119,7 @@ public static class HookRunner
 
     static int InitReap(int pid, int pidfd)
     {
-        int status;
-        while (ProcessCalls.waitpid(pid, out status, 0) < 0 && Libc.LastErrno == Libc.EINTR) { }
+        int status = ProcessCalls.WaitStatus(pid);
         if (pidfd >= 0) Libc.close(pidfd);
         return status;
     }
