@@ -7,15 +7,12 @@ namespace Rlrun.Images.Run;
 /// both ways to write what was meant.</summary>
 public static class ImagePrograms
 {
-    const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
     /// <param name="env">the image's Env (its PATH, else podman's default)</param>
     /// <returns>the program's path in the image, or null</returns>
     public static string? Find(IReadOnlyList<string> layersTopFirst, string word, IEnumerable<string>? env)
     {
         if (word.Length == 0 || word.Contains('/')) return null;
-        string path = env?.LastOrDefault(e => e.StartsWith("PATH=", StringComparison.Ordinal))?[5..] ?? DefaultPath;
-        foreach (var dir in path.Split(':'))
+        foreach (var dir in Rlrun.Runtime.Process.ExecutableLookup.SearchPath(env).Split(':'))
         {
             if (!dir.StartsWith('/')) continue;
             string candidate = Path.Join(dir, word);

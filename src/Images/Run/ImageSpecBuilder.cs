@@ -12,7 +12,7 @@ public static class ImageSpecBuilder
     public const string ImageAnnotation = "io.rlrun.image", ImageIdAnnotation = "io.rlrun.image.id";
     /// <summary>Where podman and the image spec put the image's StopSignal.</summary>
     public const string StopSignalAnnotation = "org.opencontainers.image.stopSignal";
-    const string DefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    const string DefaultPath = "PATH=" + Rlrun.Runtime.Process.ExecutableLookup.DefaultPath;
 
     // podman's default set: what package managers and most images' entrypoints expect of root.
     static readonly string[] RootCaps = ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",

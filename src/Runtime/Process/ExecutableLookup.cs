@@ -25,7 +25,7 @@ public static class ExecutableLookup
                 ? $"exec: \"{name}\": permission denied"
                 : $"exec: \"{name}\": stat {name}: {ErrnoText(found)}");
         }
-        string path = env?.LastOrDefault(e => e.StartsWith("PATH="))?[5..] ?? DefaultPath;
+        string path = SearchPath(env);
         foreach (var dir in path.Split(':'))
         {
             string candidate = Path.Join(dir.Length == 0 ? "." : dir, name);
@@ -33,6 +33,10 @@ public static class ExecutableLookup
         }
         throw new FileNotFoundException($"exec: \"{name}\": executable file not found in $PATH");
     }
+
+    /// <summary>The PATH an environment gives (its last PATH= entry), else the default runc and podman use.</summary>
+    public static string SearchPath(IEnumerable<string>? env) =>
+        env?.LastOrDefault(e => e.StartsWith("PATH=", StringComparison.Ordinal))?[5..] ?? DefaultPath;
 
     /// <summary>stat, then a regular file (or anything not a directory) with an execute bit.</summary>
     public static int Probe(string path)
